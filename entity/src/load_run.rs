@@ -1,0 +1,39 @@
+//! `load_runs`: one row per loader run. The id of the latest succeeded run is the data version
+//! that API instances watch to know when their caches are stale.
+
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "load_runs")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    /// What was loaded: a file path, `bundled-sample`, `spotify`.
+    pub source: String,
+    pub started_at: DateTimeUtc,
+    pub finished_at: Option<DateTimeUtc>,
+    pub status: RunStatus,
+    pub rows_read: i64,
+    pub rows_written: i64,
+    pub rows_rejected: i64,
+    /// Why the run failed, in words fit for an operator (never a secret).
+    pub error: Option<String>,
+}
+
+/// Where a run stands. A run killed midway stays `running`; only `succeeded` runs move the data
+/// version.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum RunStatus {
+    #[sea_orm(string_value = "running")]
+    Running,
+    #[sea_orm(string_value = "succeeded")]
+    Succeeded,
+    #[sea_orm(string_value = "failed")]
+    Failed,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}

@@ -1,0 +1,89 @@
+//! Connecting to the catalogue database and bringing its schema up to date.
+
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{ConnectOptions, Database, DatabaseConnection};
+
+use crate::error::{LoaderError, Result};
+
+/// Connects to `url` (`mysql://…` or `sqlite://…`) and applies pending migrations.
+///
+/// SQLite files are created when missing and opened in WAL mode with a busy timeout, so that an
+/// API can read while a loader writes.
+pub async fn connect(url: &str) -> Result<DatabaseConnection> {
+    let mut opts = ConnectOptions::new(sqlite_create_mode(url)?);
+    opts.sqlx_logging(false)
+        .connect_timeout(Duration::from_secs(10))
+        .acquire_timeout(Duration::from_secs(10))
+        .max_connections(if url.starts_with("sqlite:") { 4 } else { 16 })
+        .map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                .busy_timeout(Duration::from_secs(10))
+                .foreign_keys(true)
+        });
+    let db = Database::connect(opts)
+        .await
+        .map_err(LoaderError::db("connecting to the database"))?;
+    Migrator::up(&db, None)
+        .await
+        .map_err(LoaderError::db("applying migrations"))?;
+    Ok(db)
+}
+
+/// SQLite URLs without a `mode` get `mode=rwc`, so that a missing file is created.
+fn sqlite_create_mode(url: &str) -> Result<String> {
+    if !url.starts_with("sqlite:") {
+        if url.starts_with("mysql:") || url.starts_with("mariadb:") {
+            return Ok(url.replacen("mariadb:", "mysql:", 1));
+        }
+        return Err(LoaderError::DatabaseUrl(
+            "expected a mysql:// or sqlite:// URL".into(),
+        ));
+    }
+    if url.contains("mode=") {
+        return Ok(url.to_owned());
+    }
+    let sep = if url.contains('?') { '&' } else { '?' };
+    Ok(format!("{url}{sep}mode=rwc"))
+}
+
+/// A database URL fit for logs: the password replaced by `***`.
+pub fn redact_url(url: &str) -> String {
+    match url::Url::parse(url) {
+        Ok(mut u) if u.password().is_some() => {
+            let _ = u.set_password(Some("***"));
+            u.to_string()
+        }
+        Ok(u) => u.to_string(),
+        Err(_) => "<unparsable database URL>".into(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn passwords_never_reach_logs() {
+        assert_eq!(
+            redact_url("mysql://app:s3cret@db:3306/music"),
+            "mysql://app:***@db:3306/music"
+        );
+        assert_eq!(redact_url("not a url"), "<unparsable database URL>");
+    }
+
+    #[test]
+    fn sqlite_files_are_created_when_missing() {
+        assert_eq!(
+            sqlite_create_mode("sqlite://x.db").ok(),
+            Some("sqlite://x.db?mode=rwc".to_owned())
+        );
+        assert_eq!(
+            sqlite_create_mode("sqlite::memory:?cache=shared").ok(),
+            Some("sqlite::memory:?cache=shared&mode=rwc".to_owned())
+        );
+        assert!(sqlite_create_mode("postgres://x").is_err());
+    }
+}

@@ -1,0 +1,61 @@
+//! The loader's error type.
+
+use std::path::PathBuf;
+
+/// Everything that can stop a load. Row-level problems are not errors: they are
+/// [`Reject`](crate::csv_source::Reject)s, counted and reported while the load goes on.
+#[derive(Debug, thiserror::Error)]
+pub enum LoaderError {
+    #[error("failed to {action} {path}")]
+    File {
+        action: &'static str,
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("failed to read the CSV input near line {line}")]
+    Read {
+        line: u64,
+        #[source]
+        source: csv::Error,
+    },
+
+    #[error(
+        "unrecognised CSV header: not the 30000-songs layout (missing {}) nor the Kaggle tracks layout (missing {})",
+        .songs_missing.join(", "),
+        .kaggle_missing.join(", ")
+    )]
+    UnknownLayout {
+        songs_missing: Vec<String>,
+        kaggle_missing: Vec<String>,
+    },
+
+    #[error("the input is empty: no header line")]
+    EmptyInput,
+
+    #[error("strict mode: {rejected} invalid rows, nothing was written")]
+    StrictRejected { rejected: u64 },
+
+    #[error("database error while {context}")]
+    Database {
+        context: &'static str,
+        #[source]
+        source: sea_orm::DbErr,
+    },
+
+    #[error("invalid database URL: {0}")]
+    DatabaseUrl(String),
+
+    #[error("the CSV reader stopped unexpectedly")]
+    ReaderPanicked,
+}
+
+impl LoaderError {
+    pub(crate) fn db(context: &'static str) -> impl FnOnce(sea_orm::DbErr) -> Self {
+        move |source| Self::Database { context, source }
+    }
+}
+
+/// The loader's result type.
+pub type Result<T, E = LoaderError> = std::result::Result<T, E>;

@@ -1,0 +1,437 @@
+//! `import-csv`: streams a CSV or gzip-compressed CSV file into the catalogue.
+//!
+//! A blocking reader thread decompresses, parses and validates rows and hands them over in
+//! batches through a small bounded channel; the async side writes each batch in a transaction.
+//! Memory is bounded by the channel, not by the file. Rejected rows go to the rejects file as
+//! they are met and are summarised by reason.
+
+use std::collections::BTreeMap;
+use std::fs::File;
+use std::io::{BufReader, BufWriter, Read};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use flate2::read::MultiGzDecoder;
+use indicatif::{ProgressBar, ProgressStyle};
+use sea_orm::DatabaseConnection;
+use tokio::sync::mpsc;
+use tracing::{info, warn};
+
+use crate::csv_source::{Item, Layout, Reject, RowReader, TrackRow};
+use crate::error::{LoaderError, Result};
+use crate::load_run::{self, RunCounts};
+use crate::writer::{Batch, SourceColumns};
+
+/// How many rejects are kept in memory as examples for the summary.
+const SAMPLE_REJECTS: usize = 5;
+
+/// Where rows come from.
+#[derive(Clone, Debug)]
+pub enum CsvInput {
+    /// A `.csv` or `.csv.gz` file (gzip is recognised by its magic bytes).
+    File(PathBuf),
+    /// Bytes built into a binary, such as the bundled sample.
+    Bytes { label: String, data: &'static [u8] },
+}
+
+impl CsvInput {
+    /// What the run records as its source.
+    pub fn label(&self) -> String {
+        match self {
+            Self::File(p) => p.display().to_string(),
+            Self::Bytes { label, .. } => label.clone(),
+        }
+    }
+
+    fn open(&self, progress: &ProgressBar) -> Result<Box<dyn Read + Send>> {
+        let (raw, len): (Box<dyn Read + Send>, u64) = match self {
+            Self::File(path) => {
+                let file = File::open(path).map_err(|source| LoaderError::File {
+                    action: "open",
+                    path: path.clone(),
+                    source,
+                })?;
+                let len = file.metadata().map(|m| m.len()).unwrap_or(0);
+                (Box::new(file), len)
+            }
+            Self::Bytes { data, .. } => (Box::new(*data), data.len() as u64),
+        };
+        progress.set_length(len);
+        progress.set_position(0);
+        let mut reader = BufReader::with_capacity(256 * 1024, progress.wrap_read(raw));
+        let gz = {
+            use std::io::BufRead;
+            let head = reader.fill_buf().map_err(|source| LoaderError::File {
+                action: "read",
+                path: PathBuf::from(self.label()),
+                source,
+            })?;
+            head.starts_with(&[0x1f, 0x8b])
+        };
+        Ok(if gz {
+            Box::new(MultiGzDecoder::new(reader))
+        } else {
+            Box::new(reader)
+        })
+    }
+}
+
+/// How an import behaves.
+#[derive(Clone, Debug)]
+pub struct ImportOptions {
+    /// Source rows per transaction.
+    pub batch_size: usize,
+    /// Fail on the first pass if any row is invalid, writing nothing.
+    pub strict: bool,
+    /// Where to write every rejected row as CSV (`line,column,value,reason`).
+    pub rejects_path: Option<PathBuf>,
+    /// Draw a progress bar on standard error (only where it is a terminal).
+    pub progress: bool,
+}
+
+impl Default for ImportOptions {
+    fn default() -> Self {
+        Self {
+            batch_size: 2000,
+            strict: false,
+            rejects_path: None,
+            progress: false,
+        }
+    }
+}
+
+/// What an import did. `error` is set when the run failed after it was recorded; the counts then
+/// say how far it got.
+#[derive(Debug)]
+#[must_use]
+pub struct ImportReport {
+    pub run_id: i64,
+    pub source: String,
+    pub layout: Option<Layout>,
+    pub counts: RunCounts,
+    /// Rejected rows per `column: reason`.
+    pub reject_reasons: BTreeMap<String, u64>,
+    /// The first few rejected rows.
+    pub sample_rejects: Vec<Reject>,
+    pub elapsed: Duration,
+    pub error: Option<LoaderError>,
+}
+
+impl ImportReport {
+    /// The report if the run succeeded, its error otherwise.
+    pub fn into_result(mut self) -> Result<Self> {
+        match self.error.take() {
+            Some(e) => Err(e),
+            None => Ok(self),
+        }
+    }
+
+    /// The one-line summary printed at the end of every import.
+    pub fn summary(&self) -> String {
+        let secs = self.elapsed.as_secs_f64();
+        let rate = if secs > 0.0 {
+            self.counts.read as f64 / secs
+        } else {
+            0.0
+        };
+        let outcome = match &self.error {
+            None => "succeeded".to_owned(),
+            Some(e) => format!("FAILED: {}", error_chain(e)),
+        };
+        format!(
+            "import of {} {outcome}: read {} rows, wrote {}, rejected {} in {secs:.1}s ({rate:.0} rows/s), load run #{}",
+            self.source, self.counts.read, self.counts.written, self.counts.rejected, self.run_id
+        )
+    }
+}
+
+/// An error and its causes on one line, for `load_runs.error` and summaries.
+pub fn error_chain(e: &dyn std::error::Error) -> String {
+    let mut s = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        s.push_str(": ");
+        s.push_str(&c.to_string());
+        cause = c.source();
+    }
+    s
+}
+
+/// What the reader thread sends.
+enum Msg {
+    /// A batch, and how many rows had been read and rejected when it was cut.
+    Rows(Vec<TrackRow>, u64, u64),
+    Layout(Layout),
+    Done(ReaderTally),
+    Failed(LoaderError),
+}
+
+#[derive(Debug, Default)]
+struct ReaderTally {
+    read: u64,
+    rejected: u64,
+    reasons: BTreeMap<String, u64>,
+    samples: Vec<Reject>,
+}
+
+/// Imports `input` into the catalogue, recording a load run.
+///
+/// Returns `Err` only when the run could not even be recorded; any later failure is in the
+/// report's `error`, and the run is marked failed with the reason.
+pub async fn import_csv(
+    db: &DatabaseConnection,
+    input: &CsvInput,
+    opts: &ImportOptions,
+) -> Result<ImportReport> {
+    let started = Instant::now();
+    let now = Utc::now();
+    let source = input.label();
+    let run_id = load_run::start(db, &source, now).await?;
+    let span = tracing::info_span!("import_csv", run_id, source = %source);
+    let _enter = span.enter();
+    info!(
+        strict = opts.strict,
+        batch_size = opts.batch_size,
+        "import started"
+    );
+
+    let progress = progress_bar(opts.progress);
+    let mut report = ImportReport {
+        run_id,
+        source,
+        layout: None,
+        counts: RunCounts::default(),
+        reject_reasons: BTreeMap::new(),
+        sample_rejects: Vec::new(),
+        elapsed: Duration::ZERO,
+        error: None,
+    };
+
+    let mut result = Ok(());
+    if opts.strict {
+        progress.set_message("validating");
+        match run_pass(db, input, opts, &progress, None, &mut report).await {
+            Ok(()) if report.counts.rejected > 0 => {
+                result = Err(LoaderError::StrictRejected {
+                    rejected: report.counts.rejected,
+                });
+            }
+            Ok(()) => {
+                report.counts = RunCounts::default();
+                report.reject_reasons.clear();
+            }
+            Err(e) => result = Err(e),
+        }
+    }
+    if result.is_ok() {
+        progress.set_message("importing");
+        let writer = Writer { now };
+        result = run_pass(db, input, opts, &progress, Some(writer), &mut report).await;
+    }
+    progress.finish_and_clear();
+    report.elapsed = started.elapsed();
+
+    let error_text = result.as_ref().err().map(|e| error_chain(e));
+    if let Err(e) = load_run::finish(db, run_id, report.counts, error_text).await {
+        warn!(error = %error_chain(&e), "could not record the end of the load run");
+        if result.is_ok() {
+            result = Err(e);
+        }
+    }
+    match &result {
+        Ok(()) => info!(
+            read = report.counts.read,
+            written = report.counts.written,
+            rejected = report.counts.rejected,
+            elapsed_ms = report.elapsed.as_millis() as u64,
+            "import finished"
+        ),
+        Err(e) => warn!(error = %error_chain(e), "import failed"),
+    }
+    report.error = result.err();
+    Ok(report)
+}
+
+#[derive(Clone, Copy)]
+struct Writer {
+    now: chrono::DateTime<Utc>,
+}
+
+/// One pass over the input: validation only when `writer` is `None`.
+async fn run_pass(
+    db: &DatabaseConnection,
+    input: &CsvInput,
+    opts: &ImportOptions,
+    progress: &ProgressBar,
+    writer: Option<Writer>,
+    report: &mut ImportReport,
+) -> Result<()> {
+    let (tx, mut rx) = mpsc::channel::<Msg>(2);
+    let reader = {
+        let input = input.clone();
+        let progress = progress.clone();
+        let rejects_path = opts.rejects_path.clone();
+        let batch_size = opts.batch_size.max(1);
+        let send_rows = writer.is_some();
+        tokio::task::spawn_blocking(move || {
+            let outcome = read_all(
+                &input,
+                &progress,
+                rejects_path.as_deref(),
+                batch_size,
+                send_rows,
+                &tx,
+            );
+            let last = match outcome {
+                Ok(tally) => Msg::Done(tally),
+                Err(e) => Msg::Failed(e),
+            };
+            let _ = tx.blocking_send(last);
+        })
+    };
+
+    let mut outcome = Err(LoaderError::ReaderPanicked);
+    let mut cols = SourceColumns::default();
+    while let Some(msg) = rx.recv().await {
+        match msg {
+            Msg::Layout(layout) => {
+                report.layout = Some(layout);
+                cols = SourceColumns {
+                    explicit: layout == Layout::KaggleTracks,
+                    time_signature: layout == Layout::KaggleTracks,
+                };
+            }
+            Msg::Rows(rows, read, rejected) => {
+                let Some(w) = writer else { continue };
+                let mut batch = Batch::default();
+                for row in rows {
+                    batch.add(row);
+                }
+                if let Err(e) = batch.write(db, cols, w.now).await {
+                    outcome = Err(e);
+                    break;
+                }
+                report.counts.written += batch.rows() as u64;
+                report.counts.read = read;
+                report.counts.rejected = rejected;
+            }
+            Msg::Done(tally) => {
+                report.counts.read = tally.read;
+                report.counts.rejected = tally.rejected;
+                report.reject_reasons = tally.reasons;
+                report.sample_rejects = tally.samples;
+                outcome = Ok(());
+            }
+            Msg::Failed(e) => {
+                outcome = Err(e);
+            }
+        }
+    }
+    drop(rx);
+    let _ = reader.await;
+    outcome
+}
+
+fn read_all(
+    input: &CsvInput,
+    progress: &ProgressBar,
+    rejects_path: Option<&Path>,
+    batch_size: usize,
+    send_rows: bool,
+    tx: &mpsc::Sender<Msg>,
+) -> Result<ReaderTally> {
+    let mut rejects_out = rejects_path
+        .map(|path| -> Result<_> {
+            let file = File::create(path).map_err(|source| LoaderError::File {
+                action: "create",
+                path: path.to_owned(),
+                source,
+            })?;
+            let mut w = csv::Writer::from_writer(BufWriter::new(file));
+            w.write_record(["line", "column", "value", "reason"])
+                .map_err(|e| rejects_io(path, e))?;
+            Ok(w)
+        })
+        .transpose()?;
+
+    let mut rows = RowReader::new(input.open(progress)?)?;
+    let _ = tx.blocking_send(Msg::Layout(rows.layout()));
+    let mut tally = ReaderTally::default();
+    let mut batch = Vec::with_capacity(batch_size);
+    while let Some(item) = rows.next_item()? {
+        tally.read += 1;
+        match item {
+            Item::Row(row) => {
+                if send_rows {
+                    batch.push(*row);
+                    if batch.len() >= batch_size {
+                        let full = std::mem::replace(&mut batch, Vec::with_capacity(batch_size));
+                        let msg = Msg::Rows(full, tally.read, tally.rejected);
+                        if tx.blocking_send(msg).is_err() {
+                            return Ok(tally);
+                        }
+                    }
+                }
+            }
+            Item::Reject(reject) => {
+                tally.rejected += 1;
+                let key = if reject.column.is_empty() {
+                    reject.reason.clone()
+                } else {
+                    format!("{}: {}", reject.column, reject.reason)
+                };
+                *tally.reasons.entry(key).or_default() += 1;
+                if let (Some(w), Some(path)) = (rejects_out.as_mut(), rejects_path) {
+                    w.write_record([
+                        reject.line.to_string().as_str(),
+                        &reject.column,
+                        &reject.value,
+                        &reject.reason,
+                    ])
+                    .map_err(|e| rejects_io(path, e))?;
+                }
+                if tally.samples.len() < SAMPLE_REJECTS {
+                    tally.samples.push(reject);
+                }
+            }
+        }
+    }
+    if !batch.is_empty()
+        && tx
+            .blocking_send(Msg::Rows(batch, tally.read, tally.rejected))
+            .is_err()
+    {
+        return Ok(tally);
+    }
+    if let (Some(mut w), Some(path)) = (rejects_out, rejects_path) {
+        w.flush().map_err(|source| LoaderError::File {
+            action: "write",
+            path: path.to_owned(),
+            source,
+        })?;
+    }
+    Ok(tally)
+}
+
+fn rejects_io(path: &Path, e: csv::Error) -> LoaderError {
+    LoaderError::File {
+        action: "write",
+        path: path.to_owned(),
+        source: std::io::Error::other(e),
+    }
+}
+
+fn progress_bar(wanted: bool) -> ProgressBar {
+    use std::io::IsTerminal;
+    if !wanted || !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(0);
+    if let Ok(style) = ProgressStyle::with_template(
+        "{msg:>10} [{bar:40}] {bytes}/{total_bytes} {bytes_per_sec} eta {eta}",
+    ) {
+        bar.set_style(style.progress_chars("=> "));
+    }
+    bar
+}

@@ -1,0 +1,19 @@
+//! The Sixpotify loader: brings catalogue data into the database.
+//!
+//! Sources are read into normalised rows ([`csv_source`]), merged into batches and written by
+//! the upsert [`writer`] in transactions; every run is recorded in `load_runs`
+//! ([`load_run`]). [`import`] ties them together for CSV files. The API uses the same
+//! library to seed an empty database from its bundled sample.
+
+pub mod cli;
+pub mod csv_source;
+pub mod db;
+pub mod error;
+pub mod import;
+pub mod load_run;
+pub mod normalize;
+pub mod telemetry;
+pub mod writer;
+
+pub use error::{LoaderError, Result};
+pub use import::{CsvInput, ImportOptions, ImportReport, import_csv};

@@ -1,0 +1,21 @@
+//! Every DDL statement of Sixpotify, as ordered sea-orm-migration steps that run unchanged on
+//! MySQL/MariaDB and SQLite.
+//!
+//! The binaries apply pending migrations at start (`Migrator::up(db, None)`), so a fresh
+//! database needs no separate step; operators who prefer to migrate ahead of a rollout can run
+//! the same `Migrator` from their own tooling.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_create_catalogue;
+
+/// The ordered list of migrations.
+#[derive(Debug)]
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![Box::new(m20261122_000001_create_catalogue::Migration)]
+    }
+}
