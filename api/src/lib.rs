@@ -1,1 +1,19 @@
-//! placeholder
+//! The Sixpotify GraphQL API: a read-only view of the catalogue for GraphiQL users, BI
+//! dashboards and chatbots.
+//!
+//! [`app::Application`] is the server; [`graphql::build_schema`] the schema without HTTP;
+//! [`service`] holds every database query; [`seed`] fills an empty database with the bundled
+//! sample on first run.
+
+pub mod app;
+pub mod config;
+pub mod error;
+pub mod graphql;
+pub mod http;
+pub mod seed;
+pub mod service;
+pub mod stats;
+
+pub use app::Application;
+pub use config::Settings;
+pub use error::{ApiError, Result};

@@ -1,1 +1,29 @@
-fn main() {}
+use std::process::ExitCode;
+
+use clap::Parser;
+use sixpotify_api::{Application, Settings};
+use sixpotify_loader::import::error_chain;
+use sixpotify_loader::telemetry;
+
+#[actix_web::main]
+async fn main() -> ExitCode {
+    let settings = Settings::parse();
+    telemetry::init(
+        settings.log_format,
+        "warn,sixpotify_api=info,sixpotify_loader=info",
+    );
+    let app = match Application::build(&settings).await {
+        Ok(app) => app,
+        Err(e) => {
+            tracing::error!(error = %error_chain(&e), "could not start");
+            return ExitCode::FAILURE;
+        }
+    };
+    match app.run_until_stopped().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %e, "server stopped with an error");
+            ExitCode::FAILURE
+        }
+    }
+}

@@ -1,0 +1,90 @@
+//! Building and running the server: `Application::build(settings)` connects, migrates, seeds
+//! and binds (port 0 picks a free port), so tests start the real thing.
+
+use std::net::TcpListener;
+
+use actix_web::dev::Server;
+use actix_web::{App, HttpServer, web};
+use sea_orm::DatabaseConnection;
+use tracing::info;
+
+use crate::config::Settings;
+use crate::error::{ApiError, Result};
+use crate::graphql::build_schema;
+use crate::stats::StatementCounter;
+use crate::{http, seed};
+
+/// A bound, ready-to-run server.
+pub struct Application {
+    port: u16,
+    server: Server,
+    statements: StatementCounter,
+}
+
+impl std::fmt::Debug for Application {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Application")
+            .field("port", &self.port)
+            .finish()
+    }
+}
+
+impl Application {
+    /// Connects to the configured database, applies migrations, seeds an empty catalogue when
+    /// asked to, and binds the listener.
+    pub async fn build(settings: &Settings) -> Result<Self> {
+        info!(database = %settings.database_url, "connecting");
+        let mut db = sixpotify_loader::db::connect(settings.database_url.expose()).await?;
+        let statements = StatementCounter::install(&mut db);
+        if settings.seed {
+            seed::seed_if_empty(&db).await?;
+        }
+        Self::serve(db, statements, &settings.addr)
+    }
+
+    /// Binds a server over an already prepared database.
+    pub fn serve(db: DatabaseConnection, statements: StatementCounter, addr: &str) -> Result<Self> {
+        let listener = TcpListener::bind(addr).map_err(|source| ApiError::Io {
+            action: "listen on",
+            target: addr.to_owned(),
+            source,
+        })?;
+        let local = listener.local_addr().map_err(|source| ApiError::Io {
+            action: "read the address of",
+            target: addr.to_owned(),
+            source,
+        })?;
+        let schema = web::Data::new(build_schema(db));
+        let server =
+            HttpServer::new(move || App::new().app_data(schema.clone()).configure(http::routes))
+                .listen(listener)
+                .map_err(|source| ApiError::Io {
+                    action: "serve on",
+                    target: local.to_string(),
+                    source,
+                })?
+                .run();
+        info!(url = %format!("http://{local}/graphql"), "serving GraphQL; open this URL for GraphiQL");
+        Ok(Self {
+            port: local.port(),
+            server,
+            statements,
+        })
+    }
+
+    /// The port the server listens on.
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    /// The count of SQL statements this server has run.
+    pub fn statements(&self) -> StatementCounter {
+        self.statements.clone()
+    }
+
+    /// Serves until the process is asked to stop (SIGINT or SIGTERM), finishing requests in
+    /// flight.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        self.server.await
+    }
+}

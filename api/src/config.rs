@@ -1,0 +1,93 @@
+//! Typed configuration of the API server, from flags and environment variables.
+
+use std::fmt;
+use std::str::FromStr;
+
+use clap::{ArgAction, Parser};
+use sixpotify_loader::telemetry::LogFormat;
+
+/// A database URL. It may hold a password, so it prints only redacted.
+#[derive(Clone, PartialEq, Eq)]
+pub struct DatabaseUrl(String);
+
+impl DatabaseUrl {
+    /// The URL itself, to connect with. Never log it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for DatabaseUrl {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        if s.starts_with("sqlite:") || s.starts_with("mysql:") || s.starts_with("mariadb:") {
+            Ok(Self(s.to_owned()))
+        } else {
+            Err("expected a mysql://… or sqlite://… URL".to_owned())
+        }
+    }
+}
+
+impl fmt::Debug for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&sixpotify_loader::db::redact_url(&self.0))
+    }
+}
+
+impl fmt::Display for DatabaseUrl {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Debug::fmt(self, f)
+    }
+}
+
+/// The Sixpotify GraphQL API server.
+#[derive(Clone, Debug, Parser)]
+#[command(name = "sixpotify-api", version)]
+pub struct Settings {
+    /// Address to listen on; port 0 picks a free port.
+    #[arg(long, env = "SIXPOTIFY_ADDR", default_value = "127.0.0.1:8080")]
+    pub addr: String,
+
+    /// Database: `mysql://user:pass@host/db` or `sqlite://file.db` (created when missing).
+    #[arg(
+        long,
+        env = "DATABASE_URL",
+        default_value = "sqlite://sixpotify.db",
+        hide_env_values = true
+    )]
+    pub database_url: DatabaseUrl,
+
+    /// Load the bundled sample into the database when it holds no tracks.
+    #[arg(long, env = "SIXPOTIFY_SEED", default_value_t = true, action = ArgAction::Set)]
+    pub seed: bool,
+
+    /// Log format on standard error.
+    #[arg(long, env = "SIXPOTIFY_LOG_FORMAT", value_enum, default_value_t)]
+    pub log_format: LogFormat,
+}
+
+impl Settings {
+    /// Settings for tests and embedders: the given database, port 0 on loopback, no seeding.
+    pub fn for_database(url: &str) -> Result<Self, String> {
+        Ok(Self {
+            addr: "127.0.0.1:0".into(),
+            database_url: url.parse()?,
+            seed: false,
+            log_format: LogFormat::Text,
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn settings_never_print_the_database_password() {
+        let settings = Settings::for_database("mysql://app:hunter2@db/music").expect("valid URL");
+        let printed = format!("{settings:?}");
+        assert!(!printed.contains("hunter2"), "{printed}");
+        assert!(printed.contains("mysql://app:***@db/music"), "{printed}");
+    }
+}

@@ -1,0 +1,65 @@
+//! The API's error type and how it reaches clients.
+//!
+//! Every GraphQL error carries a stable `extensions.code`. Internal errors are logged with their
+//! whole cause chain and reach the client as a generic message: no SQL, no stack trace.
+
+use std::sync::Arc;
+
+/// Everything that can go wrong in the API.
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    /// The request is wrong; the message says which argument and why.
+    #[error("{0}")]
+    BadUserInput(String),
+
+    #[error("database error")]
+    Database(#[from] sea_orm::DbErr),
+
+    /// A batched load failed; the error is shared by every field that waited on it.
+    #[error("database error")]
+    SharedDatabase(#[from] Arc<sea_orm::DbErr>),
+
+    #[error("failed to {action} {target}")]
+    Io {
+        action: &'static str,
+        target: String,
+        #[source]
+        source: std::io::Error,
+    },
+
+    #[error("failed to prepare the database")]
+    Loader(#[from] sixpotify_loader::LoaderError),
+}
+
+impl ApiError {
+    /// Shorthand for a [`ApiError::BadUserInput`].
+    pub fn bad_input(msg: impl Into<String>) -> Self {
+        Self::BadUserInput(msg.into())
+    }
+
+    /// The stable code clients match on.
+    pub fn code(&self) -> &'static str {
+        match self {
+            Self::BadUserInput(_) => "BAD_USER_INPUT",
+            _ => "INTERNAL_SERVER_ERROR",
+        }
+    }
+}
+
+impl From<ApiError> for async_graphql::Error {
+    fn from(e: ApiError) -> Self {
+        let code = e.code();
+        let message = match &e {
+            ApiError::BadUserInput(msg) => msg.clone(),
+            internal => {
+                tracing::error!(error = %sixpotify_loader::import::error_chain(internal), "request failed");
+                "internal server error".to_owned()
+            }
+        };
+        use async_graphql::ErrorExtensions as _;
+        async_graphql::Error::new(message).extend_with(|_, ext| ext.set("code", code))
+    }
+}
+
+/// The API's result type.
+pub type Result<T, E = ApiError> = std::result::Result<T, E>;

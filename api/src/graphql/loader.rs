@@ -1,0 +1,185 @@
+//! The DataLoader behind every relation: it gathers the keys that the resolvers of one request
+//! ask for in the same tick and answers them with one statement per relation.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use async_graphql::dataloader::Loader;
+use entity::{album, artist, audio_features, genre, track};
+use sea_orm::{DatabaseConnection, DbErr};
+
+use crate::service::page::{Page, PageArgs};
+use crate::service::relations::{self, CountOf};
+
+/// Loads relations for batches of keys. Each key type is one relation.
+#[derive(Clone, Debug)]
+pub struct CatalogLoader {
+    pub db: DatabaseConnection,
+}
+
+/// The error a whole batch shares.
+pub type LoadError = Arc<DbErr>;
+
+macro_rules! key {
+    ($(#[$doc:meta])* $name:ident) => {
+        $(#[$doc])*
+        #[derive(Clone, Debug, PartialEq, Eq, Hash)]
+        pub struct $name(pub String);
+    };
+}
+
+key!(/// An album by id.
+    AlbumKey);
+key!(/// The audio features of a track.
+    FeaturesKey);
+key!(/// The genres of an artist.
+    ArtistGenresKey);
+key!(/// The genres of a track.
+    TrackGenresKey);
+key!(/// The credited artists of a track.
+    TrackArtistsKey);
+key!(/// The artists of an album.
+    AlbumArtistsKey);
+
+/// One page of a paged relation of one parent.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct PagedKey {
+    pub id: String,
+    pub args: PageArgs,
+}
+
+/// A page of an artist's tracks.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ArtistTracksKey(pub PagedKey);
+/// A page of an album's tracks.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct AlbumTracksKey(pub PagedKey);
+/// A page of an artist's albums.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ArtistAlbumsKey(pub PagedKey);
+
+/// A count of a relation of one parent.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct CountKey {
+    pub of: CountOf,
+    pub id: String,
+}
+
+fn ids<'a>(keys: impl IntoIterator<Item = &'a String>) -> Vec<String> {
+    let mut ids: Vec<String> = keys.into_iter().cloned().collect();
+    ids.sort_unstable();
+    ids.dedup();
+    ids
+}
+
+fn rekey<K: Clone + Eq + std::hash::Hash, V>(
+    keys: &[K],
+    id: impl Fn(&K) -> &String,
+    mut found: HashMap<String, V>,
+) -> HashMap<K, V> {
+    keys.iter()
+        .filter_map(|k| found.remove(id(k)).map(|v| (k.clone(), v)))
+        .collect()
+}
+
+macro_rules! by_id_loader {
+    ($key:ty, $value:ty, $fetch:path) => {
+        impl Loader<$key> for CatalogLoader {
+            type Value = $value;
+            type Error = LoadError;
+
+            async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, $value>, LoadError> {
+                let found = $fetch(&self.db, &ids(keys.iter().map(|k| &k.0))).await?;
+                Ok(rekey(keys, |k| &k.0, found))
+            }
+        }
+    };
+}
+
+by_id_loader!(AlbumKey, album::Model, relations::albums_by_id);
+by_id_loader!(
+    FeaturesKey,
+    audio_features::Model,
+    relations::features_of_tracks
+);
+by_id_loader!(
+    ArtistGenresKey,
+    Vec<genre::Model>,
+    relations::genres_of_artists
+);
+by_id_loader!(
+    TrackGenresKey,
+    Vec<genre::Model>,
+    relations::genres_of_tracks
+);
+by_id_loader!(
+    TrackArtistsKey,
+    Vec<artist::Model>,
+    relations::artists_of_tracks
+);
+by_id_loader!(
+    AlbumArtistsKey,
+    Vec<artist::Model>,
+    relations::artists_of_albums
+);
+
+/// Groups paged keys by their page arguments: one statement per distinct (first, after).
+fn by_args<'a>(keys: impl Iterator<Item = &'a PagedKey>) -> HashMap<PageArgs, Vec<String>> {
+    let mut groups: HashMap<PageArgs, Vec<String>> = HashMap::new();
+    for k in keys {
+        groups.entry(k.args.clone()).or_default().push(k.id.clone());
+    }
+    groups
+}
+
+macro_rules! paged_loader {
+    ($key:ident, $value:ty, $fetch:path) => {
+        impl Loader<$key> for CatalogLoader {
+            type Value = Page<$value>;
+            type Error = LoadError;
+
+            async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Page<$value>>, LoadError> {
+                let mut out = HashMap::new();
+                for (args, ids) in by_args(keys.iter().map(|k| &k.0)) {
+                    let mut pages = $fetch(&self.db, &ids, &args).await?;
+                    for id in ids {
+                        let page = pages.remove(&id).unwrap_or_default();
+                        out.insert(
+                            $key(PagedKey {
+                                id,
+                                args: args.clone(),
+                            }),
+                            page,
+                        );
+                    }
+                }
+                Ok(out)
+            }
+        }
+    };
+}
+
+paged_loader!(ArtistTracksKey, track::Model, relations::tracks_of_artists);
+paged_loader!(AlbumTracksKey, track::Model, relations::tracks_of_albums);
+paged_loader!(ArtistAlbumsKey, album::Model, relations::albums_of_artists);
+
+impl Loader<CountKey> for CatalogLoader {
+    type Value = u64;
+    type Error = LoadError;
+
+    async fn load(&self, keys: &[CountKey]) -> Result<HashMap<CountKey, u64>, LoadError> {
+        let mut groups: HashMap<CountOf, Vec<String>> = HashMap::new();
+        for k in keys {
+            groups.entry(k.of).or_default().push(k.id.clone());
+        }
+        let mut out = HashMap::new();
+        for (of, ids) in groups {
+            let counts = relations::counts(&self.db, of, &ids).await?;
+            for id in ids {
+                let n = counts.get(&id).copied().unwrap_or(0);
+                out.insert(CountKey { of, id }, n);
+            }
+        }
+        Ok(out)
+    }
+}

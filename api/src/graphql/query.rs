@@ -1,0 +1,183 @@
+//! The query root, split by domain and merged.
+
+use async_graphql::{Context, ID, MergedObject, Object, Result};
+use entity::{album, artist, track};
+
+use super::inputs::{ArtistFilterInput, ArtistOrder, GenreOrder, TrackFilterInput, TrackOrder};
+use super::types::{Album, Artist, Conn, Genre, LoadRun, RunStatus, Total, Track, connection, db};
+use crate::error::ApiError;
+use crate::service::page::{PageArgs, check_first, fetch_page};
+use crate::service::{self, catalog, search};
+
+/// Every query Sixpotify answers.
+#[derive(Default, MergedObject)]
+pub struct QueryRoot(CatalogQuery, SearchQuery, OpsQuery);
+
+/// Lookups and lists of the catalogue.
+#[derive(Default)]
+pub struct CatalogQuery;
+
+#[Object]
+impl CatalogQuery {
+    /// An artist by id; null when there is none.
+    async fn artist(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Artist>> {
+        let found = catalog::by_id::<artist::Entity>(db(ctx), &id)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(found.map(Artist))
+    }
+
+    /// A track by id; null when there is none.
+    async fn track(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Track>> {
+        let found = catalog::by_id::<track::Entity>(db(ctx), &id)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(found.map(Track))
+    }
+
+    /// An album by id; null when there is none.
+    async fn album(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Album>> {
+        let found = catalog::by_id::<album::Entity>(db(ctx), &id)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(found.map(Album))
+    }
+
+    /// Artists, filtered and ordered (most popular first by default), a page at a time.
+    async fn artists(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 20)] first: i32,
+        after: Option<String>,
+        filter: Option<ArtistFilterInput>,
+        order_by: Option<ArtistOrder>,
+    ) -> Result<Conn<Artist>> {
+        let (sort, desc) = ArtistOrder::resolve(order_by);
+        let ordering = catalog::artist_ordering(sort, desc);
+        let args = PageArgs::new(first, after.as_deref(), &ordering)?;
+        let query = catalog::artists_query(&filter.unwrap_or_default().check()?);
+        let page = fetch_page(db(ctx), query.clone(), &ordering, &args)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(connection(
+            page,
+            after.is_some(),
+            Total::Query(query),
+            Artist,
+        ))
+    }
+
+    /// Tracks, filtered and ordered (most popular first by default), a page at a time.
+    async fn tracks(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 20)] first: i32,
+        after: Option<String>,
+        filter: Option<TrackFilterInput>,
+        order_by: Option<TrackOrder>,
+    ) -> Result<Conn<Track>> {
+        let (sort, desc) = TrackOrder::resolve(order_by);
+        let ordering = catalog::track_ordering(sort, desc);
+        let args = PageArgs::new(first, after.as_deref(), &ordering)?;
+        let query = catalog::tracks_query(&filter.unwrap_or_default().check()?, sort);
+        let page = fetch_page(db(ctx), query.clone(), &ordering, &args)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(connection(
+            page,
+            after.is_some(),
+            Total::Query(query),
+            Track,
+        ))
+    }
+
+    /// Genres, by name unless ordered otherwise, a page at a time.
+    async fn genres(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 50)] first: i32,
+        after: Option<String>,
+        name_contains: Option<String>,
+        order_by: Option<GenreOrder>,
+    ) -> Result<Conn<Genre>> {
+        let (sort, desc) = GenreOrder::resolve(order_by);
+        let ordering = catalog::genre_ordering(sort, desc);
+        let args = PageArgs::new(first, after.as_deref(), &ordering)?;
+        let folded = name_contains.map(|n| sixpotify_loader::normalize::genre_id(&n));
+        let query = catalog::genres_query(folded.as_deref());
+        let page = fetch_page(db(ctx), query.clone(), &ordering, &args)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(connection(
+            page,
+            after.is_some(),
+            Total::Query(query),
+            Genre,
+        ))
+    }
+}
+
+/// Search by name.
+#[derive(Default)]
+pub struct SearchQuery;
+
+#[Object]
+impl SearchQuery {
+    /// Artists by name, ignoring case, accents, width, spacing and punctuation ("black pink"
+    /// finds BLACKPINK). Exact matches first, then prefixes, then other matches.
+    async fn search_artists(
+        &self,
+        ctx: &Context<'_>,
+        query: String,
+        #[graphql(default = 10)] first: i32,
+    ) -> Result<Vec<Artist>> {
+        let first = check_first(first)?;
+        let found = search::search_artists(db(ctx), &query, first)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(found.into_iter().map(Artist).collect())
+    }
+
+    /// Tracks by name, ranked like `searchArtists`.
+    async fn search_tracks(
+        &self,
+        ctx: &Context<'_>,
+        query: String,
+        #[graphql(default = 10)] first: i32,
+    ) -> Result<Vec<Track>> {
+        let first = check_first(first)?;
+        let found = search::search_tracks(db(ctx), &query, first)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(found.into_iter().map(Track).collect())
+    }
+}
+
+/// What was loaded and when.
+#[derive(Default)]
+pub struct OpsQuery;
+
+#[Object]
+impl OpsQuery {
+    /// Loader runs, newest first.
+    async fn load_runs(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 20)] first: i32,
+        status: Option<RunStatus>,
+    ) -> Result<Vec<LoadRun>> {
+        let first = check_first(first)?;
+        let runs = service::load_runs(db(ctx), status.map(Into::into), first)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(runs.into_iter().map(LoadRun).collect())
+    }
+
+    /// The id of the latest succeeded load run: it changes whenever new data lands.
+    async fn data_version(&self, ctx: &Context<'_>) -> Result<Option<ID>> {
+        let v = service::data_version(db(ctx))
+            .await
+            .map_err(ApiError::from)?;
+        Ok(v.map(|v| ID(v.to_string())))
+    }
+}

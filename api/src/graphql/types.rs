@@ -1,0 +1,449 @@
+//! GraphQL object types. Each wraps an entity model; relations go through the
+//! [`CatalogLoader`](super::loader::CatalogLoader).
+
+use async_graphql::connection::{Connection, Edge};
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, Enum, ID, Object, OutputType, Result};
+use entity::{album, artist, audio_features, genre, load_run, track};
+use sea_orm::DatabaseConnection;
+use sea_orm::sea_query::SelectStatement;
+
+use super::loader::{
+    AlbumArtistsKey, AlbumKey, AlbumTracksKey, ArtistAlbumsKey, ArtistGenresKey, ArtistTracksKey,
+    CatalogLoader, CountKey, FeaturesKey, PagedKey, TrackArtistsKey, TrackGenresKey,
+};
+use crate::error::ApiError;
+use crate::service::page::{Ordering, Page, PageArgs, count};
+use crate::service::relations::{self, CountOf};
+
+pub(crate) fn loader<'a>(ctx: &Context<'a>) -> &'a DataLoader<CatalogLoader> {
+    ctx.data_unchecked::<DataLoader<CatalogLoader>>()
+}
+
+pub(crate) fn db<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {
+    ctx.data_unchecked::<DatabaseConnection>()
+}
+
+/// A list's total, computed only when the client asks for it.
+pub enum Total {
+    /// The rows of a filtered top-level list.
+    Query(SelectStatement),
+    /// A relation of one parent, counted in a batch with its siblings.
+    Relation(CountKey),
+}
+
+#[Object]
+impl Total {
+    /// How many items the whole list holds, across all pages.
+    async fn total_count(&self, ctx: &Context<'_>) -> Result<u64> {
+        match self {
+            Self::Query(stmt) => Ok(count(db(ctx), stmt).await.map_err(ApiError::from)?),
+            Self::Relation(key) => Ok(loader(ctx)
+                .load_one(key.clone())
+                .await
+                .map_err(ApiError::from)?
+                .unwrap_or(0)),
+        }
+    }
+}
+
+/// A Relay connection whose edges hold `N`.
+pub type Conn<N> = Connection<String, N, Total>;
+
+/// Turns a page into a connection.
+pub fn connection<M, N: OutputType>(
+    page: Page<M>,
+    after_given: bool,
+    total: Total,
+    node: impl Fn(M) -> N,
+) -> Conn<N> {
+    let mut conn = Connection::with_additional_fields(after_given, page.has_next, total);
+    conn.edges.extend(
+        page.items
+            .into_iter()
+            .map(|(m, cursor)| Edge::new(cursor, node(m))),
+    );
+    conn
+}
+
+fn paged(id: &str, first: i32, after: Option<&str>, ordering: &Ordering) -> Result<PagedKey> {
+    Ok(PagedKey {
+        id: id.to_owned(),
+        args: PageArgs::new(first, after, ordering)?,
+    })
+}
+
+/// A performer.
+pub struct Artist(pub artist::Model);
+
+#[Object]
+impl Artist {
+    /// The Spotify id, or for artists a dataset names without an id, an id derived from the
+    /// name (`ar-…`).
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Spotify's popularity, 0 to 100; null when the source did not give it.
+    async fn popularity(&self) -> Option<i32> {
+        self.0.popularity
+    }
+    async fn followers(&self) -> Option<i64> {
+        self.0.followers
+    }
+    async fn image_url(&self) -> Option<&str> {
+        self.0.image_url.as_deref()
+    }
+    async fn spotify_url(&self) -> Option<&str> {
+        self.0.spotify_url.as_deref()
+    }
+    async fn genres(&self, ctx: &Context<'_>) -> Result<Vec<Genre>> {
+        let genres = loader(ctx)
+            .load_one(ArtistGenresKey(self.0.id.clone()))
+            .await
+            .map_err(ApiError::from)?;
+        Ok(genres.unwrap_or_default().into_iter().map(Genre).collect())
+    }
+    /// The artist's tracks, most popular first.
+    async fn tracks(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 10)] first: i32,
+        after: Option<String>,
+    ) -> Result<Conn<Track>> {
+        let key = paged(
+            &self.0.id,
+            first,
+            after.as_deref(),
+            &relations::artist_tracks_ordering(),
+        )?;
+        let page = loader(ctx)
+            .load_one(ArtistTracksKey(key))
+            .await
+            .map_err(ApiError::from)?
+            .unwrap_or_default();
+        let total = Total::Relation(CountKey {
+            of: CountOf::ArtistTracks,
+            id: self.0.id.clone(),
+        });
+        Ok(connection(page, after.is_some(), total, Track))
+    }
+    /// Albums with at least one track of the artist, newest first.
+    async fn albums(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 10)] first: i32,
+        after: Option<String>,
+    ) -> Result<Conn<Album>> {
+        let key = paged(
+            &self.0.id,
+            first,
+            after.as_deref(),
+            &relations::artist_albums_ordering(),
+        )?;
+        let page = loader(ctx)
+            .load_one(ArtistAlbumsKey(key))
+            .await
+            .map_err(ApiError::from)?
+            .unwrap_or_default();
+        let total = Total::Relation(CountKey {
+            of: CountOf::ArtistAlbums,
+            id: self.0.id.clone(),
+        });
+        Ok(connection(page, after.is_some(), total, Album))
+    }
+}
+
+/// A recording.
+pub struct Track(pub track::Model);
+
+#[Object]
+impl Track {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+    /// Null when the source has no name for the track.
+    async fn name(&self) -> Option<&str> {
+        self.0.name.as_deref()
+    }
+    async fn duration_ms(&self) -> i32 {
+        self.0.duration_ms
+    }
+    async fn explicit(&self) -> Option<bool> {
+        self.0.explicit
+    }
+    async fn popularity(&self) -> Option<i32> {
+        self.0.popularity
+    }
+    async fn track_number(&self) -> Option<i32> {
+        self.0.track_number
+    }
+    async fn isrc(&self) -> Option<&str> {
+        self.0.isrc.as_deref()
+    }
+    async fn album(&self, ctx: &Context<'_>) -> Result<Option<Album>> {
+        let Some(id) = &self.0.album_id else {
+            return Ok(None);
+        };
+        let album = loader(ctx)
+            .load_one(AlbumKey(id.clone()))
+            .await
+            .map_err(ApiError::from)?;
+        Ok(album.map(Album))
+    }
+    /// Credited artists, main artist first.
+    async fn artists(&self, ctx: &Context<'_>) -> Result<Vec<Artist>> {
+        let artists = loader(ctx)
+            .load_one(TrackArtistsKey(self.0.id.clone()))
+            .await
+            .map_err(ApiError::from)?;
+        Ok(artists
+            .unwrap_or_default()
+            .into_iter()
+            .map(Artist)
+            .collect())
+    }
+    async fn audio_features(&self, ctx: &Context<'_>) -> Result<Option<AudioFeatures>> {
+        let features = loader(ctx)
+            .load_one(FeaturesKey(self.0.id.clone()))
+            .await
+            .map_err(ApiError::from)?;
+        Ok(features.map(AudioFeatures))
+    }
+    /// Genre labels datasets attach to the track (a playlist's genre and subgenre, say).
+    async fn genres(&self, ctx: &Context<'_>) -> Result<Vec<Genre>> {
+        let genres = loader(ctx)
+            .load_one(TrackGenresKey(self.0.id.clone()))
+            .await
+            .map_err(ApiError::from)?;
+        Ok(genres.unwrap_or_default().into_iter().map(Genre).collect())
+    }
+}
+
+/// How precisely a release date is known.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+pub enum DatePrecision {
+    Year,
+    Month,
+    Day,
+}
+
+/// A release.
+pub struct Album(pub album::Model);
+
+#[Object]
+impl Album {
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+    async fn name(&self) -> Option<&str> {
+        self.0.name.as_deref()
+    }
+    /// `album`, `single` or `compilation`, when known.
+    async fn album_type(&self) -> Option<&str> {
+        self.0.album_type.as_deref()
+    }
+    /// As precise as `releaseDatePrecision` says: `2012`, `2012-07` or `2012-07-14`.
+    async fn release_date(&self) -> Option<String> {
+        let date = self.0.release_date?;
+        Some(match self.release_precision() {
+            Some(DatePrecision::Year) => date.format("%Y").to_string(),
+            Some(DatePrecision::Month) => date.format("%Y-%m").to_string(),
+            _ => date.format("%Y-%m-%d").to_string(),
+        })
+    }
+    async fn release_year(&self) -> Option<i32> {
+        self.0.release_year
+    }
+    async fn release_date_precision(&self) -> Option<DatePrecision> {
+        self.release_precision()
+    }
+    async fn total_tracks(&self) -> Option<i32> {
+        self.0.total_tracks
+    }
+    async fn image_url(&self) -> Option<&str> {
+        self.0.image_url.as_deref()
+    }
+    /// The album's tracks in track-number order.
+    async fn tracks(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 50)] first: i32,
+        after: Option<String>,
+    ) -> Result<Conn<Track>> {
+        let key = paged(
+            &self.0.id,
+            first,
+            after.as_deref(),
+            &relations::album_tracks_ordering(),
+        )?;
+        let page = loader(ctx)
+            .load_one(AlbumTracksKey(key))
+            .await
+            .map_err(ApiError::from)?
+            .unwrap_or_default();
+        let total = Total::Relation(CountKey {
+            of: CountOf::AlbumTracks,
+            id: self.0.id.clone(),
+        });
+        Ok(connection(page, after.is_some(), total, Track))
+    }
+    /// Artists credited on the album's tracks, main artists first.
+    async fn artists(&self, ctx: &Context<'_>) -> Result<Vec<Artist>> {
+        let artists = loader(ctx)
+            .load_one(AlbumArtistsKey(self.0.id.clone()))
+            .await
+            .map_err(ApiError::from)?;
+        Ok(artists
+            .unwrap_or_default()
+            .into_iter()
+            .map(Artist)
+            .collect())
+    }
+}
+
+impl Album {
+    fn release_precision(&self) -> Option<DatePrecision> {
+        match self.0.release_date_precision.as_deref()? {
+            "year" => Some(DatePrecision::Year),
+            "month" => Some(DatePrecision::Month),
+            "day" => Some(DatePrecision::Day),
+            _ => None,
+        }
+    }
+}
+
+/// A genre label.
+pub struct Genre(pub genre::Model);
+
+#[Object]
+impl Genre {
+    /// The folded label (`dance pop`); use it in `genre` filters.
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    async fn track_count(&self, ctx: &Context<'_>) -> Result<u64> {
+        self.count(ctx, CountOf::GenreTracks).await
+    }
+    async fn artist_count(&self, ctx: &Context<'_>) -> Result<u64> {
+        self.count(ctx, CountOf::GenreArtists).await
+    }
+}
+
+impl Genre {
+    async fn count(&self, ctx: &Context<'_>, of: CountOf) -> Result<u64> {
+        Ok(loader(ctx)
+            .load_one(CountKey {
+                of,
+                id: self.0.id.clone(),
+            })
+            .await
+            .map_err(ApiError::from)?
+            .unwrap_or(0))
+    }
+}
+
+/// Spotify's audio analysis of a track.
+pub struct AudioFeatures(pub audio_features::Model);
+
+#[Object]
+impl AudioFeatures {
+    /// 0 to 1: how suitable for dancing.
+    async fn danceability(&self) -> f64 {
+        self.0.danceability
+    }
+    /// 0 to 1: intensity and activity.
+    async fn energy(&self) -> f64 {
+        self.0.energy
+    }
+    /// Pitch class 0 to 11; -1 when no key was detected.
+    async fn key(&self) -> i32 {
+        self.0.key
+    }
+    /// Average loudness in dB, typically -60 to 0.
+    async fn loudness(&self) -> f64 {
+        self.0.loudness
+    }
+    /// 1 major, 0 minor.
+    async fn mode(&self) -> i32 {
+        self.0.mode
+    }
+    /// 0 to 1: presence of spoken words.
+    async fn speechiness(&self) -> f64 {
+        self.0.speechiness
+    }
+    /// 0 to 1: confidence the track is acoustic.
+    async fn acousticness(&self) -> f64 {
+        self.0.acousticness
+    }
+    /// 0 to 1: likelihood of no vocals.
+    async fn instrumentalness(&self) -> f64 {
+        self.0.instrumentalness
+    }
+    /// 0 to 1: presence of an audience.
+    async fn liveness(&self) -> f64 {
+        self.0.liveness
+    }
+    /// 0 to 1: musical positiveness.
+    async fn valence(&self) -> f64 {
+        self.0.valence
+    }
+    /// Beats per minute.
+    async fn tempo(&self) -> f64 {
+        self.0.tempo
+    }
+    /// Beats per bar, 3 to 7; null when unknown.
+    async fn time_signature(&self) -> Option<i32> {
+        self.0.time_signature
+    }
+}
+
+/// Where a load run stands.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+#[graphql(remote = "entity::RunStatus")]
+pub enum RunStatus {
+    Running,
+    Succeeded,
+    Failed,
+}
+
+/// One run of the loader.
+pub struct LoadRun(pub load_run::Model);
+
+#[Object]
+impl LoadRun {
+    async fn id(&self) -> ID {
+        ID(self.0.id.to_string())
+    }
+    /// What was loaded: a file path, `bundled-sample`, …
+    async fn source(&self) -> &str {
+        &self.0.source
+    }
+    /// RFC 3339.
+    async fn started_at(&self) -> String {
+        self.0.started_at.to_rfc3339()
+    }
+    async fn finished_at(&self) -> Option<String> {
+        self.0.finished_at.map(|t| t.to_rfc3339())
+    }
+    async fn status(&self) -> RunStatus {
+        self.0.status.into()
+    }
+    async fn rows_read(&self) -> i64 {
+        self.0.rows_read
+    }
+    async fn rows_written(&self) -> i64 {
+        self.0.rows_written
+    }
+    async fn rows_rejected(&self) -> i64 {
+        self.0.rows_rejected
+    }
+    async fn error(&self) -> Option<&str> {
+        self.0.error.as_deref()
+    }
+}

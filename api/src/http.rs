@@ -1,0 +1,101 @@
+//! HTTP routes: GraphQL over POST and GET, GraphiQL with its assets embedded in the binary,
+//! and health.
+
+use actix_web::http::header::{self, ContentType};
+use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
+use async_graphql_actix_web::{GraphQLRequest, GraphQLResponse};
+
+use crate::graphql::AppSchema;
+
+/// Registers every route.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/graphql", web::post().to(graphql_post))
+        .route("/graphql", web::get().to(graphql_get))
+        .route("/graphiql/{file}", web::get().to(asset))
+        .route("/healthz", web::get().to(healthz))
+        .route("/", web::get().to(root));
+}
+
+async fn graphql_post(schema: web::Data<AppSchema>, req: GraphQLRequest) -> GraphQLResponse {
+    schema.execute(req.into_inner()).await.into()
+}
+
+/// `GET /graphql`: GraphiQL for a browser that asks for a page, a query otherwise.
+async fn graphql_get(
+    schema: web::Data<AppSchema>,
+    req: HttpRequest,
+    payload: web::Payload,
+) -> actix_web::Result<HttpResponse> {
+    if wants_html(&req) && !has_query_param(&req) {
+        return Ok(HttpResponse::Ok()
+            .content_type(ContentType::html())
+            .body(GRAPHIQL_HTML));
+    }
+    let gql = GraphQLRequest::from_request(&req, &mut payload.into_inner()).await?;
+    let resp: GraphQLResponse = schema.execute(gql.into_inner()).await.into();
+    Ok(actix_web::Responder::respond_to(resp, &req).map_into_boxed_body())
+}
+
+fn wants_html(req: &HttpRequest) -> bool {
+    req.headers()
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("text/html"))
+}
+
+fn has_query_param(req: &HttpRequest) -> bool {
+    req.query_string()
+        .split('&')
+        .any(|kv| kv.split('=').next() == Some("query"))
+}
+
+async fn root() -> HttpResponse {
+    HttpResponse::Found()
+        .insert_header((header::LOCATION, "/graphql"))
+        .finish()
+}
+
+async fn healthz() -> HttpResponse {
+    HttpResponse::Ok().json(serde_json::json!({ "status": "ok" }))
+}
+
+const GRAPHIQL_HTML: &str = include_str!("../assets/graphiql/index.html");
+
+/// GraphiQL's files, from the npm packages pinned in `assets/graphiql/package.json`.
+const ASSETS: &[(&str, &str, &[u8])] = &[
+    (
+        "graphiql.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/graphiql/dist/graphiql.min.js"),
+    ),
+    (
+        "graphiql.min.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../assets/graphiql/dist/graphiql.min.css"),
+    ),
+    (
+        "react.production.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/graphiql/dist/react.production.min.js"),
+    ),
+    (
+        "react-dom.production.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/graphiql/dist/react-dom.production.min.js"),
+    ),
+    (
+        "init.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../assets/graphiql/init.js"),
+    ),
+];
+
+async fn asset(file: web::Path<String>) -> HttpResponse {
+    match ASSETS.iter().find(|(name, _, _)| *name == file.as_str()) {
+        Some((_, content_type, body)) => HttpResponse::Ok()
+            .insert_header((header::CONTENT_TYPE, *content_type))
+            .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
+            .body(*body),
+        None => HttpResponse::NotFound().finish(),
+    }
+}

@@ -1,0 +1,37 @@
+//! Seeding an empty database with the sample bundled in the binary, so that the API shows
+//! data on first run with no configuration.
+
+use sea_orm::DatabaseConnection;
+use sixpotify_loader::{CsvInput, ImportOptions, import_csv};
+use tracing::info;
+
+use crate::error::Result;
+use crate::service;
+
+/// A few thousand rows of the "30000 Spotify Songs" dataset, BTS and BLACKPINK among them
+/// (built by `scripts/make-sample.py`).
+pub const SAMPLE: &[u8] = include_bytes!("../data/sample.csv.gz");
+
+/// What load runs of the sample record as their source.
+pub const SAMPLE_SOURCE: &str = "bundled-sample";
+
+/// Loads the sample when the catalogue holds no track; returns whether it did.
+pub async fn seed_if_empty(db: &DatabaseConnection) -> Result<bool> {
+    if !service::catalogue_is_empty(db).await? {
+        return Ok(false);
+    }
+    info!("the catalogue is empty: loading the bundled sample");
+    let input = CsvInput::Bytes {
+        label: SAMPLE_SOURCE.into(),
+        data: SAMPLE,
+    };
+    let report = import_csv(db, &input, &ImportOptions::default())
+        .await?
+        .into_result()?;
+    info!(
+        rows = report.counts.written,
+        run_id = report.run_id,
+        "bundled sample loaded"
+    );
+    Ok(true)
+}

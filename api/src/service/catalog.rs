@@ -1,0 +1,329 @@
+//! The catalogue's lists and lookups: filters and orderings of artists, tracks and genres.
+
+use entity::{album, artist, artist_genre, audio_features, genre, track, track_genre};
+use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryTrait};
+
+use super::page::{Ordering, SortKind};
+
+/// An inclusive range; either end may be open.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Range<T> {
+    pub min: Option<T>,
+    pub max: Option<T>,
+}
+
+impl<T: Into<sea_orm::Value> + Copy> Range<T> {
+    fn apply(&self, stmt: &mut SelectStatement, expr: Expr) {
+        if let Some(min) = self.min {
+            stmt.and_where(expr.clone().gte(min));
+        }
+        if let Some(max) = self.max {
+            stmt.and_where(expr.lte(max));
+        }
+    }
+
+    fn is_set(&self) -> bool {
+        self.min.is_some() || self.max.is_some()
+    }
+}
+
+/// The audio features a list can be filtered and ordered by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Feature {
+    Danceability,
+    Energy,
+    Loudness,
+    Speechiness,
+    Acousticness,
+    Instrumentalness,
+    Liveness,
+    Valence,
+    Tempo,
+}
+
+impl Feature {
+    pub const ALL: [Feature; 9] = [
+        Feature::Danceability,
+        Feature::Energy,
+        Feature::Loudness,
+        Feature::Speechiness,
+        Feature::Acousticness,
+        Feature::Instrumentalness,
+        Feature::Liveness,
+        Feature::Valence,
+        Feature::Tempo,
+    ];
+
+    pub fn column(self) -> audio_features::Column {
+        use audio_features::Column as C;
+        match self {
+            Self::Danceability => C::Danceability,
+            Self::Energy => C::Energy,
+            Self::Loudness => C::Loudness,
+            Self::Speechiness => C::Speechiness,
+            Self::Acousticness => C::Acousticness,
+            Self::Instrumentalness => C::Instrumentalness,
+            Self::Liveness => C::Liveness,
+            Self::Valence => C::Valence,
+            Self::Tempo => C::Tempo,
+        }
+    }
+
+    /// The values the feature can take, as documented by Spotify and enforced by the loader.
+    pub fn bounds(self) -> (f64, f64) {
+        match self {
+            Self::Loudness => (-60.0, 5.0),
+            Self::Tempo => (0.0, 300.0),
+            _ => (0.0, 1.0),
+        }
+    }
+}
+
+/// `LIKE '%text%'` on a folded column, with the wildcards in `text` escaped.
+fn contains(col: Expr, folded: &str) -> Expr {
+    col.like(LikeExpr::new(format!("%{}%", escape_like(folded))).escape('!'))
+}
+
+/// Escapes `%`, `_` and the escape character itself for `LIKE … ESCAPE '!'`.
+pub fn escape_like(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '!') {
+            out.push('!');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// A scalar subquery as an expression.
+fn scalar(select: SelectStatement) -> Expr {
+    Expr::SubQuery(None, Box::new(select.into()))
+}
+
+fn col<C: ColumnTrait>(c: C) -> Expr {
+    Expr::col((c.entity_name(), c))
+}
+
+/// Filters of the `tracks` list. Names are matched on folded keys.
+#[derive(Clone, Debug, Default)]
+pub struct TrackFilter {
+    pub name_contains: Option<String>,
+    pub genre_id: Option<String>,
+    pub artist_id: Option<String>,
+    pub popularity: Range<i32>,
+    pub release_year: Range<i32>,
+    pub features: Vec<(Feature, Range<f64>)>,
+}
+
+/// Orderings of the `tracks` list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TrackSort {
+    Popularity,
+    Name,
+    ReleaseDate,
+    Duration,
+    Feature(Feature),
+}
+
+fn sort_token(list: &str, sort: &impl std::fmt::Debug, desc: bool) -> String {
+    format!("{list}:{sort:?}:{}", if desc { "DESC" } else { "ASC" })
+}
+
+pub fn track_ordering(sort: TrackSort, desc: bool) -> Ordering {
+    let (expr, kind) = match sort {
+        TrackSort::Popularity => (col(track::Column::Popularity), SortKind::Int),
+        TrackSort::Name => (col(track::Column::SearchKey), SortKind::Text),
+        TrackSort::ReleaseDate => (col(album::Column::ReleaseDate), SortKind::Date),
+        TrackSort::Duration => (col(track::Column::DurationMs), SortKind::Int),
+        TrackSort::Feature(f) => (col(f.column()), SortKind::Float),
+    };
+    Ordering {
+        token: sort_token("tracks", &sort, desc),
+        sort: expr,
+        kind,
+        id: col(track::Column::Id),
+        desc,
+    }
+}
+
+/// The filtered select of tracks, joined to what the filter and the ordering need.
+pub fn tracks_query(filter: &TrackFilter, sort: TrackSort) -> SelectStatement {
+    let mut q = track::Entity::find().into_query();
+    if filter.release_year.is_set() || sort == TrackSort::ReleaseDate {
+        q.left_join(
+            album::Entity,
+            col(album::Column::Id).equals((track::Entity, track::Column::AlbumId)),
+        );
+    }
+    if !filter.features.is_empty() || matches!(sort, TrackSort::Feature(_)) {
+        q.left_join(
+            audio_features::Entity,
+            col(audio_features::Column::TrackId).equals((track::Entity, track::Column::Id)),
+        );
+    }
+    if let Some(name) = &filter.name_contains {
+        q.and_where(contains(col(track::Column::SearchKey), name));
+    }
+    if let Some(genre) = &filter.genre_id {
+        q.and_where(Expr::exists(
+            Query::select()
+                .expr(Expr::cust("1"))
+                .from(track_genre::Entity)
+                .and_where(
+                    col(track_genre::Column::TrackId).equals((track::Entity, track::Column::Id)),
+                )
+                .and_where(col(track_genre::Column::GenreId).eq(genre.clone()))
+                .to_owned(),
+        ));
+    }
+    if let Some(artist) = &filter.artist_id {
+        q.and_where(Expr::exists(
+            Query::select()
+                .expr(Expr::cust("1"))
+                .from(entity::track_artist::Entity)
+                .and_where(
+                    col(entity::track_artist::Column::TrackId)
+                        .equals((track::Entity, track::Column::Id)),
+                )
+                .and_where(col(entity::track_artist::Column::ArtistId).eq(artist.clone()))
+                .to_owned(),
+        ));
+    }
+    filter
+        .popularity
+        .apply(&mut q, col(track::Column::Popularity));
+    filter
+        .release_year
+        .apply(&mut q, col(album::Column::ReleaseYear));
+    for (feature, range) in &filter.features {
+        range.apply(&mut q, col(feature.column()));
+    }
+    q
+}
+
+/// Filters of the `artists` list.
+#[derive(Clone, Debug, Default)]
+pub struct ArtistFilter {
+    pub name_contains: Option<String>,
+    pub genre_id: Option<String>,
+    pub popularity: Range<i32>,
+    pub followers: Range<i64>,
+}
+
+/// Orderings of the `artists` list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArtistSort {
+    Popularity,
+    Name,
+    Followers,
+}
+
+pub fn artist_ordering(sort: ArtistSort, desc: bool) -> Ordering {
+    let (expr, kind) = match sort {
+        ArtistSort::Popularity => (col(artist::Column::Popularity), SortKind::Int),
+        ArtistSort::Name => (col(artist::Column::SearchKey), SortKind::Text),
+        ArtistSort::Followers => (col(artist::Column::Followers), SortKind::Int),
+    };
+    Ordering {
+        token: sort_token("artists", &sort, desc),
+        sort: expr,
+        kind,
+        id: col(artist::Column::Id),
+        desc,
+    }
+}
+
+pub fn artists_query(filter: &ArtistFilter) -> SelectStatement {
+    let mut q = artist::Entity::find().into_query();
+    if let Some(name) = &filter.name_contains {
+        q.and_where(contains(col(artist::Column::SearchKey), name));
+    }
+    if let Some(genre) = &filter.genre_id {
+        q.and_where(Expr::exists(
+            Query::select()
+                .expr(Expr::cust("1"))
+                .from(artist_genre::Entity)
+                .and_where(
+                    col(artist_genre::Column::ArtistId)
+                        .equals((artist::Entity, artist::Column::Id)),
+                )
+                .and_where(col(artist_genre::Column::GenreId).eq(genre.clone()))
+                .to_owned(),
+        ));
+    }
+    filter
+        .popularity
+        .apply(&mut q, col(artist::Column::Popularity));
+    filter
+        .followers
+        .apply(&mut q, col(artist::Column::Followers));
+    q
+}
+
+/// Orderings of the `genres` list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum GenreSort {
+    Name,
+    TrackCount,
+    ArtistCount,
+}
+
+pub fn genre_ordering(sort: GenreSort, desc: bool) -> Ordering {
+    let (expr, kind) = match sort {
+        GenreSort::Name => (col(genre::Column::Id), SortKind::Text),
+        GenreSort::TrackCount => (
+            scalar(
+                Query::select()
+                    .expr(Func::count(Expr::cust("*")))
+                    .from(track_genre::Entity)
+                    .and_where(
+                        col(track_genre::Column::GenreId)
+                            .equals((genre::Entity, genre::Column::Id)),
+                    )
+                    .to_owned(),
+            ),
+            SortKind::Int,
+        ),
+        GenreSort::ArtistCount => (
+            scalar(
+                Query::select()
+                    .expr(Func::count(Expr::cust("*")))
+                    .from(artist_genre::Entity)
+                    .and_where(
+                        col(artist_genre::Column::GenreId)
+                            .equals((genre::Entity, genre::Column::Id)),
+                    )
+                    .to_owned(),
+            ),
+            SortKind::Int,
+        ),
+    };
+    Ordering {
+        token: sort_token("genres", &sort, desc),
+        sort: expr,
+        kind,
+        id: col(genre::Column::Id),
+        desc,
+    }
+}
+
+pub fn genres_query(name_contains: Option<&str>) -> SelectStatement {
+    let mut q = genre::Entity::find().into_query();
+    if let Some(name) = name_contains {
+        q.and_where(contains(col(genre::Column::Id), name));
+    }
+    q
+}
+
+/// Looks one entity up by id; `None` when there is none.
+pub async fn by_id<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    id: &str,
+) -> Result<Option<E::Model>, DbErr>
+where
+    <E::PrimaryKey as sea_orm::PrimaryKeyTrait>::ValueType: From<String>,
+{
+    E::find_by_id(id.to_owned()).one(db).await
+}

@@ -1,0 +1,44 @@
+//! Database access for the API: functions that take a connection and return domain values
+//! (entity models, pages, counts), with no GraphQL types. Everything here only reads.
+
+pub mod catalog;
+pub mod page;
+pub mod relations;
+pub mod search;
+
+use entity::{RunStatus, load_run};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
+    QuerySelect,
+};
+
+/// The latest load runs, newest first.
+pub async fn load_runs(
+    db: &impl ConnectionTrait,
+    status: Option<RunStatus>,
+    first: u64,
+) -> Result<Vec<load_run::Model>, DbErr> {
+    let mut q = load_run::Entity::find();
+    if let Some(status) = status {
+        q = q.filter(load_run::Column::Status.eq(status));
+    }
+    q.order_by_desc(load_run::Column::Id)
+        .limit(first)
+        .all(db)
+        .await
+}
+
+/// The data version: the id of the latest succeeded load run, if any.
+pub async fn data_version(db: &impl ConnectionTrait) -> Result<Option<i64>, DbErr> {
+    Ok(load_run::Entity::find()
+        .filter(load_run::Column::Status.eq(RunStatus::Succeeded))
+        .order_by_desc(load_run::Column::Id)
+        .one(db)
+        .await?
+        .map(|r| r.id))
+}
+
+/// Whether the catalogue holds no track at all.
+pub async fn catalogue_is_empty(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
+    Ok(entity::track::Entity::find().count(db).await? == 0)
+}

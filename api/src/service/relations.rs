@@ -1,0 +1,322 @@
+//! Relations loaded for many parents at once: one statement per relation, whatever the number
+//! of parents. The DataLoaders of the GraphQL layer call these with the ids of a whole batch.
+
+use std::collections::HashMap;
+
+use entity::{
+    album, artist, artist_genre, audio_features, genre, track, track_artist, track_genre,
+};
+use sea_orm::sea_query::{
+    Alias, Expr, ExprTrait, Func, IntoTableRef, JoinType, Order, Query, SelectStatement,
+};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryTrait};
+
+use super::page::{Ordering, Page, PageArgs, SortKind, fetch_pages_by_parent};
+
+const PARENT: &str = "parent_id";
+
+fn col<C: ColumnTrait>(c: C) -> Expr {
+    Expr::col((c.entity_name(), c))
+}
+
+/// Runs a select of `M`'s columns plus a `parent_id` column and groups the rows by parent.
+async fn grouped<M: FromQueryResult>(
+    db: &impl ConnectionTrait,
+    stmt: &SelectStatement,
+) -> Result<HashMap<String, Vec<M>>, DbErr> {
+    let mut out: HashMap<String, Vec<M>> = HashMap::new();
+    for row in db.query_all(stmt).await? {
+        let parent: String = row.try_get("", PARENT)?;
+        out.entry(parent)
+            .or_default()
+            .push(M::from_query_result(&row, "")?);
+    }
+    Ok(out)
+}
+
+async fn keyed<E: EntityTrait>(
+    db: &impl ConnectionTrait,
+    key: E::Column,
+    ids: &[String],
+) -> Result<HashMap<String, E::Model>, DbErr> {
+    let mut stmt = E::find().into_query();
+    stmt.and_where(col(key).is_in(ids.iter().cloned()))
+        .expr_as(col(key), Alias::new(PARENT));
+    Ok(grouped::<E::Model>(db, &stmt)
+        .await?
+        .into_iter()
+        .filter_map(|(k, mut v)| v.pop().map(|m| (k, m)))
+        .collect())
+}
+
+pub async fn albums_by_id(
+    db: &impl ConnectionTrait,
+    ids: &[String],
+) -> Result<HashMap<String, album::Model>, DbErr> {
+    keyed::<album::Entity>(db, album::Column::Id, ids).await
+}
+
+pub async fn features_of_tracks(
+    db: &impl ConnectionTrait,
+    ids: &[String],
+) -> Result<HashMap<String, audio_features::Model>, DbErr> {
+    keyed::<audio_features::Entity>(db, audio_features::Column::TrackId, ids).await
+}
+
+pub async fn genres_of_artists(
+    db: &impl ConnectionTrait,
+    ids: &[String],
+) -> Result<HashMap<String, Vec<genre::Model>>, DbErr> {
+    let mut stmt = genre::Entity::find().into_query();
+    stmt.inner_join(
+        artist_genre::Entity,
+        col(artist_genre::Column::GenreId).equals((genre::Entity, genre::Column::Id)),
+    )
+    .and_where(col(artist_genre::Column::ArtistId).is_in(ids.iter().cloned()))
+    .expr_as(col(artist_genre::Column::ArtistId), Alias::new(PARENT))
+    .order_by((genre::Entity, genre::Column::Id), Order::Asc);
+    grouped(db, &stmt).await
+}
+
+pub async fn genres_of_tracks(
+    db: &impl ConnectionTrait,
+    ids: &[String],
+) -> Result<HashMap<String, Vec<genre::Model>>, DbErr> {
+    let mut stmt = genre::Entity::find().into_query();
+    stmt.inner_join(
+        track_genre::Entity,
+        col(track_genre::Column::GenreId).equals((genre::Entity, genre::Column::Id)),
+    )
+    .and_where(col(track_genre::Column::TrackId).is_in(ids.iter().cloned()))
+    .expr_as(col(track_genre::Column::TrackId), Alias::new(PARENT))
+    .order_by((genre::Entity, genre::Column::Id), Order::Asc);
+    grouped(db, &stmt).await
+}
+
+/// Credited artists of each track, in credit order.
+pub async fn artists_of_tracks(
+    db: &impl ConnectionTrait,
+    ids: &[String],
+) -> Result<HashMap<String, Vec<artist::Model>>, DbErr> {
+    let mut stmt = artist::Entity::find().into_query();
+    stmt.inner_join(
+        track_artist::Entity,
+        col(track_artist::Column::ArtistId).equals((artist::Entity, artist::Column::Id)),
+    )
+    .and_where(col(track_artist::Column::TrackId).is_in(ids.iter().cloned()))
+    .expr_as(col(track_artist::Column::TrackId), Alias::new(PARENT))
+    .order_by(
+        (track_artist::Entity, track_artist::Column::Position),
+        Order::Asc,
+    )
+    .order_by((artist::Entity, artist::Column::Id), Order::Asc);
+    grouped(db, &stmt).await
+}
+
+/// Artists credited on any track of each album, main artists first.
+pub async fn artists_of_albums(
+    db: &impl ConnectionTrait,
+    ids: &[String],
+) -> Result<HashMap<String, Vec<artist::Model>>, DbErr> {
+    let credits = Query::select()
+        .expr_as(col(track::Column::AlbumId), Alias::new(PARENT))
+        .expr_as(
+            col(track_artist::Column::ArtistId),
+            Alias::new("credited_id"),
+        )
+        .expr_as(
+            Func::min(col(track_artist::Column::Position)),
+            Alias::new("best_position"),
+        )
+        .from(track_artist::Entity)
+        .inner_join(
+            track::Entity,
+            col(track::Column::Id).equals((track_artist::Entity, track_artist::Column::TrackId)),
+        )
+        .and_where(col(track::Column::AlbumId).is_in(ids.iter().cloned()))
+        .group_by_col((track::Entity, track::Column::AlbumId))
+        .group_by_col((track_artist::Entity, track_artist::Column::ArtistId))
+        .to_owned();
+    let credits_alias = Alias::new("credits");
+    let mut stmt = artist::Entity::find().into_query();
+    stmt.join_subquery(
+        JoinType::InnerJoin,
+        credits,
+        credits_alias.clone(),
+        Expr::col((credits_alias.clone(), Alias::new("credited_id")))
+            .equals((artist::Entity, artist::Column::Id)),
+    )
+    .expr_as(
+        Expr::col((credits_alias.clone(), Alias::new(PARENT))),
+        Alias::new(PARENT),
+    )
+    .order_by((credits_alias, Alias::new("best_position")), Order::Asc)
+    .order_by((artist::Entity, artist::Column::SearchKey), Order::Asc)
+    .order_by((artist::Entity, artist::Column::Id), Order::Asc);
+    grouped(db, &stmt).await
+}
+
+/// Tracks of an artist, most popular first.
+pub fn artist_tracks_ordering() -> Ordering {
+    super::catalog::track_ordering(super::catalog::TrackSort::Popularity, true)
+}
+
+pub async fn tracks_of_artists(
+    db: &impl ConnectionTrait,
+    ids: &[String],
+    args: &PageArgs,
+) -> Result<HashMap<String, Page<track::Model>>, DbErr> {
+    let mut stmt = track::Entity::find().into_query();
+    stmt.inner_join(
+        track_artist::Entity,
+        col(track_artist::Column::TrackId).equals((track::Entity, track::Column::Id)),
+    )
+    .and_where(col(track_artist::Column::ArtistId).is_in(ids.iter().cloned()));
+    fetch_pages_by_parent(
+        db,
+        stmt,
+        col(track_artist::Column::ArtistId),
+        &artist_tracks_ordering(),
+        args,
+    )
+    .await
+}
+
+/// Tracks of an album, in track-number order.
+pub fn album_tracks_ordering() -> Ordering {
+    Ordering {
+        token: "album.tracks".into(),
+        sort: col(track::Column::TrackNumber),
+        kind: SortKind::Int,
+        id: col(track::Column::Id),
+        desc: false,
+    }
+}
+
+pub async fn tracks_of_albums(
+    db: &impl ConnectionTrait,
+    ids: &[String],
+    args: &PageArgs,
+) -> Result<HashMap<String, Page<track::Model>>, DbErr> {
+    let mut stmt = track::Entity::find().into_query();
+    stmt.and_where(col(track::Column::AlbumId).is_in(ids.iter().cloned()));
+    fetch_pages_by_parent(
+        db,
+        stmt,
+        col(track::Column::AlbumId),
+        &album_tracks_ordering(),
+        args,
+    )
+    .await
+}
+
+/// Albums of an artist, newest first.
+pub fn artist_albums_ordering() -> Ordering {
+    Ordering {
+        token: "artist.albums".into(),
+        sort: col(album::Column::ReleaseDate),
+        kind: SortKind::Date,
+        id: col(album::Column::Id),
+        desc: true,
+    }
+}
+
+fn artist_album_pairs(ids: &[String]) -> SelectStatement {
+    Query::select()
+        .distinct()
+        .expr_as(col(track_artist::Column::ArtistId), Alias::new("artist_id"))
+        .expr_as(col(track::Column::AlbumId), Alias::new("album_id"))
+        .from(track_artist::Entity)
+        .inner_join(
+            track::Entity,
+            col(track::Column::Id).equals((track_artist::Entity, track_artist::Column::TrackId)),
+        )
+        .and_where(col(track_artist::Column::ArtistId).is_in(ids.iter().cloned()))
+        .and_where(col(track::Column::AlbumId).is_not_null())
+        .to_owned()
+}
+
+pub async fn albums_of_artists(
+    db: &impl ConnectionTrait,
+    ids: &[String],
+    args: &PageArgs,
+) -> Result<HashMap<String, Page<album::Model>>, DbErr> {
+    let pairs = Alias::new("pairs");
+    let mut stmt = album::Entity::find().into_query();
+    stmt.join_subquery(
+        JoinType::InnerJoin,
+        artist_album_pairs(ids),
+        pairs.clone(),
+        Expr::col((pairs.clone(), Alias::new("album_id")))
+            .equals((album::Entity, album::Column::Id)),
+    );
+    fetch_pages_by_parent(
+        db,
+        stmt,
+        Expr::col((pairs, Alias::new("artist_id"))),
+        &artist_albums_ordering(),
+        args,
+    )
+    .await
+}
+
+/// Which count of which parents.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum CountOf {
+    ArtistTracks,
+    ArtistAlbums,
+    AlbumTracks,
+    GenreTracks,
+    GenreArtists,
+}
+
+/// Counts a relation for many parents in one `GROUP BY` statement. Parents with nothing are
+/// absent from the map.
+pub async fn counts(
+    db: &impl ConnectionTrait,
+    of: CountOf,
+    ids: &[String],
+) -> Result<HashMap<String, u64>, DbErr> {
+    let rows_of = |table: sea_orm::sea_query::TableRef, parent: Expr| {
+        let stmt = Query::select()
+            .from(table)
+            .and_where(parent.clone().is_in(ids.iter().cloned()))
+            .to_owned();
+        (stmt, parent)
+    };
+    let (stmt, parent) = match of {
+        CountOf::ArtistTracks => rows_of(
+            track_artist::Entity.into_table_ref(),
+            col(track_artist::Column::ArtistId),
+        ),
+        CountOf::AlbumTracks => {
+            rows_of(track::Entity.into_table_ref(), col(track::Column::AlbumId))
+        }
+        CountOf::GenreTracks => rows_of(
+            track_genre::Entity.into_table_ref(),
+            col(track_genre::Column::GenreId),
+        ),
+        CountOf::GenreArtists => rows_of(
+            artist_genre::Entity.into_table_ref(),
+            col(artist_genre::Column::GenreId),
+        ),
+        CountOf::ArtistAlbums => {
+            let pairs = Alias::new("pairs");
+            let stmt = Query::select()
+                .from_subquery(artist_album_pairs(ids), pairs.clone())
+                .to_owned();
+            (stmt, Expr::col((pairs, Alias::new("artist_id"))))
+        }
+    };
+    let mut stmt = stmt;
+    stmt.expr_as(Func::count(Expr::cust("*")), Alias::new("n"))
+        .expr_as(parent.clone(), Alias::new(PARENT))
+        .add_group_by([parent]);
+    let mut out = HashMap::new();
+    for row in db.query_all(&stmt).await? {
+        let parent: String = row.try_get("", PARENT)?;
+        let n: i64 = row.try_get("", "n")?;
+        out.insert(parent, u64::try_from(n).unwrap_or(0));
+    }
+    Ok(out)
+}

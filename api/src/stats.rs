@@ -1,0 +1,27 @@
+//! Counting the SQL statements the API runs, for tests that bound them and for metrics.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use sea_orm::DatabaseConnection;
+
+/// A shared count of executed statements.
+#[derive(Clone, Debug, Default)]
+pub struct StatementCounter(Arc<AtomicU64>);
+
+impl StatementCounter {
+    /// Counts every statement run through `db` and through clones made after this call.
+    pub fn install(db: &mut DatabaseConnection) -> Self {
+        let counter = Self::default();
+        let inner = counter.0.clone();
+        db.set_metric_callback(move |_info| {
+            inner.fetch_add(1, Ordering::Relaxed);
+        });
+        counter
+    }
+
+    /// Statements run so far.
+    pub fn get(&self) -> u64 {
+        self.0.load(Ordering::Relaxed)
+    }
+}
