@@ -39,6 +39,8 @@ pub struct Cli {
 
 #[derive(Debug, Subcommand)]
 pub enum Command {
+    /// Create or upgrade the database schema, then exit (every command also does this first).
+    Migrate,
     /// Import a CSV or gzip-compressed CSV file (30000-songs or Kaggle tracks layout).
     ImportCsv {
         /// The `.csv` or `.csv.gz` file.
@@ -62,6 +64,20 @@ pub enum Command {
 pub async fn run(cli: Cli) -> ExitCode {
     telemetry::init(cli.log_format, "warn,sixpotify_loader=info");
     match cli.command {
+        Command::Migrate => match db::connect(&cli.database_url).await {
+            Ok(_) => {
+                eprintln!("schema of {} is up to date", db::redact_url(&cli.database_url));
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!(
+                    "migration of {} FAILED: {}",
+                    db::redact_url(&cli.database_url),
+                    error_chain(&e)
+                );
+                ExitCode::FAILURE
+            }
+        },
         Command::ImportCsv {
             path,
             strict,

@@ -16,7 +16,7 @@ use flate2::read::MultiGzDecoder;
 use indicatif::{ProgressBar, ProgressStyle};
 use sea_orm::DatabaseConnection;
 use tokio::sync::mpsc;
-use tracing::{info, warn};
+use tracing::{Instrument as _, info, warn};
 
 use crate::csv_source::{Item, Layout, Reject, RowReader, TrackRow};
 use crate::error::{LoaderError, Result};
@@ -104,7 +104,6 @@ impl Default for ImportOptions {
 /// What an import did. `error` is set when the run failed after it was recorded; the counts then
 /// say how far it got.
 #[derive(Debug)]
-#[must_use]
 pub struct ImportReport {
     pub run_id: i64,
     pub source: String,
@@ -189,7 +188,20 @@ pub async fn import_csv(
     let source = input.label();
     let run_id = load_run::start(db, &source, now).await?;
     let span = tracing::info_span!("import_csv", run_id, source = %source);
-    let _enter = span.enter();
+    run_import(db, input, opts, run_id, source, now, started)
+        .instrument(span)
+        .await
+}
+
+async fn run_import(
+    db: &DatabaseConnection,
+    input: &CsvInput,
+    opts: &ImportOptions,
+    run_id: i64,
+    source: String,
+    now: chrono::DateTime<Utc>,
+    started: Instant,
+) -> Result<ImportReport> {
     info!(
         strict = opts.strict,
         batch_size = opts.batch_size,

@@ -135,7 +135,8 @@ impl Batch {
             &[],
             self.genres
                 .iter()
-                .map(|(id, name)| vec![id.clone().into(), name.clone().into()]),
+                .map(|(id, name)| vec![id.clone().into(), name.clone().into()])
+                .collect(),
         )
         .await?;
 
@@ -154,15 +155,18 @@ impl Batch {
                 artist::Column::SearchKey,
                 artist::Column::UpdatedAt,
             ],
-            self.artists.iter().map(|(id, name)| {
-                vec![
-                    id.clone().into(),
-                    name.clone().into(),
-                    search_key(name).into(),
-                    now_v(),
-                    now_v(),
-                ]
-            }),
+            self.artists
+                .iter()
+                .map(|(id, name)| {
+                    vec![
+                        id.clone().into(),
+                        name.clone().into(),
+                        search_key(name).into(),
+                        now_v(),
+                        now_v(),
+                    ]
+                })
+                .collect(),
         )
         .await?;
 
@@ -185,17 +189,20 @@ impl Batch {
                 album::Column::ReleaseDatePrecision,
                 album::Column::UpdatedAt,
             ],
-            self.albums.values().map(|a| {
-                vec![
-                    a.id.clone().into(),
-                    a.name.clone().into(),
-                    a.release.map(|r| r.date).into(),
-                    a.release.map(|r| r.date.year()).into(),
-                    a.release.map(|r| r.precision.as_str().to_owned()).into(),
-                    now_v(),
-                    now_v(),
-                ]
-            }),
+            self.albums
+                .values()
+                .map(|a| {
+                    vec![
+                        a.id.clone().into(),
+                        a.name.clone().into(),
+                        a.release.map(|r| r.date).into(),
+                        a.release.map(|r| r.date.year()).into(),
+                        a.release.map(|r| r.precision.as_str().to_owned()).into(),
+                        now_v(),
+                        now_v(),
+                    ]
+                })
+                .collect(),
         )
         .await?;
 
@@ -222,22 +229,25 @@ impl Batch {
             &track_cols,
             &[track::Column::Id],
             &track_update,
-            self.tracks.iter().map(|(id, t)| {
-                let mut v = vec![
-                    id.clone().into(),
-                    t.name.clone().into(),
-                    t.name.as_deref().map(search_key).unwrap_or_default().into(),
-                    t.album_id.clone().into(),
-                    t.duration_ms.into(),
-                    t.popularity.into(),
-                    now_v(),
-                    now_v(),
-                ];
-                if cols.explicit {
-                    v.push(t.explicit.into());
-                }
-                v
-            }),
+            self.tracks
+                .iter()
+                .map(|(id, t)| {
+                    let mut v = vec![
+                        id.clone().into(),
+                        t.name.clone().into(),
+                        t.name.as_deref().map(search_key).unwrap_or_default().into(),
+                        t.album_id.clone().into(),
+                        t.duration_ms.into(),
+                        t.popularity.into(),
+                        now_v(),
+                        now_v(),
+                    ];
+                    if cols.explicit {
+                        v.push(t.explicit.into());
+                    }
+                    v
+                })
+                .collect(),
         )
         .await?;
 
@@ -255,7 +265,8 @@ impl Batch {
             &[track_artist::Column::Position],
             self.track_artists
                 .iter()
-                .map(|((t, a), pos)| vec![t.clone().into(), a.clone().into(), (*pos).into()]),
+                .map(|((t, a), pos)| vec![t.clone().into(), a.clone().into(), (*pos).into()])
+                .collect(),
         )
         .await?;
 
@@ -266,7 +277,8 @@ impl Batch {
             &[],
             self.track_genres
                 .iter()
-                .map(|(t, g)| vec![t.clone().into(), g.clone().into()]),
+                .map(|(t, g)| vec![t.clone().into(), g.clone().into()])
+                .collect(),
         )
         .await?;
 
@@ -283,7 +295,8 @@ impl Batch {
             &[],
             self.artist_genres
                 .iter()
-                .map(|(a, g)| vec![a.clone().into(), g.clone().into()]),
+                .map(|(a, g)| vec![a.clone().into(), g.clone().into()])
+                .collect(),
         )
         .await?;
 
@@ -310,27 +323,30 @@ impl Batch {
             &feature_cols,
             &[F::TrackId],
             &feature_cols[1..],
-            self.tracks.iter().map(|(id, t)| {
-                let f = &t.features;
-                let mut v: Vec<Value> = vec![
-                    id.clone().into(),
-                    f.danceability.into(),
-                    f.energy.into(),
-                    f.key.into(),
-                    f.loudness.into(),
-                    f.mode.into(),
-                    f.speechiness.into(),
-                    f.acousticness.into(),
-                    f.instrumentalness.into(),
-                    f.liveness.into(),
-                    f.valence.into(),
-                    f.tempo.into(),
-                ];
-                if cols.time_signature {
-                    v.push(f.time_signature.into());
-                }
-                v
-            }),
+            self.tracks
+                .iter()
+                .map(|(id, t)| {
+                    let f = &t.features;
+                    let mut v: Vec<Value> = vec![
+                        id.clone().into(),
+                        f.danceability.into(),
+                        f.energy.into(),
+                        f.key.into(),
+                        f.loudness.into(),
+                        f.mode.into(),
+                        f.speechiness.into(),
+                        f.acousticness.into(),
+                        f.instrumentalness.into(),
+                        f.liveness.into(),
+                        f.valence.into(),
+                        f.tempo.into(),
+                    ];
+                    if cols.time_signature {
+                        v.push(f.time_signature.into());
+                    }
+                    v
+                })
+                .collect(),
         )
         .await?;
         Ok(())
@@ -344,10 +360,10 @@ async fn upsert<E: EntityTrait>(
     columns: &[E::Column],
     key: &[E::Column],
     update: &[E::Column],
-    rows: impl Iterator<Item = Vec<Value>>,
+    rows: Vec<Vec<Value>>,
 ) -> Result<(), sea_orm::DbErr> {
     let per_statement = (MAX_PARAMS / columns.len()).max(1);
-    let mut rows = rows.peekable();
+    let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
         let mut stmt = Query::insert();
         stmt.into_table(E::default())

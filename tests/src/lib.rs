@@ -1,1 +1,311 @@
-//! placeholder
+//! The test harness: a fresh database per test (a SQLite file, or a uniquely named MySQL
+//! database when `SIXPOTIFY_TEST_MYSQL_URL` is set), the real API server on port 0, fixtures,
+//! and a snapshot of the catalogue for comparing end states.
+
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use anyhow::{Context as _, Result, bail};
+use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
+use serde_json::{Value, json};
+use sixpotify_api::Application;
+use sixpotify_api::stats::StatementCounter;
+use sixpotify_loader::{CsvInput, ImportOptions, import_csv};
+
+/// The environment variable naming a MySQL/MariaDB server for tests, e.g.
+/// `mysql://root@127.0.0.1:3306`.
+pub const MYSQL_ENV: &str = "SIXPOTIFY_TEST_MYSQL_URL";
+
+/// Runs each test body once on SQLite and once on MySQL (skipped, loudly, without a server).
+/// Each expansion is a module named after the test, holding `on_sqlite` and `on_mysql`.
+#[macro_export]
+macro_rules! backend_tests {
+    ($(async fn $name:ident($db:ident: TestDb) -> Result<()> $body:block)*) => {
+        $(
+            mod $name {
+                #[allow(unused_imports)]
+                use super::*;
+
+                async fn body($db: $crate::TestDb) -> ::anyhow::Result<()> $body
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn on_sqlite() -> ::anyhow::Result<()> {
+                    body($crate::TestDb::sqlite().await?).await
+                }
+
+                #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+                async fn on_mysql() -> ::anyhow::Result<()> {
+                    match $crate::TestDb::mysql(concat!(module_path!(), "::on_mysql")).await? {
+                        Some(db) => body(db).await,
+                        None => Ok(()),
+                    }
+                }
+            }
+        )*
+    };
+}
+
+/// Which database engine a test runs on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    MySql,
+}
+
+/// A fresh, empty database that is removed when dropped.
+#[derive(Debug)]
+pub struct TestDb {
+    pub backend: Backend,
+    pub url: String,
+    mysql: Option<(String, String)>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+static COUNTER: AtomicU32 = AtomicU32::new(0);
+
+impl TestDb {
+    /// A new SQLite file in a temporary directory.
+    pub async fn sqlite() -> Result<Self> {
+        let dir = tempfile::tempdir()?;
+        let url = format!("sqlite://{}/catalogue.db", dir.path().display());
+        Ok(Self {
+            backend: Backend::Sqlite,
+            url,
+            mysql: None,
+            _dir: Some(dir),
+        })
+    }
+
+    /// A new database on the MySQL server of [`MYSQL_ENV`], or `None` (with a notice on
+    /// stderr) when it is not set.
+    pub async fn mysql(test: &str) -> Result<Option<Self>> {
+        let Ok(server) = std::env::var(MYSQL_ENV) else {
+            eprintln!(
+                "SKIPPED on MySQL: {test} (set {MYSQL_ENV}=mysql://root@127.0.0.1:3306 to run it)"
+            );
+            return Ok(None);
+        };
+        let server = server.trim_end_matches('/').to_owned();
+        let name = format!(
+            "sixpotify_test_{}_{}_{}",
+            std::process::id(),
+            COUNTER.fetch_add(1, Ordering::Relaxed),
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)?
+                .subsec_nanos()
+        );
+        let admin = Database::connect(&server)
+            .await
+            .with_context(|| format!("connecting to the MySQL server of {MYSQL_ENV}"))?;
+        admin
+            .execute_unprepared(&format!(
+                "CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+            ))
+            .await?;
+        admin.close().await?;
+        Ok(Some(Self {
+            backend: Backend::MySql,
+            url: format!("{server}/{name}"),
+            mysql: Some((server, name)),
+            _dir: None,
+        }))
+    }
+
+    /// Another fresh database on the same backend, to compare against.
+    pub async fn twin(&self) -> Result<Self> {
+        match self.backend {
+            Backend::Sqlite => Self::sqlite().await,
+            Backend::MySql => Self::mysql("twin")
+                .await?
+                .context("MySQL went away between two databases of one test"),
+        }
+    }
+
+    /// Connects and migrates, as the binaries do.
+    pub async fn connect(&self) -> Result<DatabaseConnection> {
+        Ok(sixpotify_loader::db::connect(&self.url).await?)
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let Some((server, name)) = self.mysql.take() else {
+            return;
+        };
+        // Drop runs outside any runtime guarantee, so the cleanup gets a thread of its own.
+        let _ = std::thread::spawn(move || {
+            let Ok(rt) = tokio::runtime::Builder::new_current_thread()
+                .enable_all()
+                .build()
+            else {
+                return;
+            };
+            rt.block_on(async move {
+                if let Ok(admin) = Database::connect(&server).await {
+                    let _ = admin
+                        .execute_unprepared(&format!("DROP DATABASE IF EXISTS `{name}`"))
+                        .await;
+                    let _ = admin.close().await;
+                }
+            });
+        })
+        .join();
+    }
+}
+
+/// A fixture file of `tests/fixtures`.
+pub fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("fixtures")
+        .join(name)
+}
+
+/// Imports a file with default options and fails the test if the import failed.
+pub async fn import(db: &DatabaseConnection, path: PathBuf) -> Result<()> {
+    let report = import_csv(db, &CsvInput::File(path), &ImportOptions::default()).await?;
+    report.into_result()?;
+    Ok(())
+}
+
+/// Imports the sample the API bundles.
+pub async fn import_sample(db: &DatabaseConnection) -> Result<()> {
+    let input = CsvInput::Bytes {
+        label: "bundled-sample".into(),
+        data: sixpotify_api::seed::SAMPLE,
+    };
+    let report = import_csv(db, &input, &ImportOptions::default()).await?;
+    report.into_result()?;
+    Ok(())
+}
+
+/// A running API server.
+#[derive(Debug)]
+pub struct TestApp {
+    pub base: String,
+    pub statements: StatementCounter,
+    pub client: reqwest::Client,
+}
+
+impl TestApp {
+    /// Starts the real server on port 0 over `db` (already migrated and loaded as the test
+    /// wants it).
+    pub async fn spawn(db: &TestDb) -> Result<Self> {
+        let mut conn = db.connect().await?;
+        let statements = StatementCounter::install(&mut conn);
+        let app = Application::serve(conn, statements.clone(), "127.0.0.1:0")?;
+        let base = format!("http://127.0.0.1:{}", app.port());
+        tokio::spawn(app.run_until_stopped());
+        Ok(Self {
+            base,
+            statements,
+            client: reqwest::Client::new(),
+        })
+    }
+
+    /// POSTs a query with variables and returns the whole JSON response.
+    pub async fn query_with(&self, query: &str, variables: Value) -> Result<Value> {
+        let resp = self
+            .client
+            .post(format!("{}/graphql", self.base))
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await?;
+        let status = resp.status();
+        let body: Value = resp.json().await?;
+        if !status.is_success() {
+            bail!("HTTP {status}: {body}");
+        }
+        Ok(body)
+    }
+
+    /// POSTs a query and returns the whole JSON response.
+    pub async fn query(&self, query: &str) -> Result<Value> {
+        self.query_with(query, Value::Null).await
+    }
+
+    /// POSTs a query that must succeed and returns its `data`.
+    pub async fn data(&self, query: &str) -> Result<Value> {
+        let body = self.query(query).await?;
+        if let Some(errors) = body.get("errors") {
+            bail!("query failed: {errors}");
+        }
+        Ok(body["data"].clone())
+    }
+}
+
+/// Every catalogue row as text, table by table, in key order, without timestamps: two
+/// databases holding the same catalogue give equal snapshots.
+pub async fn snapshot(db: &DatabaseConnection) -> Result<Vec<String>> {
+    const TABLES: &[(&str, &str, &str)] = &[
+        (
+            "artists",
+            "id, name, search_key, popularity, followers, image_url, spotify_url",
+            "id",
+        ),
+        ("genres", "id, name", "id"),
+        (
+            "artist_genres",
+            "artist_id, genre_id",
+            "artist_id, genre_id",
+        ),
+        (
+            "albums",
+            "id, name, album_type, release_date, release_year, release_date_precision, total_tracks, image_url",
+            "id",
+        ),
+        (
+            "tracks",
+            "id, name, search_key, album_id, duration_ms, explicit, popularity, track_number, isrc",
+            "id",
+        ),
+        (
+            "track_artists",
+            "track_id, artist_id, position",
+            "track_id, artist_id",
+        ),
+        ("track_genres", "track_id, genre_id", "track_id, genre_id"),
+        (
+            "audio_features",
+            "track_id, danceability, energy, loudness, speechiness, acousticness, instrumentalness, liveness, valence, tempo, time_signature",
+            "track_id",
+        ),
+    ];
+    let backend = db.get_database_backend();
+    let text = if backend == sea_orm::DatabaseBackend::MySql {
+        "CHAR"
+    } else {
+        "TEXT"
+    };
+    let mut out = Vec::new();
+    for (table, cols, key) in TABLES {
+        let casts: Vec<String> = cols
+            .split(", ")
+            .map(|c| format!("CAST({c} AS {text}) AS {c}"))
+            .collect();
+        let sql = format!("SELECT {} FROM {table} ORDER BY {key}", casts.join(", "));
+        for row in db
+            .query_all_raw(Statement::from_string(backend, sql))
+            .await?
+        {
+            let mut line = format!("{table}:");
+            for col in cols.split(", ") {
+                let v: Option<String> = row.try_get("", col)?;
+                line.push_str(&format!("{v:?}|"));
+            }
+            out.push(line);
+        }
+    }
+    Ok(out)
+}
+
+/// Runs one SQL query that returns a single integer.
+pub async fn scalar(db: &DatabaseConnection, sql: &str) -> Result<i64> {
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            sql.to_owned(),
+        ))
+        .await?
+        .context("no row")?;
+    Ok(row.try_get_by_index::<i64>(0)?)
+}

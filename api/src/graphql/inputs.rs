@@ -27,12 +27,12 @@ fn check_order<T: PartialOrd + std::fmt::Display>(
     min: Option<T>,
     max: Option<T>,
 ) -> Result<()> {
-    if let (Some(min), Some(max)) = (&min, &max) {
-        if min > max {
-            return Err(ApiError::bad_input(format!(
-                "`{name}`: min {min} is above max {max}"
-            )));
-        }
+    if let (Some(min), Some(max)) = (&min, &max)
+        && min > max
+    {
+        return Err(ApiError::bad_input(format!(
+            "`{name}`: min {min} is above max {max}"
+        )));
     }
     Ok(())
 }

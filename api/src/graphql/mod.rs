@@ -22,11 +22,29 @@ pub type AppSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
 /// children (100 × 100), so that such a query is still one statement per relation.
 const MAX_BATCH: usize = 10_000;
 
+/// How many times a batch lets the executor run other tasks before it loads.
+///
+/// Resolvers of a list register their keys over several executor turns (a large list yields
+/// every few dozen items), so a batch that fired on a timer would catch some keys and leave the
+/// rest to a second statement, depending on machine speed. Instead, a batch waits a number of
+/// turns: each `yield_now` lets the requesting task register another slice of keys, and once it
+/// waits on the batch, the remaining turns pass at once on an idle executor. The number of
+/// statements then depends on the query's shape only.
+const SETTLE_TURNS: usize = 32;
+
 /// Builds the schema over a database connection.
 pub fn build_schema(db: DatabaseConnection) -> AppSchema {
-    let loader = DataLoader::new(CatalogLoader { db: db.clone() }, tokio::spawn)
+    let spawn_settled = |batch: futures_util::future::BoxFuture<'static, ()>| {
+        tokio::spawn(async move {
+            for _ in 0..SETTLE_TURNS {
+                tokio::task::yield_now().await;
+            }
+            batch.await;
+        })
+    };
+    let loader = DataLoader::new(CatalogLoader { db: db.clone() }, spawn_settled)
         .max_batch_size(MAX_BATCH)
-        .delay(Duration::from_millis(1));
+        .delay(Duration::ZERO);
     Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
         .data(db)
         .data(loader)

@@ -62,7 +62,7 @@ impl CatalogQuery {
         Ok(connection(
             page,
             after.is_some(),
-            Total::Query(query),
+            Total::Query(Box::new(query)),
             Artist,
         ))
     }
@@ -86,7 +86,7 @@ impl CatalogQuery {
         Ok(connection(
             page,
             after.is_some(),
-            Total::Query(query),
+            Total::Query(Box::new(query)),
             Track,
         ))
     }
@@ -111,7 +111,7 @@ impl CatalogQuery {
         Ok(connection(
             page,
             after.is_some(),
-            Total::Query(query),
+            Total::Query(Box::new(query)),
             Genre,
         ))
     }

@@ -27,7 +27,7 @@ pub(crate) fn db<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {
 /// A list's total, computed only when the client asks for it.
 pub enum Total {
     /// The rows of a filtered top-level list.
-    Query(SelectStatement),
+    Query(Box<SelectStatement>),
     /// A relation of one parent, counted in a batch with its siblings.
     Relation(CountKey),
 }
