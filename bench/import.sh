@@ -61,9 +61,33 @@ for i in $(seq 1 "$runs"); do
   printf '%s\t%.3f\t%.0f\t%.1f\t%.3f\n' "$i" "$import_s" "$(echo "$rows / $import_s" | bc -l)" "$rss_mib" "$load_s"
 done
 tail -n 1 "$work/import.log"
+
+# The floor for INSERT statements on this server: replay the catalogue the last import wrote, as
+# mysqldump's multi-row INSERTs (no upsert clause, no client work), into a fresh schema.
+mysqldump --protocol=TCP -h"$host" -P"$port" -uroot --no-create-info --skip-add-locks --skip-lock-tables \
+  --skip-triggers sixpotify_bench_import genres artists albums tracks audio_features track_artists track_genres artist_genres \
+  > "$work/replay.sql"
+"${client[@]}" -e "DROP DATABASE IF EXISTS sixpotify_bench_replay; CREATE DATABASE sixpotify_bench_replay CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+DATABASE_URL="$server/sixpotify_bench_replay" "$loader" migrate 2>/dev/null
+t0=$(now)
+"${client[@]}" sixpotify_bench_replay < "$work/replay.sql"
+t1=$(now)
+replay_s=$(echo "$t1 - $t0" | bc -l)
+catalogue_rows=$("${client[@]}" -N sixpotify_bench_replay -e "SELECT (SELECT COUNT(*) FROM genres)+(SELECT COUNT(*) FROM artists)+(SELECT COUNT(*) FROM albums)+(SELECT COUNT(*) FROM tracks)+(SELECT COUNT(*) FROM audio_features)+(SELECT COUNT(*) FROM track_artists)+(SELECT COUNT(*) FROM track_genres)+(SELECT COUNT(*) FROM artist_genres)")
+
+# Streaming: peak memory on four times the rows (the same rows four times over).
+{ head -n 1 "$work/songs.csv"; for _ in 1 2 3 4; do tail -n +2 "$work/songs.csv"; done; } | gzip -1 > "$work/songs4.csv.gz"
+"${client[@]}" -e "DROP DATABASE IF EXISTS sixpotify_bench_import; CREATE DATABASE sixpotify_bench_import CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+/usr/bin/time -f '%M' -o "$work/rss4" env DATABASE_URL="$server/sixpotify_bench_import" \
+  "$loader" import-csv "$work/songs4.csv.gz" --no-progress 2> "$work/import4.log" || { cat "$work/import4.log"; exit 1; }
+rss4_mib=$(echo "$(cat "$work/rss4") / 1024" | bc -l)
+
 mi=$(median < "$work/import.tsv"); ml=$(median < "$work/load.tsv"); mr=$(median < "$work/rss.tsv")
 printf '\nrows: %s (%s)\n' "$rows" "$dataset"
 printf 'median import-csv: %.3f s (%.0f rows/s), peak RSS %.1f MiB\n' "$mi" "$(echo "$rows / $mi" | bc -l)" "$mr"
 printf 'median LOAD DATA LOCAL INFILE: %.3f s (%.0f rows/s)\n' "$ml" "$(echo "$rows / $ml" | bc -l)"
 printf 'ratio import / LOAD DATA: %.2f (goal: at most 5)\n' "$(echo "$mi / $ml" | bc -l)"
-"${client[@]}" -e "DROP DATABASE IF EXISTS sixpotify_bench_import; DROP DATABASE IF EXISTS sixpotify_bench_staging"
+printf 'replay of the written catalogue (%s rows in 8 tables) as plain multi-row INSERTs: %.3f s, %.2f x LOAD DATA\n' \
+  "$catalogue_rows" "$replay_s" "$(echo "$replay_s / $ml" | bc -l)"
+printf 'peak RSS on %s rows: %.1f MiB (on %s rows: %.1f MiB)\n' "$((rows * 4))" "$rss4_mib" "$rows" "$mr"
+"${client[@]}" -e "DROP DATABASE IF EXISTS sixpotify_bench_import; DROP DATABASE IF EXISTS sixpotify_bench_staging; DROP DATABASE IF EXISTS sixpotify_bench_replay"

@@ -13,6 +13,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/graphql", web::get().to(graphql_get))
         .route("/graphiql/{file}", web::get().to(asset))
         .route("/healthz", web::get().to(healthz))
+        .route("/favicon.ico", web::get().to(no_content))
         .route("/", web::get().to(root));
 }
 
@@ -53,6 +54,11 @@ async fn root() -> HttpResponse {
     HttpResponse::Found()
         .insert_header((header::LOCATION, "/graphql"))
         .finish()
+}
+
+/// Browsers ask for a favicon; there is none to give.
+async fn no_content() -> HttpResponse {
+    HttpResponse::NoContent().finish()
 }
 
 async fn healthz() -> HttpResponse {

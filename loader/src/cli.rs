@@ -66,7 +66,10 @@ pub async fn run(cli: Cli) -> ExitCode {
     match cli.command {
         Command::Migrate => match db::connect(&cli.database_url).await {
             Ok(_) => {
-                eprintln!("schema of {} is up to date", db::redact_url(&cli.database_url));
+                eprintln!(
+                    "schema of {} is up to date",
+                    db::redact_url(&cli.database_url)
+                );
                 ExitCode::SUCCESS
             }
             Err(e) => {

@@ -271,6 +271,47 @@ mod http {
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn every_error_carries_a_code() -> Result<()> {
+        let db = TestDb::sqlite().await?;
+        let app = TestApp::spawn(&db).await?;
+        for (query, variables, code) in [
+            (
+                "{ tracks(first: 1 { totalCount } }",
+                Value::Null,
+                "GRAPHQL_PARSE_FAILED",
+            ),
+            (
+                "{ tracks { noSuchField } }",
+                Value::Null,
+                "GRAPHQL_VALIDATION_FAILED",
+            ),
+            (
+                "{ tracks(first: \"ten\") { totalCount } }",
+                Value::Null,
+                "GRAPHQL_VALIDATION_FAILED",
+            ),
+            (
+                "query ($n: Int!) { tracks(first: $n) { totalCount } }",
+                json!({ "n": "ten" }),
+                "GRAPHQL_VALIDATION_FAILED",
+            ),
+            (
+                "{ tracks(first: 1000) { totalCount } }",
+                Value::Null,
+                "BAD_USER_INPUT",
+            ),
+        ] {
+            let body = app.query_with(query, variables).await?;
+            let errors = body["errors"].as_array().cloned().unwrap_or_default();
+            assert!(!errors.is_empty(), "{query}: {body}");
+            for e in errors {
+                assert_eq!(e["extensions"]["code"], code, "{query}: {body}");
+            }
+        }
+        Ok(())
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
     async fn healthz_answers_ok() -> Result<()> {
         let db = TestDb::sqlite().await?;
         let app = TestApp::spawn(&db).await?;

@@ -1,6 +1,7 @@
 //! The GraphQL schema: types, inputs, the query root and the DataLoader behind relations.
 //! [`build_schema`] needs no HTTP, so tests can execute queries directly.
 
+pub mod codes;
 pub mod inputs;
 pub mod loader;
 pub mod query;
@@ -48,5 +49,6 @@ pub fn build_schema(db: DatabaseConnection) -> AppSchema {
     Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
         .data(db)
         .data(loader)
+        .extension(codes::ErrorCodes)
         .finish()
 }

@@ -1,0 +1,56 @@
+//! Pages in a real browser: headless Chromium driven by playwright-core (`tests/browser`).
+//!
+//! Runs when Chromium and the npm packages are installed (`.ci/run` installs them and sets
+//! `SIXPOTIFY_TEST_BROWSER=require`); otherwise says it was skipped.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use anyhow::{Result, bail};
+use sixpotify_tests::{TestApp, TestDb, import_sample};
+
+fn browser_ready() -> Result<Option<PathBuf>> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("browser");
+    let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+    let ready = Path::new(&chromium).exists() && dir.join("node_modules/playwright-core").exists();
+    match (ready, std::env::var("SIXPOTIFY_TEST_BROWSER").as_deref()) {
+        (true, _) => Ok(Some(dir)),
+        (false, Ok("require")) => bail!(
+            "SIXPOTIFY_TEST_BROWSER=require but {chromium} or tests/browser/node_modules is missing"
+        ),
+        (false, _) => {
+            eprintln!(
+                "SKIPPED browser test: install Debian's chromium and run `npm ci --prefix tests/browser`"
+            );
+            Ok(None)
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn graphiql_loads_in_chromium_and_runs_its_first_query() -> Result<()> {
+    let Some(dir) = browser_ready()? else {
+        return Ok(());
+    };
+    let db = TestDb::sqlite().await?;
+    import_sample(&db.connect().await?).await?;
+    let app = TestApp::spawn(&db).await?;
+    let screenshot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("graphiql.png");
+    let url = format!("{}/graphql", app.base);
+    let out = tokio::task::spawn_blocking(move || {
+        Command::new("node")
+            .arg(dir.join("graphiql.mjs"))
+            .arg(&url)
+            .arg(&screenshot)
+            .output()
+    })
+    .await??;
+    if !out.status.success() {
+        bail!(
+            "GraphiQL failed in Chromium:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(())
+}
