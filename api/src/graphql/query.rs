@@ -1,12 +1,14 @@
 //! The query root, split by domain and merged.
 
-use async_graphql::{Context, ID, MergedObject, Object, Result};
+use async_graphql::{Context, ID, MergedObject, Object, OutputType, Result};
 use entity::{album, artist, track};
+use sea_orm::FromQueryResult;
+use sea_orm::sea_query::SelectStatement;
 
 use super::inputs::{ArtistFilterInput, ArtistOrder, GenreOrder, TrackFilterInput, TrackOrder};
 use super::types::{Album, Artist, Conn, Genre, LoadRun, RunStatus, Total, Track, connection, db};
 use crate::error::ApiError;
-use crate::service::page::{PageArgs, check_first, fetch_page};
+use crate::service::page::{Ordering, PageArgs, check_first, fetch_page};
 use crate::service::{self, catalog, search};
 
 /// Every query Sixpotify answers.
@@ -54,17 +56,8 @@ impl CatalogQuery {
     ) -> Result<Conn<Artist>> {
         let (sort, desc) = ArtistOrder::resolve(order_by);
         let ordering = catalog::artist_ordering(sort, desc);
-        let args = PageArgs::new(first, after.as_deref(), &ordering)?;
         let query = catalog::artists_query(&filter.unwrap_or_default().check()?);
-        let page = fetch_page(db(ctx), query.clone(), &ordering, &args)
-            .await
-            .map_err(ApiError::from)?;
-        Ok(connection(
-            page,
-            after.is_some(),
-            Total::Query(Box::new(query)),
-            Artist,
-        ))
+        list(ctx, query, &ordering, first, after, Artist).await
     }
 
     /// Tracks, filtered and ordered (most popular first by default), a page at a time.
@@ -78,17 +71,8 @@ impl CatalogQuery {
     ) -> Result<Conn<Track>> {
         let (sort, desc) = TrackOrder::resolve(order_by);
         let ordering = catalog::track_ordering(sort, desc);
-        let args = PageArgs::new(first, after.as_deref(), &ordering)?;
         let query = catalog::tracks_query(&filter.unwrap_or_default().check()?, sort);
-        let page = fetch_page(db(ctx), query.clone(), &ordering, &args)
-            .await
-            .map_err(ApiError::from)?;
-        Ok(connection(
-            page,
-            after.is_some(),
-            Total::Query(Box::new(query)),
-            Track,
-        ))
+        list(ctx, query, &ordering, first, after, Track).await
     }
 
     /// Genres, by name unless ordered otherwise, a page at a time.
@@ -102,19 +86,31 @@ impl CatalogQuery {
     ) -> Result<Conn<Genre>> {
         let (sort, desc) = GenreOrder::resolve(order_by);
         let ordering = catalog::genre_ordering(sort, desc);
-        let args = PageArgs::new(first, after.as_deref(), &ordering)?;
         let folded = name_contains.map(|n| sixpotify_loader::normalize::genre_id(&n));
         let query = catalog::genres_query(folded.as_deref());
-        let page = fetch_page(db(ctx), query.clone(), &ordering, &args)
-            .await
-            .map_err(ApiError::from)?;
-        Ok(connection(
-            page,
-            after.is_some(),
-            Total::Query(Box::new(query)),
-            Genre,
-        ))
+        list(ctx, query, &ordering, first, after, Genre).await
     }
+}
+
+/// One page of a top-level list; its total is counted only when asked for.
+async fn list<M: FromQueryResult, N: OutputType>(
+    ctx: &Context<'_>,
+    query: SelectStatement,
+    ordering: &Ordering,
+    first: i32,
+    after: Option<String>,
+    node: impl Fn(M) -> N,
+) -> Result<Conn<N>> {
+    let args = PageArgs::new(first, after.as_deref(), ordering)?;
+    let page = fetch_page(db(ctx), query.clone(), ordering, &args)
+        .await
+        .map_err(ApiError::from)?;
+    Ok(connection(
+        page,
+        after.is_some(),
+        Total::Query(Box::new(query)),
+        node,
+    ))
 }
 
 /// Search by name.

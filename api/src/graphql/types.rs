@@ -2,12 +2,13 @@
 //! [`CatalogLoader`](super::loader::CatalogLoader).
 
 use async_graphql::connection::{Connection, Edge};
-use async_graphql::dataloader::DataLoader;
+use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, Enum, ID, Object, OutputType, Result};
 use entity::{album, artist, audio_features, genre, load_run, track};
 use sea_orm::DatabaseConnection;
 use sea_orm::sea_query::SelectStatement;
 
+use super::loader::LoadError;
 use super::loader::{
     AlbumArtistsKey, AlbumKey, AlbumTracksKey, ArtistAlbumsKey, ArtistGenresKey, ArtistTracksKey,
     CatalogLoader, CountKey, FeaturesKey, PagedKey, TrackArtistsKey, TrackGenresKey,
@@ -66,11 +67,34 @@ pub fn connection<M, N: OutputType>(
     conn
 }
 
-fn paged(id: &str, first: i32, after: Option<&str>, ordering: &Ordering) -> Result<PagedKey> {
-    Ok(PagedKey {
+/// One page of a paged relation of one parent, loaded in a batch with its siblings.
+async fn nested<K, M, N: OutputType>(
+    ctx: &Context<'_>,
+    key: impl FnOnce(PagedKey) -> K,
+    (id, of): (&str, CountOf),
+    (first, after): (i32, Option<String>),
+    ordering: &Ordering,
+    node: impl Fn(M) -> N,
+) -> Result<Conn<N>>
+where
+    K: Clone + Eq + std::hash::Hash + Send + Sync + 'static,
+    CatalogLoader: Loader<K, Value = Page<M>, Error = LoadError>,
+    M: Clone + Send + Sync + 'static,
+{
+    let paged = PagedKey {
         id: id.to_owned(),
-        args: PageArgs::new(first, after, ordering)?,
-    })
+        args: PageArgs::new(first, after.as_deref(), ordering)?,
+    };
+    let page = loader(ctx)
+        .load_one(key(paged))
+        .await
+        .map_err(ApiError::from)?
+        .unwrap_or_default();
+    let total = Total::Relation(CountKey {
+        of,
+        id: id.to_owned(),
+    });
+    Ok(connection(page, after.is_some(), total, node))
 }
 
 /// A performer.
@@ -113,22 +137,17 @@ impl Artist {
         #[graphql(default = 10)] first: i32,
         after: Option<String>,
     ) -> Result<Conn<Track>> {
-        let key = paged(
-            &self.0.id,
-            first,
-            after.as_deref(),
-            &relations::artist_tracks_ordering(),
-        )?;
-        let page = loader(ctx)
-            .load_one(ArtistTracksKey(key))
-            .await
-            .map_err(ApiError::from)?
-            .unwrap_or_default();
-        let total = Total::Relation(CountKey {
-            of: CountOf::ArtistTracks,
-            id: self.0.id.clone(),
-        });
-        Ok(connection(page, after.is_some(), total, Track))
+        let ordering = relations::artist_tracks_ordering();
+        let parent = (self.0.id.as_str(), CountOf::ArtistTracks);
+        nested(
+            ctx,
+            ArtistTracksKey,
+            parent,
+            (first, after),
+            &ordering,
+            Track,
+        )
+        .await
     }
     /// Albums with at least one track of the artist, newest first.
     async fn albums(
@@ -137,22 +156,17 @@ impl Artist {
         #[graphql(default = 10)] first: i32,
         after: Option<String>,
     ) -> Result<Conn<Album>> {
-        let key = paged(
-            &self.0.id,
-            first,
-            after.as_deref(),
-            &relations::artist_albums_ordering(),
-        )?;
-        let page = loader(ctx)
-            .load_one(ArtistAlbumsKey(key))
-            .await
-            .map_err(ApiError::from)?
-            .unwrap_or_default();
-        let total = Total::Relation(CountKey {
-            of: CountOf::ArtistAlbums,
-            id: self.0.id.clone(),
-        });
-        Ok(connection(page, after.is_some(), total, Album))
+        let ordering = relations::artist_albums_ordering();
+        let parent = (self.0.id.as_str(), CountOf::ArtistAlbums);
+        nested(
+            ctx,
+            ArtistAlbumsKey,
+            parent,
+            (first, after),
+            &ordering,
+            Album,
+        )
+        .await
     }
 }
 
@@ -273,22 +287,17 @@ impl Album {
         #[graphql(default = 50)] first: i32,
         after: Option<String>,
     ) -> Result<Conn<Track>> {
-        let key = paged(
-            &self.0.id,
-            first,
-            after.as_deref(),
-            &relations::album_tracks_ordering(),
-        )?;
-        let page = loader(ctx)
-            .load_one(AlbumTracksKey(key))
-            .await
-            .map_err(ApiError::from)?
-            .unwrap_or_default();
-        let total = Total::Relation(CountKey {
-            of: CountOf::AlbumTracks,
-            id: self.0.id.clone(),
-        });
-        Ok(connection(page, after.is_some(), total, Track))
+        let ordering = relations::album_tracks_ordering();
+        let parent = (self.0.id.as_str(), CountOf::AlbumTracks);
+        nested(
+            ctx,
+            AlbumTracksKey,
+            parent,
+            (first, after),
+            &ordering,
+            Track,
+        )
+        .await
     }
     /// Artists credited on the album's tracks, main artists first.
     async fn artists(&self, ctx: &Context<'_>) -> Result<Vec<Artist>> {

@@ -2,8 +2,9 @@
 
 use entity::{album, artist, artist_genre, audio_features, genre, track, track_genre};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryTrait};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QueryTrait};
 
+use super::col;
 use super::page::{Ordering, SortKind};
 
 /// An inclusive range; either end may be open.
@@ -100,10 +101,6 @@ pub fn escape_like(s: &str) -> String {
 /// A scalar subquery as an expression.
 fn scalar(select: SelectStatement) -> Expr {
     Expr::SubQuery(None, Box::new(select.into()))
-}
-
-fn col<C: ColumnTrait>(c: C) -> Expr {
-    Expr::col((c.entity_name(), c))
 }
 
 /// Filters of the `tracks` list. Names are matched on folded keys.

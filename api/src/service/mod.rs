@@ -7,10 +7,16 @@ pub mod relations;
 pub mod search;
 
 use entity::{RunStatus, load_run};
+use sea_orm::sea_query::Expr;
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, PaginatorTrait, QueryFilter, QueryOrder,
     QuerySelect,
 };
+
+/// A column as a qualified expression (`table.column`), for statements that join.
+pub(crate) fn col<C: ColumnTrait>(c: C) -> Expr {
+    Expr::col((c.entity_name(), c))
+}
 
 /// The latest load runs, newest first.
 pub async fn load_runs(

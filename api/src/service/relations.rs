@@ -9,15 +9,12 @@ use entity::{
 use sea_orm::sea_query::{
     Alias, Expr, ExprTrait, Func, IntoTableRef, JoinType, Order, Query, SelectStatement,
 };
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryTrait};
+use sea_orm::{ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryTrait};
 
+use super::col;
 use super::page::{Ordering, Page, PageArgs, SortKind, fetch_pages_by_parent};
 
 const PARENT: &str = "parent_id";
-
-fn col<C: ColumnTrait>(c: C) -> Expr {
-    Expr::col((c.entity_name(), c))
-}
 
 /// Runs a select of `M`'s columns plus a `parent_id` column and groups the rows by parent.
 async fn grouped<M: FromQueryResult>(
