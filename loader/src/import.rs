@@ -18,7 +18,7 @@ use sea_orm::DatabaseConnection;
 use tokio::sync::mpsc;
 use tracing::{Instrument as _, info, warn};
 
-use crate::csv_source::{Item, Layout, Reject, RowReader, TrackRow};
+use crate::csv_source::{Item, Layout, Reject, RowReader};
 use crate::error::{LoaderError, Result};
 use crate::load_run::{self, RunCounts};
 use crate::writer::{Batch, SourceColumns};
@@ -159,8 +159,8 @@ pub fn error_chain(e: &dyn std::error::Error) -> String {
 
 /// What the reader thread sends.
 enum Msg {
-    /// A batch, and how many rows had been read and rejected when it was cut.
-    Rows(Vec<TrackRow>, u64, u64),
+    /// A merged batch, and how many rows had been read and rejected when it was cut.
+    Rows(Box<Batch>, u64, u64),
     Layout(Layout),
     Done(ReaderTally),
     Failed(LoaderError),
@@ -314,12 +314,8 @@ async fn run_pass(
                     time_signature: layout == Layout::KaggleTracks,
                 };
             }
-            Msg::Rows(rows, read, rejected) => {
+            Msg::Rows(batch, read, rejected) => {
                 let Some(w) = writer else { continue };
-                let mut batch = Batch::default();
-                for row in rows {
-                    batch.add(row);
-                }
                 if let Err(e) = batch.write(db, cols, w.now).await {
                     outcome = Err(e);
                     break;
@@ -370,15 +366,16 @@ fn read_all(
     let mut rows = RowReader::new(input.open(progress)?)?;
     let _ = tx.blocking_send(Msg::Layout(rows.layout()));
     let mut tally = ReaderTally::default();
-    let mut batch = Vec::with_capacity(batch_size);
+    // Rows are merged here, off the writer's path: the writer only sends statements.
+    let mut batch = Box::<Batch>::default();
     while let Some(item) = rows.next_item()? {
         tally.read += 1;
         match item {
             Item::Row(row) => {
                 if send_rows {
-                    batch.push(*row);
-                    if batch.len() >= batch_size {
-                        let full = std::mem::replace(&mut batch, Vec::with_capacity(batch_size));
+                    batch.add(*row);
+                    if batch.rows() >= batch_size {
+                        let full = std::mem::take(&mut batch);
                         let msg = Msg::Rows(full, tally.read, tally.rejected);
                         if tx.blocking_send(msg).is_err() {
                             return Ok(tally);
@@ -409,7 +406,7 @@ fn read_all(
             }
         }
     }
-    if !batch.is_empty()
+    if batch.rows() > 0
         && tx
             .blocking_send(Msg::Rows(batch, tally.read, tally.rejected))
             .is_err()

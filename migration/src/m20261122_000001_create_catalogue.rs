@@ -1,6 +1,11 @@
 //! The catalogue: artists, genres, albums, tracks, their links, audio features, top tracks and
 //! load runs, with the keys and indexes the API's lists, filters and orderings use.
 //!
+//! Secondary indexes are those that `EXPLAIN` shows the API's queries use: popularity orderings,
+//! release-year ranges, the album of a track, and the reverse side of every link table. Orderings
+//! by an audio feature or a release date sort after an outer join, and name search matches
+//! anywhere in a name, so indexes on those columns would cost every load and serve no query.
+//!
 //! On MySQL/MariaDB every table is InnoDB in `utf8mb4` with the binary collation: Spotify ids
 //! are case-sensitive, and binary comparison matches SQLite's default, so both backends sort
 //! and compare alike. Case- and accent-insensitive matching goes through the `search_key`
@@ -206,13 +211,6 @@ impl MigrationTrait for Migration {
             .await?;
         index(
             manager,
-            "idx_artists_search_key",
-            Artists::Table,
-            [Artists::SearchKey],
-        )
-        .await?;
-        index(
-            manager,
             "idx_artists_popularity",
             Artists::Table,
             [Artists::Popularity, Artists::Id],
@@ -277,13 +275,6 @@ impl MigrationTrait for Migration {
             .await?;
         index(
             manager,
-            "idx_albums_release_date",
-            Albums::Table,
-            [Albums::ReleaseDate],
-        )
-        .await?;
-        index(
-            manager,
             "idx_albums_release_year",
             Albums::Table,
             [Albums::ReleaseYear],
@@ -317,13 +308,6 @@ impl MigrationTrait for Migration {
             "idx_tracks_album",
             Tracks::Table,
             [Tracks::AlbumId],
-        )
-        .await?;
-        index(
-            manager,
-            "idx_tracks_search_key",
-            Tracks::Table,
-            [Tracks::SearchKey],
         )
         .await?;
         index(
@@ -422,28 +406,6 @@ impl MigrationTrait for Migration {
                     .to_owned(),
             )
             .await?;
-        // Orderings by an audio feature walk these; InnoDB appends the primary key, which is the
-        // keyset tie-break.
-        for (name, col) in [
-            ("idx_af_danceability", AudioFeatures::Danceability),
-            ("idx_af_energy", AudioFeatures::Energy),
-            ("idx_af_loudness", AudioFeatures::Loudness),
-            ("idx_af_speechiness", AudioFeatures::Speechiness),
-            ("idx_af_acousticness", AudioFeatures::Acousticness),
-            ("idx_af_instrumentalness", AudioFeatures::Instrumentalness),
-            ("idx_af_liveness", AudioFeatures::Liveness),
-            ("idx_af_valence", AudioFeatures::Valence),
-            ("idx_af_tempo", AudioFeatures::Tempo),
-        ] {
-            index(
-                manager,
-                name,
-                AudioFeatures::Table,
-                [col, AudioFeatures::TrackId],
-            )
-            .await?;
-        }
-
         manager
             .create_table(
                 table(b, ArtistTopTracks::Table)
