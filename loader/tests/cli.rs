@@ -96,3 +96,109 @@ fn an_unreachable_database_is_a_clear_error_that_hides_the_password() {
     );
     assert!(!stderr.contains("hunter2"), "{stderr}");
 }
+
+/// Counts of every catalogue table and a digest of their rows, to compare two databases.
+async fn catalogue_digest(url: &str) -> Vec<String> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let db = sixpotify_loader::db::connect(url)
+        .await
+        .expect("database opens");
+    let mut out = Vec::new();
+    for (table, key) in [
+        ("genres", "id"),
+        ("artists", "id || '|' || name || '|' || search_key"),
+        (
+            "albums",
+            "id || '|' || COALESCE(name, '') || '|' || COALESCE(release_date, '')",
+        ),
+        (
+            "tracks",
+            "id || '|' || COALESCE(name, '') || '|' || COALESCE(album_id, '') || '|' || COALESCE(popularity, '')",
+        ),
+        (
+            "audio_features",
+            "track_id || '|' || energy || '|' || tempo",
+        ),
+        (
+            "track_artists",
+            "track_id || '|' || artist_id || '|' || position",
+        ),
+        ("track_genres", "track_id || '|' || genre_id"),
+        ("artist_genres", "artist_id || '|' || genre_id"),
+    ] {
+        let sql = format!("SELECT {key} AS k FROM {table} ORDER BY 1");
+        let rows = db
+            .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+            .await
+            .expect("catalogue query");
+        out.push(format!("{table}: {} rows", rows.len()));
+        for row in rows {
+            out.push(row.try_get::<String>("", "k").expect("text key"));
+        }
+    }
+    out
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_loader_process_killed_midway_and_run_again_ends_as_one_clean_run() {
+    let sample = Path::new(env!("CARGO_MANIFEST_DIR")).join("../api/data/sample.csv.gz");
+    let sample = sample.to_str().expect("utf-8 path");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (killed_db, clean_db) = (dir.path().join("killed.db"), dir.path().join("clean.db"));
+    let killed_url = format!("sqlite://{}", killed_db.display());
+
+    let out = loader(&killed_db, &["migrate"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sixpotify-loader"))
+        .env("DATABASE_URL", &killed_url)
+        .args(["import-csv", sample, "--batch-size", "50"])
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("the loader binary starts");
+    // SIGKILL as soon as some batches have landed: no chance to clean up.
+    let db = sea_orm::Database::connect(&killed_url)
+        .await
+        .expect("database opens");
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    loop {
+        use sea_orm::{EntityTrait, PaginatorTrait};
+        let tracks = entity::track::Entity::find().count(&db).await.unwrap_or(0);
+        if tracks >= 200 {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the import never got going"
+        );
+        assert!(
+            child.try_wait().expect("child status").is_none(),
+            "the import ended before it could be killed"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(2)).await;
+    }
+    child.kill().expect("SIGKILL");
+    let _ = child.wait();
+    db.close().await.expect("close");
+
+    let partial = catalogue_digest(&killed_url).await;
+    let out = loader(&clean_db, &["import-csv", sample]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let clean = catalogue_digest(&format!("sqlite://{}", clean_db.display())).await;
+    assert_ne!(partial, clean, "the first run was cut before the end");
+
+    let out = loader(&killed_db, &["import-csv", sample]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(catalogue_digest(&killed_url).await, clean);
+}
