@@ -52,7 +52,7 @@ pub enum Command {
         #[arg(long, value_name = "FILE")]
         rejects: Option<PathBuf>,
         /// Source rows per transaction.
-        #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+        #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
         batch_size: u32,
         /// Never draw a progress bar.
         #[arg(long)]

@@ -93,7 +93,7 @@ pub struct ImportOptions {
 impl Default for ImportOptions {
     fn default() -> Self {
         Self {
-            batch_size: 2000,
+            batch_size: 5000,
             strict: false,
             rejects_path: None,
             progress: false,
