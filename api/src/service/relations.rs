@@ -9,7 +9,7 @@ use entity::{
 use sea_orm::sea_query::{
     Alias, Expr, ExprTrait, Func, IntoTableRef, JoinType, Order, Query, SelectStatement,
 };
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryTrait};
 
 use super::col;
 use super::page::{Ordering, Page, PageArgs, SortKind, fetch_pages_by_parent};
@@ -60,34 +60,39 @@ pub async fn features_of_tracks(
     keyed::<audio_features::Entity>(db, audio_features::Column::TrackId, ids).await
 }
 
-pub async fn genres_of_artists(
+/// The genres linked to each parent through a link table (`parent` and `genre` are its
+/// columns), by genre id.
+async fn genres_through<L: ColumnTrait>(
     db: &impl ConnectionTrait,
+    parent: L,
+    genre: L,
     ids: &[String],
 ) -> Result<HashMap<String, Vec<genre::Model>>, DbErr> {
     let mut stmt = genre::Entity::find().into_query();
     stmt.inner_join(
-        artist_genre::Entity,
-        col(artist_genre::Column::GenreId).equals((genre::Entity, genre::Column::Id)),
+        parent.entity_name(),
+        col(genre).equals((genre::Entity, genre::Column::Id)),
     )
-    .and_where(col(artist_genre::Column::ArtistId).is_in(ids.iter().cloned()))
-    .expr_as(col(artist_genre::Column::ArtistId), Alias::new(PARENT))
+    .and_where(col(parent).is_in(ids.iter().cloned()))
+    .expr_as(col(parent), Alias::new(PARENT))
     .order_by((genre::Entity, genre::Column::Id), Order::Asc);
     grouped(db, &stmt).await
+}
+
+pub async fn genres_of_artists(
+    db: &impl ConnectionTrait,
+    ids: &[String],
+) -> Result<HashMap<String, Vec<genre::Model>>, DbErr> {
+    use artist_genre::Column as C;
+    genres_through(db, C::ArtistId, C::GenreId, ids).await
 }
 
 pub async fn genres_of_tracks(
     db: &impl ConnectionTrait,
     ids: &[String],
 ) -> Result<HashMap<String, Vec<genre::Model>>, DbErr> {
-    let mut stmt = genre::Entity::find().into_query();
-    stmt.inner_join(
-        track_genre::Entity,
-        col(track_genre::Column::GenreId).equals((genre::Entity, genre::Column::Id)),
-    )
-    .and_where(col(track_genre::Column::TrackId).is_in(ids.iter().cloned()))
-    .expr_as(col(track_genre::Column::TrackId), Alias::new(PARENT))
-    .order_by((genre::Entity, genre::Column::Id), Order::Asc);
-    grouped(db, &stmt).await
+    use track_genre::Column as C;
+    genres_through(db, C::TrackId, C::GenreId, ids).await
 }
 
 /// Credited artists of each track, in credit order.
