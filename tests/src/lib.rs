@@ -45,6 +45,13 @@ macro_rules! backend_tests {
     };
 }
 
+/// Writes a line to the real standard error, past the test harness's capture, so that a skipped
+/// test says so even when it passes.
+pub fn notice(line: &str) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
+}
+
 /// Which database engine a test runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {
@@ -80,9 +87,9 @@ impl TestDb {
     /// stderr) when it is not set.
     pub async fn mysql(test: &str) -> Result<Option<Self>> {
         let Ok(server) = std::env::var(MYSQL_ENV) else {
-            eprintln!(
+            notice(&format!(
                 "SKIPPED on MySQL: {test} (set {MYSQL_ENV}=mysql://root@127.0.0.1:3306 to run it)"
-            );
+            ));
             return Ok(None);
         };
         let server = server.trim_end_matches('/').to_owned();

@@ -19,8 +19,8 @@ fn browser_ready() -> Result<Option<PathBuf>> {
             "SIXPOTIFY_TEST_BROWSER=require but {chromium} or tests/browser/node_modules is missing"
         ),
         (false, _) => {
-            eprintln!(
-                "SKIPPED browser test: install Debian's chromium and run `npm ci --prefix tests/browser`"
+            sixpotify_tests::notice(
+                "SKIPPED browser test: install Debian's chromium and run `npm ci --prefix tests/browser`",
             );
             Ok(None)
         }
