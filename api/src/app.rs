@@ -55,15 +55,19 @@ impl Application {
             source,
         })?;
         let schema = web::Data::new(build_schema(db));
-        let server =
-            HttpServer::new(move || App::new().app_data(schema.clone()).configure(http::routes))
-                .listen(listener)
-                .map_err(|source| ApiError::Io {
-                    action: "serve on",
-                    target: local.to_string(),
-                    source,
-                })?
-                .run();
+        let server = HttpServer::new(move || {
+            App::new()
+                .wrap(actix_web::middleware::from_fn(http::trace_requests))
+                .app_data(schema.clone())
+                .configure(http::routes)
+        })
+        .listen(listener)
+        .map_err(|source| ApiError::Io {
+            action: "serve on",
+            target: local.to_string(),
+            source,
+        })?
+        .run();
         info!(url = %format!("http://{local}/graphql"), "serving GraphQL; open this URL for GraphiQL");
         Ok(Self {
             port: local.port(),

@@ -1,9 +1,15 @@
 //! HTTP routes: GraphQL over POST and GET, GraphiQL with its assets embedded in the binary,
 //! and health.
 
+use std::time::Instant;
+
+use actix_web::body::MessageBody;
+use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::header::{self, ContentType};
+use actix_web::middleware::Next;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
 use async_graphql_actix_web::{GraphQLRequest, GraphQLResponse};
+use tracing::Instrument as _;
 
 use crate::graphql::AppSchema;
 
@@ -15,6 +21,31 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/healthz", web::get().to(healthz))
         .route("/favicon.ico", web::get().to(no_content))
         .route("/", web::get().to(root));
+}
+
+/// Runs each request in a span of its own and logs its outcome: server errors as warnings,
+/// the rest at debug level (`RUST_LOG=sixpotify_api=debug` shows every request).
+pub async fn trace_requests(
+    req: ServiceRequest,
+    next: Next<impl MessageBody>,
+) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let span = tracing::info_span!(
+        "request",
+        method = %req.method(),
+        path = %req.path(),
+    );
+    let started = Instant::now();
+    let res = next.call(req).instrument(span.clone()).await;
+    let _enter = span.enter();
+    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
+    match &res {
+        Ok(r) if r.status().is_server_error() => {
+            tracing::warn!(status = r.status().as_u16(), elapsed_ms, "request failed");
+        }
+        Ok(r) => tracing::debug!(status = r.status().as_u16(), elapsed_ms, "request served"),
+        Err(e) => tracing::warn!(error = %e, elapsed_ms, "request failed"),
+    }
+    res
 }
 
 async fn graphql_post(schema: web::Data<AppSchema>, req: GraphQLRequest) -> GraphQLResponse {
