@@ -2,7 +2,7 @@
 
 use entity::{album, artist, artist_genre, audio_features, genre, track, track_genre};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement};
-use sea_orm::{ConnectionTrait, DbErr, EntityTrait, QueryTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryTrait};
 
 use super::col;
 use super::page::{Ordering, SortKind};
@@ -267,35 +267,22 @@ pub enum GenreSort {
     ArtistCount,
 }
 
+/// How many rows of a link table name the genre of the outer query, as an expression.
+fn links_to_genre(genre_column: impl ColumnTrait) -> Expr {
+    scalar(
+        Query::select()
+            .expr(Func::count(Expr::cust("*")))
+            .from(genre_column.entity_name())
+            .and_where(col(genre_column).equals((genre::Entity, genre::Column::Id)))
+            .to_owned(),
+    )
+}
+
 pub fn genre_ordering(sort: GenreSort, desc: bool) -> Ordering {
     let (expr, kind) = match sort {
         GenreSort::Name => (col(genre::Column::Id), SortKind::Text),
-        GenreSort::TrackCount => (
-            scalar(
-                Query::select()
-                    .expr(Func::count(Expr::cust("*")))
-                    .from(track_genre::Entity)
-                    .and_where(
-                        col(track_genre::Column::GenreId)
-                            .equals((genre::Entity, genre::Column::Id)),
-                    )
-                    .to_owned(),
-            ),
-            SortKind::Int,
-        ),
-        GenreSort::ArtistCount => (
-            scalar(
-                Query::select()
-                    .expr(Func::count(Expr::cust("*")))
-                    .from(artist_genre::Entity)
-                    .and_where(
-                        col(artist_genre::Column::GenreId)
-                            .equals((genre::Entity, genre::Column::Id)),
-                    )
-                    .to_owned(),
-            ),
-            SortKind::Int,
-        ),
+        GenreSort::TrackCount => (links_to_genre(track_genre::Column::GenreId), SortKind::Int),
+        GenreSort::ArtistCount => (links_to_genre(artist_genre::Column::GenreId), SortKind::Int),
     };
     Ordering {
         token: sort_token("genres", &sort, desc),
