@@ -49,6 +49,40 @@ pub enum LoaderError {
 
     #[error("the CSV reader stopped unexpectedly")]
     ReaderPanicked,
+
+    #[error("Spotify rejected the client credentials (HTTP {status})")]
+    SpotifyAuth { status: u16 },
+
+    #[error("Spotify {endpoint} is not available to this app (HTTP {status})")]
+    SpotifyUnavailable { endpoint: String, status: u16 },
+
+    #[error("Spotify {endpoint} answered HTTP {status}: {message}")]
+    SpotifyStatus {
+        endpoint: String,
+        status: u16,
+        message: String,
+    },
+
+    #[error("Spotify {endpoint} still failed after {attempts} attempts: {last}")]
+    SpotifyGaveUp {
+        endpoint: String,
+        attempts: u32,
+        last: String,
+    },
+
+    #[error("Spotify rate limits asked for more than {budget_secs} s of waiting in this run")]
+    SpotifyWaitBudget { budget_secs: u64 },
+
+    #[error("Spotify {endpoint} sent an unexpected payload for {item}")]
+    SpotifyMalformed {
+        endpoint: String,
+        item: String,
+        #[source]
+        source: serde_json::Error,
+    },
+
+    #[error("invalid Spotify configuration: {0}")]
+    SpotifyConfig(String),
 }
 
 impl LoaderError {

@@ -2,6 +2,8 @@
 //! database when `SIXPOTIFY_TEST_MYSQL_URL` is set), the real API server on port 0, fixtures,
 //! and a snapshot of the catalogue for comparing end states.
 
+pub mod fake_spotify;
+
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 

@@ -1,0 +1,382 @@
+//! A Spotify Web API client built to keep going: a client-credentials token cached until shortly
+//! before it expires (and refreshed once on a 401), a requests-per-second cap, waits for
+//! `Retry-After` on 429 within a budget per run, exponential backoff with jitter on 5xx,
+//! timeouts and dropped connections, and counts of all of it per endpoint.
+//!
+//! The client secret and the tokens live in [`Secret`]s: they never reach logs or errors.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::num::NonZeroU32;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use backon::{BackoffBuilder, ExponentialBuilder};
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use reqwest::StatusCode;
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use tracing::{debug, warn};
+
+use crate::error::{LoaderError, Result};
+
+/// A value that must never be printed: `Debug` and `Display` show `***`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Self(value.into())
+    }
+
+    /// The value itself, to put on the wire. Never log it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+impl fmt::Display for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("***")
+    }
+}
+
+/// How to reach Spotify and how patient to be with it.
+#[derive(Clone, Debug)]
+pub struct SpotifyConfig {
+    pub client_id: String,
+    pub client_secret: Secret,
+    /// `https://api.spotify.com/v1` in production.
+    pub api_url: String,
+    /// `https://accounts.spotify.com` in production.
+    pub accounts_url: String,
+    /// The cap on requests per second, across all endpoints.
+    pub requests_per_second: u32,
+    /// Attempts per request on 5xx, timeouts and dropped connections.
+    pub max_attempts: u32,
+    /// The total time 429 answers may make one run wait.
+    pub retry_after_budget: Duration,
+    /// The time one request may take.
+    pub request_timeout: Duration,
+    /// Backoff before the first retry; it doubles, with jitter.
+    pub backoff_min: Duration,
+}
+
+impl SpotifyConfig {
+    /// Defaults for the public Spotify endpoints.
+    pub fn new(client_id: impl Into<String>, client_secret: Secret) -> Self {
+        Self {
+            client_id: client_id.into(),
+            client_secret,
+            api_url: "https://api.spotify.com/v1".into(),
+            accounts_url: "https://accounts.spotify.com".into(),
+            requests_per_second: 10,
+            max_attempts: 5,
+            retry_after_budget: Duration::from_secs(300),
+            request_timeout: Duration::from_secs(15),
+            backoff_min: Duration::from_millis(200),
+        }
+    }
+}
+
+/// What one endpoint cost and how it behaved in a run.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct EndpointStats {
+    pub requests: u64,
+    pub retries: u64,
+    pub rate_limited: u64,
+    pub failures: u64,
+    /// The endpoint answered 403 or 404 as not available to this app.
+    pub unavailable: bool,
+}
+
+#[derive(Deserialize)]
+struct TokenResponse {
+    access_token: String,
+    expires_in: u64,
+}
+
+struct Token {
+    value: Secret,
+    refresh_at: Instant,
+}
+
+/// Tokens are renewed this long before Spotify says they expire.
+const TOKEN_MARGIN: Duration = Duration::from_secs(60);
+
+/// The client. Cheap to share behind an `Arc`; requests may run concurrently.
+pub struct SpotifyClient {
+    config: SpotifyConfig,
+    http: reqwest::Client,
+    limiter: DefaultDirectRateLimiter,
+    token: tokio::sync::Mutex<Option<Token>>,
+    stats: Mutex<BTreeMap<String, EndpointStats>>,
+    waited: Mutex<Duration>,
+}
+
+impl fmt::Debug for SpotifyClient {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SpotifyClient")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+enum Attempt<T> {
+    Done(T),
+    /// Worth another try after a backoff.
+    Transient(String),
+}
+
+impl SpotifyClient {
+    pub fn new(config: SpotifyConfig) -> Result<Self> {
+        let rate = NonZeroU32::new(config.requests_per_second).ok_or_else(|| {
+            LoaderError::SpotifyConfig("the requests-per-second cap must be at least 1".into())
+        })?;
+        let http = reqwest::Client::builder()
+            .timeout(config.request_timeout)
+            .user_agent(concat!("sixpotify-loader/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(|e| LoaderError::SpotifyConfig(format!("HTTP client: {e}")))?;
+        Ok(Self {
+            limiter: RateLimiter::direct(Quota::per_second(rate)),
+            config,
+            http,
+            token: tokio::sync::Mutex::new(None),
+            stats: Mutex::new(BTreeMap::new()),
+            waited: Mutex::new(Duration::ZERO),
+        })
+    }
+
+    /// Requests, retries, 429s, failures and unavailability per endpoint so far.
+    pub fn stats(&self) -> BTreeMap<String, EndpointStats> {
+        self.stats.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    fn count(&self, endpoint: &str, f: impl FnOnce(&mut EndpointStats)) {
+        if let Ok(mut stats) = self.stats.lock() {
+            f(stats.entry(endpoint.to_owned()).or_default());
+        }
+    }
+
+    /// A valid token, fetched when there is none or the cached one is about to expire.
+    async fn token(&self, force_refresh: bool) -> Result<Secret> {
+        let mut cached = self.token.lock().await;
+        if !force_refresh
+            && let Some(t) = cached.as_ref()
+            && Instant::now() < t.refresh_at
+        {
+            return Ok(t.value.clone());
+        }
+        let endpoint = "POST /api/token";
+        self.count(endpoint, |s| s.requests += 1);
+        let resp = self
+            .http
+            .post(format!("{}/api/token", self.config.accounts_url))
+            .basic_auth(
+                &self.config.client_id,
+                Some(self.config.client_secret.expose()),
+            )
+            .form(&[("grant_type", "client_credentials")])
+            .send()
+            .await
+            .map_err(|e| LoaderError::SpotifyGaveUp {
+                endpoint: endpoint.into(),
+                attempts: 1,
+                last: e.without_url().to_string(),
+            })?;
+        let status = resp.status();
+        if !status.is_success() {
+            self.count(endpoint, |s| s.failures += 1);
+            return Err(LoaderError::SpotifyAuth {
+                status: status.as_u16(),
+            });
+        }
+        let body = resp.bytes().await.map_err(|e| LoaderError::SpotifyGaveUp {
+            endpoint: endpoint.into(),
+            attempts: 1,
+            last: e.without_url().to_string(),
+        })?;
+        let parsed: TokenResponse =
+            serde_json::from_slice(&body).map_err(|source| LoaderError::SpotifyMalformed {
+                endpoint: endpoint.into(),
+                item: "the access token".into(),
+                source,
+            })?;
+        let lifetime = Duration::from_secs(parsed.expires_in).saturating_sub(TOKEN_MARGIN);
+        let token = Secret::new(parsed.access_token);
+        *cached = Some(Token {
+            value: token.clone(),
+            refresh_at: Instant::now() + lifetime,
+        });
+        debug!(expires_in = parsed.expires_in, "new Spotify access token");
+        Ok(token)
+    }
+
+    /// GETs `path` (relative to the API URL) and decodes the JSON answer. `endpoint` names the
+    /// endpoint in stats and errors (`GET /artists/{id}`), `item` the thing asked for.
+    pub async fn get<T: DeserializeOwned>(
+        &self,
+        endpoint: &str,
+        path: &str,
+        query: &[(&str, String)],
+        item: &str,
+    ) -> Result<T> {
+        let mut backoff = ExponentialBuilder::default()
+            .with_min_delay(self.config.backoff_min)
+            .with_max_delay(Duration::from_secs(30))
+            .with_jitter()
+            .without_max_times()
+            .build();
+        let mut attempts = 0;
+        let mut refreshed = false;
+        loop {
+            attempts += 1;
+            match self
+                .attempt(endpoint, path, query, item, &mut refreshed)
+                .await?
+            {
+                Attempt::Done(value) => return Ok(value),
+                Attempt::Transient(last) => {
+                    self.count(endpoint, |s| s.failures += 1);
+                    if attempts >= self.config.max_attempts {
+                        return Err(LoaderError::SpotifyGaveUp {
+                            endpoint: endpoint.into(),
+                            attempts,
+                            last,
+                        });
+                    }
+                    let delay = backoff.next().unwrap_or(self.config.backoff_min);
+                    warn!(endpoint, attempts, delay_ms = delay.as_millis() as u64, error = %last, "retrying Spotify request");
+                    self.count(endpoint, |s| s.retries += 1);
+                    tokio::time::sleep(delay).await;
+                }
+            }
+        }
+    }
+
+    /// One request; 401 and 429 are handled here, without using up an attempt.
+    async fn attempt<T: DeserializeOwned>(
+        &self,
+        endpoint: &str,
+        path: &str,
+        query: &[(&str, String)],
+        item: &str,
+        refreshed: &mut bool,
+    ) -> Result<Attempt<T>> {
+        loop {
+            self.limiter.until_ready().await;
+            let token = self.token(false).await?;
+            self.count(endpoint, |s| s.requests += 1);
+            let sent = self
+                .http
+                .get(format!("{}{path}", self.config.api_url))
+                .bearer_auth(token.expose())
+                .query(query)
+                .send()
+                .await;
+            let resp = match sent {
+                Ok(resp) => resp,
+                Err(e) => return Ok(Attempt::Transient(e.without_url().to_string())),
+            };
+            let status = resp.status();
+            if status == StatusCode::UNAUTHORIZED && !*refreshed {
+                *refreshed = true;
+                debug!(endpoint, "token refused; fetching a new one");
+                self.token(true).await?;
+                continue;
+            }
+            if status == StatusCode::TOO_MANY_REQUESTS {
+                self.count(endpoint, |s| s.rate_limited += 1);
+                let wait = retry_after(&resp).unwrap_or(Duration::from_secs(1));
+                self.spend_wait(wait)?;
+                warn!(
+                    endpoint,
+                    wait_s = wait.as_secs_f64(),
+                    "rate limited by Spotify; waiting"
+                );
+                tokio::time::sleep(wait).await;
+                continue;
+            }
+            if status.is_server_error() {
+                return Ok(Attempt::Transient(format!("HTTP {}", status.as_u16())));
+            }
+            if status == StatusCode::FORBIDDEN || status == StatusCode::NOT_FOUND {
+                self.count(endpoint, |s| s.unavailable = true);
+                return Err(LoaderError::SpotifyUnavailable {
+                    endpoint: endpoint.into(),
+                    status: status.as_u16(),
+                });
+            }
+            let body = match resp.bytes().await {
+                Ok(body) => body,
+                Err(e) => return Ok(Attempt::Transient(e.without_url().to_string())),
+            };
+            if !status.is_success() {
+                self.count(endpoint, |s| s.failures += 1);
+                return Err(LoaderError::SpotifyStatus {
+                    endpoint: endpoint.into(),
+                    status: status.as_u16(),
+                    message: String::from_utf8_lossy(&body).chars().take(200).collect(),
+                });
+            }
+            return serde_json::from_slice(&body)
+                .map(Attempt::Done)
+                .map_err(|source| {
+                    self.count(endpoint, |s| s.failures += 1);
+                    LoaderError::SpotifyMalformed {
+                        endpoint: endpoint.into(),
+                        item: item.into(),
+                        source,
+                    }
+                });
+        }
+    }
+
+    /// Books `wait` against the run's budget for 429 waits.
+    fn spend_wait(&self, wait: Duration) -> Result<()> {
+        let mut waited = self
+            .waited
+            .lock()
+            .map_err(|_| LoaderError::SpotifyConfig("wait budget lock poisoned".into()))?;
+        *waited += wait;
+        if *waited > self.config.retry_after_budget {
+            return Err(LoaderError::SpotifyWaitBudget {
+                budget_secs: self.config.retry_after_budget.as_secs(),
+            });
+        }
+        Ok(())
+    }
+}
+
+/// `Retry-After` in seconds, as Spotify sends it.
+fn retry_after(resp: &reqwest::Response) -> Option<Duration> {
+    let secs: f64 = resp
+        .headers()
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim()
+        .parse()
+        .ok()?;
+    (secs.is_finite() && secs >= 0.0).then(|| Duration::from_secs_f64(secs.min(3600.0)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_print_as_stars() {
+        let secret = Secret::new("hunter2");
+        assert_eq!(format!("{secret} {secret:?}"), "*** ***");
+        let config = SpotifyConfig::new("id", secret);
+        assert!(!format!("{config:?}").contains("hunter2"));
+    }
+}

@@ -1,0 +1,227 @@
+//! A fake Spotify Web API on port 0, for loader tests: the client-credentials token endpoint
+//! and the catalogue endpoints, with payloads shaped as in the OpenAPI reference, and faults a
+//! test can queue per path (status codes, `Retry-After`, slow answers, malformed JSON) or
+//! trigger (every issued token expiring at once).
+
+use std::collections::{HashMap, HashSet, VecDeque};
+use std::net::TcpListener;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use actix_web::{HttpRequest, HttpResponse, web};
+use base64::Engine as _;
+use serde_json::{Value, json};
+
+/// Credentials the fake accepts.
+pub const CLIENT_ID: &str = "fake-client-id";
+/// The secret the fake accepts; tests check it never reaches logs.
+pub const CLIENT_SECRET: &str = "fake-client-secret-7f3a";
+
+/// What the fake does to the next request of a path instead of answering normally.
+#[derive(Clone, Debug)]
+pub enum Fault {
+    Status(u16),
+    /// 429 with `Retry-After` in seconds.
+    RetryAfter(u64),
+    /// Answer normally, but only after this long.
+    Delay(Duration),
+    /// 200 with a body that is not the expected JSON.
+    Malformed,
+}
+
+#[derive(Default)]
+struct State {
+    faults: Mutex<HashMap<String, VecDeque<Fault>>>,
+    valid_tokens: Mutex<HashSet<String>>,
+    tokens_issued: AtomicU64,
+    hits: Mutex<HashMap<String, u64>>,
+    artists: HashMap<String, Value>,
+}
+
+/// A running fake.
+#[derive(Clone)]
+pub struct FakeSpotify {
+    base: String,
+    state: Arc<State>,
+}
+
+impl std::fmt::Debug for FakeSpotify {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FakeSpotify")
+            .field("base", &self.base)
+            .finish()
+    }
+}
+
+/// An `ArtistObject` as the reference describes it.
+pub fn artist_json(id: &str, name: &str, popularity: u32, genres: &[&str]) -> Value {
+    json!({
+        "external_urls": { "spotify": format!("https://open.spotify.com/artist/{id}") },
+        "followers": { "href": null, "total": 1000 + popularity * 10 },
+        "genres": genres,
+        "href": format!("https://api.spotify.com/v1/artists/{id}"),
+        "id": id,
+        "images": [{ "url": format!("https://i.scdn.co/image/{id}"), "height": 640, "width": 640 }],
+        "name": name,
+        "popularity": popularity,
+        "type": "artist",
+        "uri": format!("spotify:artist:{id}")
+    })
+}
+
+impl FakeSpotify {
+    /// Starts the fake with a few artists.
+    pub async fn start() -> anyhow::Result<Self> {
+        let mut state = State::default();
+        for (id, name, pop, genres) in [
+            ("3Nrfpe0tUJi4K4DXYWgMUX", "BTS", 90, &["k-pop", "pop"][..]),
+            ("41MozSoPIsD1dJM0CLPjZF", "BLACKPINK", 85, &["k-pop"][..]),
+        ] {
+            state
+                .artists
+                .insert(id.into(), artist_json(id, name, pop, genres));
+        }
+        let state = Arc::new(state);
+        let listener = TcpListener::bind("127.0.0.1:0")?;
+        let base = format!("http://{}", listener.local_addr()?);
+        let data = web::Data::from(state.clone());
+        let server = actix_web::HttpServer::new(move || {
+            actix_web::App::new()
+                .app_data(data.clone())
+                .route("/api/token", web::post().to(token))
+                .route("/v1/artists/{id}", web::get().to(artist))
+        })
+        .workers(1)
+        .listen(listener)?
+        .run();
+        tokio::spawn(server);
+        Ok(Self { base, state })
+    }
+
+    /// The API base URL (`SPOTIFY_API_URL`).
+    pub fn api_url(&self) -> String {
+        format!("{}/v1", self.base)
+    }
+
+    /// The accounts base URL (`SPOTIFY_ACCOUNTS_URL`).
+    pub fn accounts_url(&self) -> String {
+        self.base.clone()
+    }
+
+    /// Queues faults for the next requests of `path` (`/v1/artists/…`).
+    pub fn push_faults(&self, path: &str, faults: impl IntoIterator<Item = Fault>) {
+        if let Ok(mut all) = self.state.faults.lock() {
+            all.entry(path.to_owned()).or_default().extend(faults);
+        }
+    }
+
+    /// Makes every token issued so far invalid, as if they had all expired.
+    pub fn expire_tokens(&self) {
+        if let Ok(mut tokens) = self.state.valid_tokens.lock() {
+            tokens.clear();
+        }
+    }
+
+    /// Tokens issued so far.
+    pub fn tokens_issued(&self) -> u64 {
+        self.state.tokens_issued.load(Ordering::SeqCst)
+    }
+
+    /// Requests that reached `path`.
+    pub fn hits(&self, path: &str) -> u64 {
+        self.state
+            .hits
+            .lock()
+            .map(|h| h.get(path).copied().unwrap_or(0))
+            .unwrap_or(0)
+    }
+}
+
+fn error(status: u16, message: &str) -> HttpResponse {
+    let code = actix_web::http::StatusCode::from_u16(status)
+        .unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR);
+    HttpResponse::build(code).json(json!({ "error": { "status": status, "message": message } }))
+}
+
+async fn token(
+    state: web::Data<State>,
+    req: HttpRequest,
+    form: web::Form<HashMap<String, String>>,
+) -> HttpResponse {
+    let expected = format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(format!("{CLIENT_ID}:{CLIENT_SECRET}"))
+    );
+    let given = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if given != expected || form.get("grant_type").map(String::as_str) != Some("client_credentials")
+    {
+        return HttpResponse::BadRequest()
+            .json(json!({ "error": "invalid_client", "error_description": "Invalid client" }));
+    }
+    let n = state.tokens_issued.fetch_add(1, Ordering::SeqCst) + 1;
+    let token = format!("fake-token-{n}-{}", CLIENT_SECRET.len());
+    if let Ok(mut tokens) = state.valid_tokens.lock() {
+        tokens.insert(token.clone());
+    }
+    HttpResponse::Ok()
+        .json(json!({ "access_token": token, "token_type": "Bearer", "expires_in": 3600 }))
+}
+
+/// Faults first, then the bearer token, as a real server under trouble behaves.
+async fn guard(state: &State, req: &HttpRequest) -> Option<HttpResponse> {
+    let path = req.path().to_owned();
+    if let Ok(mut hits) = state.hits.lock() {
+        *hits.entry(path.clone()).or_default() += 1;
+    }
+    let fault = state
+        .faults
+        .lock()
+        .ok()
+        .and_then(|mut f| f.get_mut(&path).and_then(VecDeque::pop_front));
+    match fault {
+        Some(Fault::Status(status)) => return Some(error(status, "fault")),
+        Some(Fault::RetryAfter(secs)) => {
+            return Some(
+                HttpResponse::TooManyRequests()
+                    .insert_header(("Retry-After", secs.to_string()))
+                    .finish(),
+            );
+        }
+        Some(Fault::Delay(d)) => tokio::time::sleep(d).await,
+        Some(Fault::Malformed) => {
+            return Some(
+                HttpResponse::Ok()
+                    .content_type("application/json")
+                    .body("{\"id\": 12, \"name\":"),
+            );
+        }
+        None => {}
+    }
+    let token = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    let valid = state
+        .valid_tokens
+        .lock()
+        .map(|t| t.contains(token))
+        .unwrap_or(false);
+    (!valid).then(|| error(401, "The access token expired"))
+}
+
+async fn artist(state: web::Data<State>, req: HttpRequest, id: web::Path<String>) -> HttpResponse {
+    if let Some(refused) = guard(&state, &req).await {
+        return refused;
+    }
+    match state.artists.get(id.as_str()) {
+        Some(a) => HttpResponse::Ok().json(a),
+        None => error(404, "Resource not found"),
+    }
+}

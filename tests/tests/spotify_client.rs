@@ -1,0 +1,256 @@
+//! The Spotify client against the fake Spotify server: tokens, rate limits, retries, faults and
+//! secrets.
+
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use anyhow::Result;
+use serde_json::Value;
+use sixpotify_loader::LoaderError;
+use sixpotify_loader::spotify::{Secret, SpotifyClient, SpotifyConfig};
+use sixpotify_tests::fake_spotify::{CLIENT_ID, CLIENT_SECRET, FakeSpotify, Fault};
+
+const BTS: &str = "3Nrfpe0tUJi4K4DXYWgMUX";
+const BTS_PATH: &str = "/v1/artists/3Nrfpe0tUJi4K4DXYWgMUX";
+
+fn config(fake: &FakeSpotify) -> SpotifyConfig {
+    let mut c = SpotifyConfig::new(CLIENT_ID, Secret::new(CLIENT_SECRET));
+    c.api_url = fake.api_url();
+    c.accounts_url = fake.accounts_url();
+    c.requests_per_second = 1000;
+    c.request_timeout = Duration::from_millis(500);
+    c.backoff_min = Duration::from_millis(10);
+    c
+}
+
+async fn get_bts(client: &SpotifyClient) -> sixpotify_loader::Result<Value> {
+    client
+        .get("GET /artists/{id}", &format!("/artists/{BTS}"), &[], BTS)
+        .await
+}
+
+#[tokio::test]
+async fn one_token_serves_many_requests() -> Result<()> {
+    let fake = FakeSpotify::start().await?;
+    let client = SpotifyClient::new(config(&fake))?;
+    for _ in 0..5 {
+        assert_eq!(get_bts(&client).await?["name"], "BTS");
+    }
+    assert_eq!(fake.tokens_issued(), 1);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_token_that_expires_mid_run_is_refreshed_and_the_request_succeeds() -> Result<()> {
+    let fake = FakeSpotify::start().await?;
+    let client = SpotifyClient::new(config(&fake))?;
+    get_bts(&client).await?;
+    fake.expire_tokens();
+    assert_eq!(get_bts(&client).await?["name"], "BTS");
+    assert_eq!(fake.tokens_issued(), 2);
+    assert_eq!(client.stats()["GET /artists/{id}"].failures, 0);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_429_waits_for_retry_after_then_succeeds() -> Result<()> {
+    let fake = FakeSpotify::start().await?;
+    let client = SpotifyClient::new(config(&fake))?;
+    fake.push_faults(BTS_PATH, [Fault::RetryAfter(1)]);
+    let started = Instant::now();
+    assert_eq!(get_bts(&client).await?["name"], "BTS");
+    assert!(
+        started.elapsed() >= Duration::from_secs(1),
+        "the client waited for Retry-After"
+    );
+    let stats = &client.stats()["GET /artists/{id}"];
+    assert_eq!((stats.rate_limited, stats.requests), (1, 2));
+    Ok(())
+}
+
+#[tokio::test]
+async fn waits_beyond_the_run_budget_stop_the_request_with_a_clear_error() -> Result<()> {
+    let fake = FakeSpotify::start().await?;
+    let mut cfg = config(&fake);
+    cfg.retry_after_budget = Duration::from_secs(1);
+    let client = SpotifyClient::new(cfg)?;
+    fake.push_faults(BTS_PATH, [Fault::RetryAfter(30)]);
+    let started = Instant::now();
+    let err = get_bts(&client).await.expect_err("over budget");
+    assert!(
+        matches!(err, LoaderError::SpotifyWaitBudget { budget_secs: 1 }),
+        "{err}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "it did not wait 30 s first"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn server_errors_and_a_timeout_succeed_on_retry() -> Result<()> {
+    let fake = FakeSpotify::start().await?;
+    let client = SpotifyClient::new(config(&fake))?;
+    fake.push_faults(
+        BTS_PATH,
+        [
+            Fault::Status(500),
+            Fault::Status(503),
+            Fault::Delay(Duration::from_secs(2)),
+        ],
+    );
+    assert_eq!(get_bts(&client).await?["name"], "BTS");
+    let stats = &client.stats()["GET /artists/{id}"];
+    assert_eq!((stats.retries, stats.failures, stats.requests), (3, 3, 4));
+    assert_eq!(fake.hits(BTS_PATH), 4);
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_request_that_keeps_failing_gives_up_after_the_configured_attempts() -> Result<()> {
+    let fake = FakeSpotify::start().await?;
+    let mut cfg = config(&fake);
+    cfg.max_attempts = 3;
+    let client = SpotifyClient::new(cfg)?;
+    fake.push_faults(BTS_PATH, std::iter::repeat_n(Fault::Status(502), 5));
+    let err = get_bts(&client).await.expect_err("gives up");
+    assert_eq!(
+        err.to_string(),
+        "Spotify GET /artists/{id} still failed after 3 attempts: HTTP 502"
+    );
+    assert_eq!(fake.hits(BTS_PATH), 3);
+    Ok(())
+}
+
+#[tokio::test]
+async fn malformed_json_is_an_error_naming_the_endpoint_and_the_item() -> Result<()> {
+    let fake = FakeSpotify::start().await?;
+    let client = SpotifyClient::new(config(&fake))?;
+    fake.push_faults(BTS_PATH, [Fault::Malformed]);
+    let err = get_bts(&client).await.expect_err("malformed");
+    assert_eq!(
+        err.to_string(),
+        format!("Spotify GET /artists/{{id}} sent an unexpected payload for {BTS}")
+    );
+    assert_eq!(
+        get_bts(&client).await?["name"],
+        "BTS",
+        "the next request goes on"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_forbidden_endpoint_is_reported_unavailable() -> Result<()> {
+    let fake = FakeSpotify::start().await?;
+    let client = SpotifyClient::new(config(&fake))?;
+    fake.push_faults(BTS_PATH, [Fault::Status(403)]);
+    let err = get_bts(&client).await.expect_err("unavailable");
+    assert!(
+        matches!(err, LoaderError::SpotifyUnavailable { status: 403, .. }),
+        "{err}"
+    );
+    assert!(client.stats()["GET /artists/{id}"].unavailable);
+    Ok(())
+}
+
+#[tokio::test]
+async fn wrong_credentials_are_a_clear_error() -> Result<()> {
+    let fake = FakeSpotify::start().await?;
+    let mut cfg = config(&fake);
+    cfg.client_secret = Secret::new("not-the-secret");
+    let client = SpotifyClient::new(cfg)?;
+    let err = get_bts(&client).await.expect_err("refused");
+    assert_eq!(
+        err.to_string(),
+        "Spotify rejected the client credentials (HTTP 400)"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn requests_keep_to_the_requests_per_second_cap() -> Result<()> {
+    let fake = FakeSpotify::start().await?;
+    let mut cfg = config(&fake);
+    cfg.requests_per_second = 5;
+    let client = Arc::new(SpotifyClient::new(cfg)?);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..10 {
+        let client = client.clone();
+        tasks.push(tokio::spawn(async move { get_bts(&client).await }));
+    }
+    for t in tasks {
+        t.await??;
+    }
+    // A burst of 5, then one every 200 ms: the tenth cannot start before 1 s.
+    assert!(
+        started.elapsed() >= Duration::from_millis(950),
+        "{:?}",
+        started.elapsed()
+    );
+    Ok(())
+}
+
+/// Collects everything the client logs, at every level.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut v) = self.0.lock() {
+            v.extend_from_slice(buf);
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn the_secret_and_tokens_never_reach_logs_or_errors() -> Result<()> {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_max_level(tracing::Level::TRACE)
+        .with_writer(move || writer.clone())
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let fake = FakeSpotify::start().await?;
+    let client = SpotifyClient::new(config(&fake))?;
+    fake.push_faults(
+        BTS_PATH,
+        [Fault::Status(500), Fault::RetryAfter(0), Fault::Malformed],
+    );
+    let mut errors = Vec::new();
+    errors.push(get_bts(&client).await.err());
+    fake.expire_tokens();
+    errors.push(get_bts(&client).await.err());
+    let mut wrong = config(&fake);
+    wrong.client_secret = Secret::new("another-secret-9b1c");
+    errors.push(get_bts(&SpotifyClient::new(wrong)?).await.err());
+
+    let logs = String::from_utf8(captured.0.lock().map(|v| v.clone()).unwrap_or_default())?;
+    let errors = format!(
+        "{errors:?} {}",
+        errors
+            .iter()
+            .flatten()
+            .map(|e| e.to_string())
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    assert!(
+        logs.contains("retrying Spotify request"),
+        "the flows were logged: {logs}"
+    );
+    for text in [&logs, &errors, &format!("{client:?}")] {
+        assert!(!text.contains(CLIENT_SECRET), "{text}");
+        assert!(!text.contains("another-secret-9b1c"), "{text}");
+        assert!(!text.contains("fake-token-"), "{text}");
+    }
+    Ok(())
+}
