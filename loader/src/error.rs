@@ -56,6 +56,9 @@ pub enum LoaderError {
     #[error("Spotify {endpoint} is not available to this app (HTTP {status})")]
     SpotifyUnavailable { endpoint: String, status: u16 },
 
+    #[error("Spotify {endpoint} knows no {item}")]
+    SpotifyNotFound { endpoint: String, item: String },
+
     #[error("Spotify {endpoint} answered HTTP {status}: {message}")]
     SpotifyStatus {
         endpoint: String,

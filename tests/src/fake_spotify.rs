@@ -90,7 +90,9 @@ impl FakeSpotify {
             actix_web::App::new()
                 .app_data(data.clone())
                 .route("/api/token", web::post().to(token))
+                .route("/v1/artists", web::get().to(several_artists))
                 .route("/v1/artists/{id}", web::get().to(artist))
+                .route("/v1/search", web::get().to(search))
         })
         .workers(1)
         .listen(listener)?
@@ -224,4 +226,62 @@ async fn artist(state: web::Data<State>, req: HttpRequest, id: web::Path<String>
         Some(a) => HttpResponse::Ok().json(a),
         None => error(404, "Resource not found"),
     }
+}
+
+async fn several_artists(
+    state: web::Data<State>,
+    req: HttpRequest,
+    query: web::Query<HashMap<String, String>>,
+) -> HttpResponse {
+    if let Some(refused) = guard(&state, &req).await {
+        return refused;
+    }
+    let ids: Vec<&str> = query
+        .get("ids")
+        .map(|s| s.split(',').collect())
+        .unwrap_or_default();
+    if ids.is_empty() || ids.len() > 50 {
+        return error(400, "Invalid ids: between 1 and 50 are allowed");
+    }
+    let artists: Vec<Value> = ids
+        .iter()
+        .map(|id| state.artists.get(*id).cloned().unwrap_or(Value::Null))
+        .collect();
+    HttpResponse::Ok().json(json!({ "artists": artists }))
+}
+
+async fn search(
+    state: web::Data<State>,
+    req: HttpRequest,
+    query: web::Query<HashMap<String, String>>,
+) -> HttpResponse {
+    if let Some(refused) = guard(&state, &req).await {
+        return refused;
+    }
+    let q = query.get("q").map(|q| q.to_lowercase()).unwrap_or_default();
+    let limit: usize = query
+        .get("limit")
+        .and_then(|l| l.parse().ok())
+        .unwrap_or(20);
+    if query.get("type").map(String::as_str) != Some("artist") || !(1..=10).contains(&limit) {
+        return error(400, "Invalid type or limit (at most 10)");
+    }
+    let mut items: Vec<&Value> = state
+        .artists
+        .values()
+        .filter(|a| {
+            a["name"]
+                .as_str()
+                .unwrap_or_default()
+                .to_lowercase()
+                .contains(&q)
+        })
+        .collect();
+    items.sort_by_key(|a| std::cmp::Reverse(a["popularity"].as_u64().unwrap_or(0)));
+    let total = items.len();
+    items.truncate(limit);
+    HttpResponse::Ok().json(json!({ "artists": {
+        "href": req.uri().to_string(), "items": items, "limit": limit, "next": null,
+        "offset": 0, "previous": null, "total": total
+    }}))
 }

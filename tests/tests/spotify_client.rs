@@ -254,3 +254,68 @@ async fn the_secret_and_tokens_never_reach_logs_or_errors() -> Result<()> {
     }
     Ok(())
 }
+
+const BLACKPINK: &str = "41MozSoPIsD1dJM0CLPjZF";
+
+#[tokio::test]
+async fn several_artists_come_fifty_at_a_time_and_unknown_ids_are_left_out() -> Result<()> {
+    let fake = FakeSpotify::start().await?;
+    let client = SpotifyClient::new(config(&fake))?;
+    let mut ids: Vec<String> = (0..58).map(|i| format!("unknown{i:02}")).collect();
+    ids.insert(3, BLACKPINK.into());
+    ids.push(BTS.into());
+    let artists = client.artists(&ids).await?;
+    let names: Vec<&str> = artists.iter().map(|a| a.name.as_str()).collect();
+    assert_eq!(names, ["BLACKPINK", "BTS"]);
+    assert_eq!(fake.hits("/v1/artists"), 2, "60 ids in two calls");
+    assert_eq!(
+        artists[1].followers.as_ref().and_then(|f| f.total),
+        Some(1900)
+    );
+    assert_eq!(artists[1].genres, ["k-pop", "pop"]);
+    assert!(artists[1].image_url().is_some_and(|u| u.ends_with(BTS)));
+    Ok(())
+}
+
+#[tokio::test]
+async fn a_forbidden_several_ids_endpoint_falls_back_to_one_id_a_call() -> Result<()> {
+    let fake = FakeSpotify::start().await?;
+    let client = SpotifyClient::new(config(&fake))?;
+    fake.push_faults("/v1/artists", [Fault::Status(403)]);
+    let ids = [BTS.to_owned(), "unknown".to_owned(), BLACKPINK.to_owned()];
+    let names = |a: Vec<sixpotify_loader::spotify::model::Artist>| -> Vec<String> {
+        a.into_iter().map(|a| a.name).collect()
+    };
+    assert_eq!(names(client.artists(&ids).await?), ["BTS", "BLACKPINK"]);
+    assert_eq!(names(client.artists(&ids).await?), ["BTS", "BLACKPINK"]);
+    assert_eq!(
+        fake.hits("/v1/artists"),
+        1,
+        "the several-ids endpoint is asked once per run"
+    );
+    assert_eq!(fake.hits(BTS_PATH), 2);
+    let stats = client.stats();
+    assert!(stats["GET /artists"].unavailable);
+    assert!(
+        !stats["GET /artists/{id}"].unavailable,
+        "an unknown id is not an unavailable endpoint"
+    );
+    Ok(())
+}
+
+#[tokio::test]
+async fn artist_search_returns_spotify_ranked_matches() -> Result<()> {
+    let fake = FakeSpotify::start().await?;
+    let client = SpotifyClient::new(config(&fake))?;
+    let found = client.search_artists("blackpink", 10).await?;
+    assert_eq!(found.len(), 1);
+    assert_eq!(
+        (found[0].id.as_str(), found[0].popularity),
+        (BLACKPINK, Some(85))
+    );
+    assert!(
+        client.search_artists("nobody at all", 50).await?.is_empty(),
+        "limits above 10 are capped"
+    );
+    Ok(())
+}

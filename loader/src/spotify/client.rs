@@ -118,6 +118,7 @@ pub struct SpotifyClient {
     token: tokio::sync::Mutex<Option<Token>>,
     stats: Mutex<BTreeMap<String, EndpointStats>>,
     waited: Mutex<Duration>,
+    warned: Mutex<std::collections::BTreeSet<String>>,
 }
 
 impl fmt::Debug for SpotifyClient {
@@ -151,12 +152,39 @@ impl SpotifyClient {
             token: tokio::sync::Mutex::new(None),
             stats: Mutex::new(BTreeMap::new()),
             waited: Mutex::new(Duration::ZERO),
+            warned: Mutex::new(std::collections::BTreeSet::new()),
         })
     }
 
     /// Requests, retries, 429s, failures and unavailability per endpoint so far.
     pub fn stats(&self) -> BTreeMap<String, EndpointStats> {
         self.stats.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// Whether `endpoint` answered as not available to this app in this run.
+    pub(crate) fn is_unavailable(&self, endpoint: &str) -> bool {
+        self.stats
+            .lock()
+            .map(|s| s.get(endpoint).is_some_and(|e| e.unavailable))
+            .unwrap_or(false)
+    }
+
+    /// True the first time it is asked for `endpoint`, so that a warning is given once.
+    pub(crate) fn warn_once(&self, endpoint: &str) -> bool {
+        self.warned
+            .lock()
+            .map(|mut w| w.insert(endpoint.to_owned()))
+            .unwrap_or(false)
+    }
+
+    /// Records that `endpoint` is not available to this app; true the first time.
+    pub(crate) fn mark_unavailable(&self, endpoint: &str) -> bool {
+        let mut first = false;
+        self.count(endpoint, |s| {
+            first = !s.unavailable;
+            s.unavailable = true;
+        });
+        first
     }
 
     fn count(&self, endpoint: &str, f: impl FnOnce(&mut EndpointStats)) {
@@ -307,11 +335,17 @@ impl SpotifyClient {
             if status.is_server_error() {
                 return Ok(Attempt::Transient(format!("HTTP {}", status.as_u16())));
             }
-            if status == StatusCode::FORBIDDEN || status == StatusCode::NOT_FOUND {
-                self.count(endpoint, |s| s.unavailable = true);
+            if status == StatusCode::FORBIDDEN {
+                self.mark_unavailable(endpoint);
                 return Err(LoaderError::SpotifyUnavailable {
                     endpoint: endpoint.into(),
                     status: status.as_u16(),
+                });
+            }
+            if status == StatusCode::NOT_FOUND {
+                return Err(LoaderError::SpotifyNotFound {
+                    endpoint: endpoint.into(),
+                    item: item.into(),
                 });
             }
             let body = match resp.bytes().await {
