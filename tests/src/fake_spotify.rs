@@ -37,6 +37,8 @@ struct State {
     tokens_issued: AtomicU64,
     hits: Mutex<HashMap<String, u64>>,
     artists: HashMap<String, Value>,
+    tracks: HashMap<String, Value>,
+    features: HashMap<String, Value>,
 }
 
 /// A running fake.
@@ -70,6 +72,33 @@ pub fn artist_json(id: &str, name: &str, popularity: u32, genres: &[&str]) -> Va
     })
 }
 
+/// A `TrackObject` as the reference describes it.
+pub fn track_json(id: &str, name: &str, (artist_id, artist_name): (&str, &str), n: u32) -> Value {
+    json!({
+        "album": {
+            "album_type": "album", "id": format!("album{n:018}"), "name": format!("Album {n}"),
+            "release_date": "2019-04-12", "release_date_precision": "day", "total_tracks": 7,
+            "images": [], "type": "album", "uri": format!("spotify:album:album{n:018}")
+        },
+        "artists": [{ "id": artist_id, "name": artist_name, "type": "artist" }],
+        "disc_number": 1, "duration_ms": 200_000 + n * 1000, "explicit": false,
+        "external_ids": { "isrc": format!("KRA40{n:07}") },
+        "id": id, "is_local": false, "name": name, "popularity": 60 + n, "track_number": n,
+        "type": "track", "uri": format!("spotify:track:{id}")
+    })
+}
+
+/// An `AudioFeaturesObject` as the reference describes it.
+pub fn features_json(id: &str, n: u32) -> Value {
+    let x = f64::from(n) / 10.0;
+    json!({
+        "acousticness": x, "danceability": 0.5 + x / 2.0, "duration_ms": 200_000, "energy": 0.8,
+        "id": id, "instrumentalness": 0.0, "key": n, "liveness": 0.1, "loudness": -5.0, "mode": 1,
+        "speechiness": 0.05, "tempo": 120.0 + f64::from(n), "time_signature": 4, "type": "audio_features",
+        "valence": x, "uri": format!("spotify:track:{id}")
+    })
+}
+
 impl FakeSpotify {
     /// Starts the fake with a few artists.
     pub async fn start() -> anyhow::Result<Self> {
@@ -82,6 +111,34 @@ impl FakeSpotify {
                 .artists
                 .insert(id.into(), artist_json(id, name, pop, genres));
         }
+        for (id, name, artist_id, artist_name, n) in [
+            (
+                "5KawlOMHjWeUjQtnuRs22c",
+                "Boy With Luv",
+                "3Nrfpe0tUJi4K4DXYWgMUX",
+                "BTS",
+                1u32,
+            ),
+            (
+                "0GJjSnmfg1uQ0gUXVdtsUr",
+                "FIRE",
+                "3Nrfpe0tUJi4K4DXYWgMUX",
+                "BTS",
+                2,
+            ),
+            (
+                "7b8YOVV5quZcSKEijDgyWB",
+                "DDU-DU DDU-DU",
+                "41MozSoPIsD1dJM0CLPjZF",
+                "BLACKPINK",
+                3,
+            ),
+        ] {
+            state
+                .tracks
+                .insert(id.into(), track_json(id, name, (artist_id, artist_name), n));
+            state.features.insert(id.into(), features_json(id, n));
+        }
         let state = Arc::new(state);
         let listener = TcpListener::bind("127.0.0.1:0")?;
         let base = format!("http://{}", listener.local_addr()?);
@@ -92,6 +149,10 @@ impl FakeSpotify {
                 .route("/api/token", web::post().to(token))
                 .route("/v1/artists", web::get().to(several_artists))
                 .route("/v1/artists/{id}", web::get().to(artist))
+                .route("/v1/tracks", web::get().to(several_tracks))
+                .route("/v1/tracks/{id}", web::get().to(track))
+                .route("/v1/audio-features", web::get().to(several_features))
+                .route("/v1/audio-features/{id}", web::get().to(features))
                 .route("/v1/search", web::get().to(search))
         })
         .workers(1)
@@ -219,35 +280,76 @@ async fn guard(state: &State, req: &HttpRequest) -> Option<HttpResponse> {
 }
 
 async fn artist(state: web::Data<State>, req: HttpRequest, id: web::Path<String>) -> HttpResponse {
-    if let Some(refused) = guard(&state, &req).await {
-        return refused;
-    }
-    match state.artists.get(id.as_str()) {
-        Some(a) => HttpResponse::Ok().json(a),
-        None => error(404, "Resource not found"),
-    }
+    one(&state, &req, &state.artists, &id).await
 }
 
-async fn several_artists(
-    state: web::Data<State>,
-    req: HttpRequest,
-    query: web::Query<HashMap<String, String>>,
+/// `GET /…?ids=`: up to `max` ids, unknown ones as `null`, under `key`.
+async fn several(
+    state: &State,
+    req: &HttpRequest,
+    query: &HashMap<String, String>,
+    (items, key, max): (&HashMap<String, Value>, &str, usize),
 ) -> HttpResponse {
-    if let Some(refused) = guard(&state, &req).await {
+    if let Some(refused) = guard(state, req).await {
         return refused;
     }
     let ids: Vec<&str> = query
         .get("ids")
         .map(|s| s.split(',').collect())
         .unwrap_or_default();
-    if ids.is_empty() || ids.len() > 50 {
-        return error(400, "Invalid ids: between 1 and 50 are allowed");
+    if ids.is_empty() || ids.len() > max {
+        return error(
+            400,
+            &format!("Invalid ids: between 1 and {max} are allowed"),
+        );
     }
-    let artists: Vec<Value> = ids
+    let found: Vec<Value> = ids
         .iter()
-        .map(|id| state.artists.get(*id).cloned().unwrap_or(Value::Null))
+        .map(|id| items.get(*id).cloned().unwrap_or(Value::Null))
         .collect();
-    HttpResponse::Ok().json(json!({ "artists": artists }))
+    HttpResponse::Ok().json(json!({ key: found }))
+}
+
+/// `GET /…/{id}`.
+async fn one(
+    state: &State,
+    req: &HttpRequest,
+    items: &HashMap<String, Value>,
+    id: &str,
+) -> HttpResponse {
+    if let Some(refused) = guard(state, req).await {
+        return refused;
+    }
+    match items.get(id) {
+        Some(item) => HttpResponse::Ok().json(item),
+        None => error(404, "Resource not found"),
+    }
+}
+
+type Query = web::Query<HashMap<String, String>>;
+
+async fn several_artists(state: web::Data<State>, req: HttpRequest, q: Query) -> HttpResponse {
+    several(&state, &req, &q, (&state.artists, "artists", 50)).await
+}
+
+async fn several_tracks(state: web::Data<State>, req: HttpRequest, q: Query) -> HttpResponse {
+    several(&state, &req, &q, (&state.tracks, "tracks", 50)).await
+}
+
+async fn several_features(state: web::Data<State>, req: HttpRequest, q: Query) -> HttpResponse {
+    several(&state, &req, &q, (&state.features, "audio_features", 100)).await
+}
+
+async fn track(state: web::Data<State>, req: HttpRequest, id: web::Path<String>) -> HttpResponse {
+    one(&state, &req, &state.tracks, &id).await
+}
+
+async fn features(
+    state: web::Data<State>,
+    req: HttpRequest,
+    id: web::Path<String>,
+) -> HttpResponse {
+    one(&state, &req, &state.features, &id).await
 }
 
 async fn search(

@@ -319,3 +319,55 @@ async fn artist_search_returns_spotify_ranked_matches() -> Result<()> {
     );
     Ok(())
 }
+
+const TRACKS: [&str; 3] = [
+    "5KawlOMHjWeUjQtnuRs22c",
+    "0GJjSnmfg1uQ0gUXVdtsUr",
+    "7b8YOVV5quZcSKEijDgyWB",
+];
+
+#[tokio::test]
+async fn tracks_and_audio_features_come_in_batches_with_album_artists_and_isrc() -> Result<()> {
+    let fake = FakeSpotify::start().await?;
+    let client = SpotifyClient::new(config(&fake))?;
+    let mut ids: Vec<String> = TRACKS.iter().map(|t| (*t).to_owned()).collect();
+    ids.extend((0..120).map(|i| format!("missing{i:03}")));
+    let tracks = client.tracks(&ids).await?;
+    assert_eq!(tracks.len(), 3);
+    assert_eq!(fake.hits("/v1/tracks"), 3, "123 ids, 50 a call");
+    let fire = &tracks[1];
+    assert_eq!(
+        (fire.name.as_str(), fire.track_number, fire.duration_ms),
+        ("FIRE", Some(2), 202_000)
+    );
+    assert_eq!(fire.artists[0].name, "BTS");
+    assert_eq!(
+        fire.album
+            .as_ref()
+            .and_then(|a| a.release_date_precision.as_deref()),
+        Some("day")
+    );
+    assert_eq!(
+        fire.external_ids.as_ref().and_then(|e| e.isrc.as_deref()),
+        Some("KRA400000002")
+    );
+
+    let features = client.audio_features(&ids).await?;
+    assert_eq!(features.len(), 3);
+    assert_eq!(fake.hits("/v1/audio-features"), 2, "123 ids, 100 a call");
+    assert_eq!((features[2].key, features[2].time_signature), (3, Some(4)));
+    Ok(())
+}
+
+#[tokio::test]
+async fn retired_audio_features_fall_back_to_one_track_a_call() -> Result<()> {
+    let fake = FakeSpotify::start().await?;
+    let client = SpotifyClient::new(config(&fake))?;
+    fake.push_faults("/v1/audio-features", [Fault::Status(404)]);
+    let ids: Vec<String> = TRACKS.iter().map(|t| (*t).to_owned()).collect();
+    assert_eq!(client.audio_features(&ids).await?.len(), 3);
+    assert_eq!(fake.hits("/v1/audio-features"), 1);
+    assert!(client.stats()["GET /audio-features"].unavailable);
+    assert_eq!(client.stats()["GET /audio-features/{id}"].requests, 3);
+    Ok(())
+}

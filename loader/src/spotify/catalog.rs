@@ -5,50 +5,102 @@
 use tracing::warn;
 
 use super::client::SpotifyClient;
-use super::model::{Artist, ArtistSearch, ManyArtists};
+use serde::de::DeserializeOwned;
+
+use super::model::{
+    Artist, ArtistSearch, AudioFeatures, ManyArtists, ManyAudioFeatures, ManyTracks, Track,
+};
 use crate::error::{LoaderError, Result};
 
-/// The most ids `GET /artists` takes.
-pub const ARTISTS_PER_CALL: usize = 50;
+/// An endpoint that takes several ids in one call.
+struct Several {
+    label: &'static str,
+    path: &'static str,
+    max_ids: usize,
+}
 
-const SEVERAL_ARTISTS: &str = "GET /artists";
-const ONE_ARTIST: &str = "GET /artists/{id}";
+/// The endpoint that takes one id in its path, `{prefix}/{id}`.
+struct One {
+    label: &'static str,
+    prefix: &'static str,
+}
+
+const ARTISTS: (Several, One) = (
+    Several {
+        label: "GET /artists",
+        path: "/artists",
+        max_ids: 50,
+    },
+    One {
+        label: "GET /artists/{id}",
+        prefix: "/artists",
+    },
+);
+const TRACKS: (Several, One) = (
+    Several {
+        label: "GET /tracks",
+        path: "/tracks",
+        max_ids: 50,
+    },
+    One {
+        label: "GET /tracks/{id}",
+        prefix: "/tracks",
+    },
+);
+const AUDIO_FEATURES: (Several, One) = (
+    Several {
+        label: "GET /audio-features",
+        path: "/audio-features",
+        max_ids: 100,
+    },
+    One {
+        label: "GET /audio-features/{id}",
+        prefix: "/audio-features",
+    },
+);
 
 impl SpotifyClient {
-    /// Artists by id, in the order asked; ids Spotify does not know are left out.
+    /// Items by id, in the order asked; ids Spotify does not know are left out.
     ///
-    /// Asks 50 at a time; when the several-ids endpoint answers 403 or 404 it warns once,
-    /// records it and asks one id at a time from then on.
-    pub async fn artists(&self, ids: &[String]) -> Result<Vec<Artist>> {
+    /// Asks as many ids a call as the several-ids endpoint takes; when that endpoint answers 403
+    /// or 404 it warns once, records it and asks one id at a time for the rest of the run.
+    async fn by_ids<T: DeserializeOwned, Many: DeserializeOwned>(
+        &self,
+        (several, one): &(Several, One),
+        ids: &[String],
+        items: fn(Many) -> Vec<Option<T>>,
+    ) -> Result<Vec<T>> {
         let mut found = Vec::with_capacity(ids.len());
-        for chunk in ids.chunks(ARTISTS_PER_CALL) {
-            if !self.is_unavailable(SEVERAL_ARTISTS) {
+        for chunk in ids.chunks(several.max_ids) {
+            if !self.is_unavailable(several.label) {
                 let query = [("ids", chunk.join(","))];
-                let item = format!("{} artists", chunk.len());
-                match self
-                    .get::<ManyArtists>(SEVERAL_ARTISTS, "/artists", &query, &item)
+                let item = format!("{} ids", chunk.len());
+                let status = match self
+                    .get::<Many>(several.label, several.path, &query, &item)
                     .await
                 {
                     Ok(many) => {
-                        found.extend(many.artists.into_iter().flatten());
+                        found.extend(items(many).into_iter().flatten());
                         continue;
                     }
-                    Err(LoaderError::SpotifyUnavailable { status, .. }) => {
-                        self.fall_back(status);
-                    }
+                    Err(LoaderError::SpotifyUnavailable { status, .. }) => status,
                     Err(LoaderError::SpotifyNotFound { .. }) => {
-                        self.mark_unavailable(SEVERAL_ARTISTS);
-                        self.fall_back(404);
+                        self.mark_unavailable(several.label);
+                        404
                     }
                     Err(e) => return Err(e),
+                };
+                if self.warn_once(several.label) {
+                    warn!(
+                        endpoint = several.label,
+                        status, "endpoint not available to this app; asking one id a call"
+                    );
                 }
             }
             for id in chunk {
-                match self
-                    .get::<Artist>(ONE_ARTIST, &format!("/artists/{id}"), &[], id)
-                    .await
-                {
-                    Ok(artist) => found.push(artist),
+                let path = format!("{}/{id}", one.prefix);
+                match self.get::<T>(one.label, &path, &[], id).await {
+                    Ok(item) => found.push(item),
                     Err(LoaderError::SpotifyNotFound { .. }) => {}
                     Err(e) => return Err(e),
                 }
@@ -57,13 +109,22 @@ impl SpotifyClient {
         Ok(found)
     }
 
-    fn fall_back(&self, status: u16) {
-        if self.warn_once(SEVERAL_ARTISTS) {
-            warn!(
-                endpoint = SEVERAL_ARTISTS,
-                status, "endpoint not available to this app; asking one artist at a time"
-            );
-        }
+    /// Artists by id (50 a call).
+    pub async fn artists(&self, ids: &[String]) -> Result<Vec<Artist>> {
+        self.by_ids(&ARTISTS, ids, |m: ManyArtists| m.artists).await
+    }
+
+    /// Tracks by id (50 a call).
+    pub async fn tracks(&self, ids: &[String]) -> Result<Vec<Track>> {
+        self.by_ids(&TRACKS, ids, |m: ManyTracks| m.tracks).await
+    }
+
+    /// Audio features by track id (100 a call).
+    pub async fn audio_features(&self, ids: &[String]) -> Result<Vec<AudioFeatures>> {
+        self.by_ids(&AUDIO_FEATURES, ids, |m: ManyAudioFeatures| {
+            m.audio_features
+        })
+        .await
     }
 
     /// Artists whose name matches `name`, as Spotify ranks them (at most `limit`, 1 to 10:

@@ -66,3 +66,75 @@ pub struct Paging<T> {
 pub(crate) struct ArtistSearch {
     pub artists: Paging<Artist>,
 }
+
+/// `SimplifiedArtistObject`.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct ArtistRef {
+    pub id: String,
+    pub name: String,
+}
+
+/// `SimplifiedAlbumObject` (also what an artist's discography pages hold).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct AlbumRef {
+    pub id: String,
+    pub name: String,
+    pub album_type: Option<String>,
+    /// `2019`, `2019-06` or `2019-06-14`, as `release_date_precision` says.
+    pub release_date: Option<String>,
+    pub release_date_precision: Option<String>,
+    pub total_tracks: Option<i32>,
+    #[serde(default)]
+    pub images: Vec<Image>,
+}
+
+/// `ExternalIdObject`.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct ExternalIds {
+    pub isrc: Option<String>,
+}
+
+/// `TrackObject`.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct Track {
+    pub id: String,
+    pub name: String,
+    pub album: Option<AlbumRef>,
+    #[serde(default)]
+    pub artists: Vec<ArtistRef>,
+    pub duration_ms: i32,
+    pub explicit: Option<bool>,
+    pub popularity: Option<i32>,
+    pub track_number: Option<i32>,
+    pub external_ids: Option<ExternalIds>,
+}
+
+/// `AudioFeaturesObject`.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct AudioFeatures {
+    pub id: String,
+    pub danceability: f64,
+    pub energy: f64,
+    pub key: i32,
+    pub loudness: f64,
+    pub mode: i32,
+    pub speechiness: f64,
+    pub acousticness: f64,
+    pub instrumentalness: f64,
+    pub liveness: f64,
+    pub valence: f64,
+    pub tempo: f64,
+    pub time_signature: Option<i32>,
+}
+
+/// The `ManyTracks` response.
+#[derive(Debug, Deserialize)]
+pub(crate) struct ManyTracks {
+    pub tracks: Vec<Option<Track>>,
+}
+
+/// The `ManyAudioFeatures` response.
+#[derive(Debug, Deserialize)]
+pub(crate) struct ManyAudioFeatures {
+    pub audio_features: Vec<Option<AudioFeatures>>,
+}
