@@ -149,6 +149,8 @@ impl FakeSpotify {
                 .route("/api/token", web::post().to(token))
                 .route("/v1/artists", web::get().to(several_artists))
                 .route("/v1/artists/{id}", web::get().to(artist))
+                .route("/v1/artists/{id}/albums", web::get().to(artist_albums))
+                .route("/v1/artists/{id}/top-tracks", web::get().to(top_tracks))
                 .route("/v1/tracks", web::get().to(several_tracks))
                 .route("/v1/tracks/{id}", web::get().to(track))
                 .route("/v1/audio-features", web::get().to(several_features))
@@ -327,6 +329,66 @@ async fn one(
 }
 
 type Query = web::Query<HashMap<String, String>>;
+
+/// Albums in an artist's discography: `ALBUMS_PER_ARTIST` of them, newest first.
+pub const ALBUMS_PER_ARTIST: usize = 23;
+
+async fn artist_albums(
+    state: web::Data<State>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    q: Query,
+) -> HttpResponse {
+    if let Some(refused) = guard(&state, &req).await {
+        return refused;
+    }
+    if !state.artists.contains_key(id.as_str()) {
+        return error(404, "Resource not found");
+    }
+    let limit: usize = q.get("limit").and_then(|l| l.parse().ok()).unwrap_or(5);
+    let offset: usize = q.get("offset").and_then(|o| o.parse().ok()).unwrap_or(0);
+    if !(1..=10).contains(&limit) {
+        return error(400, "Invalid limit (at most 10)");
+    }
+    let items: Vec<Value> = (offset..ALBUMS_PER_ARTIST.min(offset + limit))
+        .map(|i| {
+            json!({
+                "album_type": if i % 3 == 0 { "single" } else { "album" },
+                "album_group": "album", "id": format!("{}{i:02}", &id[..20]),
+                "name": format!("Album {i}"), "release_date": format!("{}", 2020 - i),
+                "release_date_precision": "year", "total_tracks": 10, "images": [],
+                "artists": [{ "id": id.as_str(), "name": state.artists[id.as_str()]["name"] }]
+            })
+        })
+        .collect();
+    let next = (offset + limit < ALBUMS_PER_ARTIST)
+        .then(|| format!("{}?offset={}&limit={limit}", req.path(), offset + limit));
+    HttpResponse::Ok().json(json!({
+        "href": req.uri().to_string(), "items": items, "limit": limit, "next": next,
+        "offset": offset, "previous": null, "total": ALBUMS_PER_ARTIST
+    }))
+}
+
+async fn top_tracks(
+    state: web::Data<State>,
+    req: HttpRequest,
+    id: web::Path<String>,
+    q: Query,
+) -> HttpResponse {
+    if let Some(refused) = guard(&state, &req).await {
+        return refused;
+    }
+    if q.get("market").is_none_or(|m| m.len() != 2) {
+        return error(400, "Invalid market code");
+    }
+    let mut tracks: Vec<&Value> = state
+        .tracks
+        .values()
+        .filter(|t| t["artists"][0]["id"] == id.as_str())
+        .collect();
+    tracks.sort_by_key(|t| std::cmp::Reverse(t["popularity"].as_u64().unwrap_or(0)));
+    HttpResponse::Ok().json(json!({ "tracks": tracks }))
+}
 
 async fn several_artists(state: web::Data<State>, req: HttpRequest, q: Query) -> HttpResponse {
     several(&state, &req, &q, (&state.artists, "artists", 50)).await

@@ -371,3 +371,46 @@ async fn retired_audio_features_fall_back_to_one_track_a_call() -> Result<()> {
     assert_eq!(client.stats()["GET /audio-features/{id}"].requests, 3);
     Ok(())
 }
+
+#[tokio::test]
+async fn an_artists_discography_is_read_page_by_page() -> Result<()> {
+    let fake = FakeSpotify::start().await?;
+    let client = SpotifyClient::new(config(&fake))?;
+    let albums = client.artist_albums(BTS, 10).await?;
+    assert_eq!(
+        albums.len(),
+        sixpotify_tests::fake_spotify::ALBUMS_PER_ARTIST
+    );
+    assert_eq!(
+        fake.hits(&format!("{BTS_PATH}/albums")),
+        3,
+        "23 albums, 10 a page"
+    );
+    let ids: std::collections::HashSet<&str> = albums.iter().map(|a| a.id.as_str()).collect();
+    assert_eq!(ids.len(), albums.len(), "no album twice");
+    assert_eq!(albums[0].release_date_precision.as_deref(), Some("year"));
+    let small = client.artist_albums(BTS, 4).await?;
+    assert_eq!(small.len(), albums.len());
+    Ok(())
+}
+
+#[tokio::test]
+async fn top_tracks_come_best_first_and_a_retired_endpoint_is_unavailable() -> Result<()> {
+    let fake = FakeSpotify::start().await?;
+    let client = SpotifyClient::new(config(&fake))?;
+    let top: Vec<String> = client
+        .top_tracks(BTS, "KR")
+        .await?
+        .into_iter()
+        .map(|t| t.name)
+        .collect();
+    assert_eq!(top, ["FIRE", "Boy With Luv"]);
+    fake.push_faults(&format!("{BTS_PATH}/top-tracks"), [Fault::Status(403)]);
+    let err = client.top_tracks(BTS, "KR").await.expect_err("retired");
+    assert!(
+        matches!(err, LoaderError::SpotifyUnavailable { status: 403, .. }),
+        "{err}"
+    );
+    assert!(client.stats()["GET /artists/{id}/top-tracks"].unavailable);
+    Ok(())
+}

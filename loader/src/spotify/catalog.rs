@@ -8,7 +8,8 @@ use super::client::SpotifyClient;
 use serde::de::DeserializeOwned;
 
 use super::model::{
-    Artist, ArtistSearch, AudioFeatures, ManyArtists, ManyAudioFeatures, ManyTracks, Track,
+    AlbumRef, Artist, ArtistSearch, AudioFeatures, ManyArtists, ManyAudioFeatures, ManyTracks,
+    Paging, TopTracks, Track,
 };
 use crate::error::{LoaderError, Result};
 
@@ -125,6 +126,43 @@ impl SpotifyClient {
             m.audio_features
         })
         .await
+    }
+
+    /// Every album and single of an artist, following the pages; `page_size` is 1 to 10
+    /// (Spotify's cap for this endpoint since February 2026).
+    pub async fn artist_albums(&self, artist_id: &str, page_size: u32) -> Result<Vec<AlbumRef>> {
+        let limit = page_size.clamp(1, 10);
+        let path = format!("/artists/{artist_id}/albums");
+        let mut albums = Vec::new();
+        loop {
+            let query = [
+                ("include_groups", "album,single".to_owned()),
+                ("limit", limit.to_string()),
+                ("offset", albums.len().to_string()),
+            ];
+            let item = format!("albums of {artist_id} from {}", albums.len());
+            let page: Paging<AlbumRef> = self
+                .get("GET /artists/{id}/albums", &path, &query, &item)
+                .await?;
+            let last = page.next.is_none() || page.items.is_empty();
+            albums.extend(page.items);
+            if last || albums.len() >= page.total as usize {
+                return Ok(albums);
+            }
+        }
+    }
+
+    /// An artist's top tracks in `market` (an ISO 3166-1 alpha-2 code), best first.
+    pub async fn top_tracks(&self, artist_id: &str, market: &str) -> Result<Vec<Track>> {
+        let found: TopTracks = self
+            .get(
+                "GET /artists/{id}/top-tracks",
+                &format!("/artists/{artist_id}/top-tracks"),
+                &[("market", market.to_owned())],
+                &format!("top tracks of {artist_id}"),
+            )
+            .await?;
+        Ok(found.tracks)
     }
 
     /// Artists whose name matches `name`, as Spotify ranks them (at most `limit`, 1 to 10:

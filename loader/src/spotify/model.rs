@@ -138,3 +138,9 @@ pub(crate) struct ManyTracks {
 pub(crate) struct ManyAudioFeatures {
     pub audio_features: Vec<Option<AudioFeatures>>,
 }
+
+/// The `ManyTracks` shape of an artist's top tracks.
+#[derive(Debug, Deserialize)]
+pub(crate) struct TopTracks {
+    pub tracks: Vec<Track>,
+}
