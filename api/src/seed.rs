@@ -15,17 +15,21 @@ pub const SAMPLE: &[u8] = include_bytes!("../data/sample.csv.gz");
 /// What load runs of the sample record as their source.
 pub const SAMPLE_SOURCE: &str = "bundled-sample";
 
+/// The bundled sample as loader input.
+pub fn sample_input() -> CsvInput {
+    CsvInput::Bytes {
+        label: SAMPLE_SOURCE.into(),
+        data: SAMPLE,
+    }
+}
+
 /// Loads the sample when the catalogue holds no track; returns whether it did.
 pub async fn seed_if_empty(db: &DatabaseConnection) -> Result<bool> {
     if !service::catalogue_is_empty(db).await? {
         return Ok(false);
     }
     info!("the catalogue is empty: loading the bundled sample");
-    let input = CsvInput::Bytes {
-        label: SAMPLE_SOURCE.into(),
-        data: SAMPLE,
-    };
-    let report = import_csv(db, &input, &ImportOptions::default())
+    let report = import_csv(db, &sample_input(), &ImportOptions::default())
         .await?
         .into_result()?;
     info!(

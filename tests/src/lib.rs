@@ -178,11 +178,12 @@ pub async fn import(db: &DatabaseConnection, path: PathBuf) -> Result<()> {
 
 /// Imports the sample the API bundles.
 pub async fn import_sample(db: &DatabaseConnection) -> Result<()> {
-    let input = CsvInput::Bytes {
-        label: "bundled-sample".into(),
-        data: sixpotify_api::seed::SAMPLE,
-    };
-    let report = import_csv(db, &input, &ImportOptions::default()).await?;
+    let report = import_csv(
+        db,
+        &sixpotify_api::seed::sample_input(),
+        &ImportOptions::default(),
+    )
+    .await?;
     report.into_result()?;
     Ok(())
 }

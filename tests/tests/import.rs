@@ -75,7 +75,7 @@ backend_tests! {
         import_sample(&clean).await?;
 
         let conn = db.connect().await?;
-        let input = CsvInput::Bytes { label: "bundled-sample".into(), data: sixpotify_api::seed::SAMPLE };
+        let input = sixpotify_api::seed::sample_input();
         let opts = ImportOptions { batch_size: 100, ..Default::default() };
         let killed = {
             let (conn, input, opts) = (conn.clone(), input.clone(), opts.clone());
@@ -117,7 +117,7 @@ backend_tests! {
     async fn strict_mode_loads_a_clean_file(db: TestDb) -> Result<()> {
         let conn = db.connect().await?;
         let opts = ImportOptions { strict: true, ..Default::default() };
-        let input = CsvInput::Bytes { label: "bundled-sample".into(), data: sixpotify_api::seed::SAMPLE };
+        let input = sixpotify_api::seed::sample_input();
         let report = import_csv(&conn, &input, &opts).await?.into_result()?;
         assert_eq!(report.counts.rejected, 0);
         assert_eq!(report.counts.written, report.counts.read);

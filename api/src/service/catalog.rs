@@ -44,18 +44,6 @@ pub enum Feature {
 }
 
 impl Feature {
-    pub const ALL: [Feature; 9] = [
-        Feature::Danceability,
-        Feature::Energy,
-        Feature::Loudness,
-        Feature::Speechiness,
-        Feature::Acousticness,
-        Feature::Instrumentalness,
-        Feature::Liveness,
-        Feature::Valence,
-        Feature::Tempo,
-    ];
-
     pub fn column(self) -> audio_features::Column {
         use audio_features::Column as C;
         match self {
