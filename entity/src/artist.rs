@@ -15,6 +15,9 @@ pub struct Model {
     pub followers: Option<i64>,
     pub image_url: Option<String>,
     pub spotify_url: Option<String>,
+    /// When the artist, its discography and its top tracks were last loaded in full from
+    /// Spotify; `None` for artists only seen in a CSV file or credited on someone else's track.
+    pub spotify_loaded_at: Option<DateTimeUtc>,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

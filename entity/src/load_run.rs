@@ -18,10 +18,14 @@ pub struct Model {
     pub rows_rejected: i64,
     /// Why the run failed, in words fit for an operator (never a secret).
     pub error: Option<String>,
+    /// A JSON object with what the run met on the way: for Spotify runs, requests, retries,
+    /// 429s, failures and unavailability per endpoint, and the names that did not resolve.
+    pub summary: Option<String>,
 }
 
-/// Where a run stands. A run killed midway stays `running`; only `succeeded` runs move the data
-/// version.
+/// Where a run stands. A run killed midway stays `running`. A run stopped on request between two
+/// batches is `cancelled`: what it wrote is whole, so it moves the data version like a
+/// `succeeded` one.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, EnumIter, DeriveActiveEnum)]
 #[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
 pub enum RunStatus {
@@ -31,6 +35,15 @@ pub enum RunStatus {
     Succeeded,
     #[sea_orm(string_value = "failed")]
     Failed,
+    #[sea_orm(string_value = "cancelled")]
+    Cancelled,
+}
+
+impl RunStatus {
+    /// Whether a run with this status changes the data version: it ended at a batch boundary.
+    pub fn moves_data_version(self) -> bool {
+        matches!(self, Self::Succeeded | Self::Cancelled)
+    }
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

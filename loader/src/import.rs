@@ -21,7 +21,7 @@ use tracing::{Instrument as _, info, warn};
 use crate::csv_source::{Item, Layout, Reject, RowReader};
 use crate::error::{LoaderError, Result};
 use crate::load_run::{self, RunCounts};
-use crate::writer::{Batch, SourceColumns};
+use crate::writer::Batch;
 
 /// How many rejects are kept in memory as examples for the summary.
 const SAMPLE_REJECTS: usize = 5;
@@ -304,19 +304,14 @@ async fn run_pass(
     };
 
     let mut outcome = Err(LoaderError::ReaderPanicked);
-    let mut cols = SourceColumns::default();
     while let Some(msg) = rx.recv().await {
         match msg {
             Msg::Layout(layout) => {
                 report.layout = Some(layout);
-                cols = SourceColumns {
-                    explicit: layout == Layout::KaggleTracks,
-                    time_signature: layout == Layout::KaggleTracks,
-                };
             }
             Msg::Rows(batch, read, rejected) => {
                 let Some(w) = writer else { continue };
-                if let Err(e) = batch.write(db, cols, w.now).await {
+                if let Err(e) = batch.write(db, w.now).await {
                     outcome = Err(e);
                     break;
                 }

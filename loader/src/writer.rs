@@ -3,116 +3,245 @@
 //! Every statement is a multi-row upsert keyed on the table's primary key, so writing the same
 //! batch twice leaves the same rows, and a batch either lands whole or not at all. Rows are
 //! written in key order, which keeps lock order stable when several loaders run at once.
+//!
+//! Sources differ in what they know: a CSV file has no followers, a Spotify track credit has an
+//! artist's id and name only. Optional columns are therefore filled, never blanked: a NULL from
+//! one source leaves the value another source stored.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Datelike, Utc};
 use entity::{
-    album, artist, artist_genre, audio_features, genre, track, track_artist, track_genre,
+    album, artist, artist_genre, artist_top_track, audio_features, genre, track, track_artist,
+    track_genre,
 };
-use sea_orm::sea_query::{Expr, OnConflict, Query};
-use sea_orm::{ConnectionTrait, DatabaseConnection, EntityTrait, TransactionTrait, Value};
+use sea_orm::sea_query::{Condition, Expr, ExprTrait, OnConflict, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait, Iden,
+    TransactionTrait, Value,
+};
 
-use crate::csv_source::{AlbumRow, Features, TrackRow};
+use crate::csv_source::{Features, ReleaseDate, TrackRow};
 use crate::error::{LoaderError, Result};
 use crate::normalize::{derived_artist_id, genre_id, search_key};
 
 /// Bound on bind parameters per statement, under SQLite's 32766 and MySQL's 65535.
 const MAX_PARAMS: usize = 16_000;
 
-/// Which optional columns a source provides. Columns a source lacks are left out of its upserts,
-/// so that loading one source never blanks what another one filled.
-#[derive(Clone, Copy, Debug, Default)]
-pub struct SourceColumns {
-    pub explicit: bool,
-    pub time_signature: bool,
+/// An artist. Optional fields a source does not know are `None`, and `None` never overwrites a
+/// value already stored: a track's credit (id and name only) leaves the popularity and
+/// followers another load gave the artist as they are.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ArtistValues {
+    pub name: String,
+    pub popularity: Option<i32>,
+    pub followers: Option<i64>,
+    pub image_url: Option<String>,
+    pub spotify_url: Option<String>,
 }
 
-#[derive(Debug)]
-struct TrackValues {
-    name: Option<String>,
-    album_id: Option<String>,
-    popularity: Option<i32>,
-    duration_ms: i32,
-    explicit: Option<bool>,
-    features: Features,
+/// An album; `None` fields never overwrite stored values.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct AlbumValues {
+    pub name: Option<String>,
+    /// `album`, `single` or `compilation`.
+    pub album_type: Option<String>,
+    pub release: Option<ReleaseDate>,
+    pub total_tracks: Option<i32>,
+    pub image_url: Option<String>,
 }
 
-/// Rows of one batch, merged: a track that appears on several rows (one per playlist, say) is
-/// one track with the union of their genres; other fields come from its last row.
+/// A track and its audio features; `None` fields never overwrite stored values.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrackValues {
+    pub name: Option<String>,
+    pub album_id: Option<String>,
+    pub duration_ms: i32,
+    pub popularity: Option<i32>,
+    pub explicit: Option<bool>,
+    pub track_number: Option<i32>,
+    pub isrc: Option<String>,
+    pub features: Option<Features>,
+}
+
+fn merge_artist(old: &mut ArtistValues, new: ArtistValues) {
+    old.name = new.name;
+    old.popularity = new.popularity.or(old.popularity);
+    old.followers = new.followers.or(old.followers);
+    old.image_url = new.image_url.or(old.image_url.take());
+    old.spotify_url = new.spotify_url.or(old.spotify_url.take());
+}
+
+fn merge_album(old: &mut AlbumValues, new: AlbumValues) {
+    old.name = new.name.or(old.name.take());
+    old.album_type = new.album_type.or(old.album_type.take());
+    old.release = new.release.or(old.release);
+    old.total_tracks = new.total_tracks.or(old.total_tracks);
+    old.image_url = new.image_url.or(old.image_url.take());
+}
+
+fn merge_track(old: &mut TrackValues, new: TrackValues) {
+    old.name = new.name.or(old.name.take());
+    old.album_id = new.album_id.or(old.album_id.take());
+    old.duration_ms = new.duration_ms;
+    old.popularity = new.popularity.or(old.popularity);
+    old.explicit = new.explicit.or(old.explicit);
+    old.track_number = new.track_number.or(old.track_number);
+    old.isrc = new.isrc.or(old.isrc.take());
+    old.features = new.features.or(old.features.take());
+}
+
+/// What one batch writes, merged: an item met several times (a track on several playlist rows,
+/// an album met through its artist and through a track) is written once, later non-null values
+/// winning; links are unions.
 #[derive(Debug, Default)]
 pub struct Batch {
     rows: usize,
     genres: BTreeMap<String, String>,
-    artists: BTreeMap<String, String>,
-    albums: BTreeMap<String, AlbumRow>,
+    artists: BTreeMap<String, ArtistValues>,
+    albums: BTreeMap<String, AlbumValues>,
     tracks: BTreeMap<String, TrackValues>,
     track_artists: BTreeMap<(String, String), i32>,
     track_genres: BTreeSet<(String, String)>,
     artist_genres: BTreeSet<(String, String)>,
+    top_tracks: BTreeMap<(String, String), Vec<String>>,
+    spotify_loaded: BTreeSet<String>,
 }
 
 impl Batch {
-    /// How many source rows the batch holds.
+    /// How many CSV rows the batch holds.
     pub fn rows(&self) -> usize {
         self.rows
     }
 
+    /// How many distinct tracks the batch writes.
+    pub fn track_count(&self) -> usize {
+        self.tracks.len()
+    }
+
+    /// Adds one CSV row: its track, album, artists (ids derived from their names) and genres,
+    /// which the artists of the track are given too.
     pub fn add(&mut self, row: TrackRow) {
         self.rows += 1;
-        let genre_ids: Vec<String> = row
-            .genres
-            .iter()
-            .map(|label| {
-                let id = genre_id(label);
-                self.genres
-                    .entry(id.clone())
-                    .or_insert_with(|| label.clone());
-                id
-            })
-            .collect();
-        for (position, name) in row.artists.iter().enumerate() {
-            let artist_id = derived_artist_id(name);
-            self.artists.insert(artist_id.clone(), name.clone());
-            let position = i32::try_from(position).unwrap_or(i32::MAX);
-            self.track_artists
-                .insert((row.track_id.clone(), artist_id.clone()), position);
-            for g in &genre_ids {
-                self.artist_genres.insert((artist_id.clone(), g.clone()));
+        let mut artist_ids = Vec::with_capacity(row.artists.len());
+        for (position, name) in row.artists.into_iter().enumerate() {
+            let artist_id = derived_artist_id(&name);
+            self.credit(&row.track_id, &artist_id, position);
+            self.add_artist(
+                &artist_id,
+                ArtistValues {
+                    name,
+                    ..Default::default()
+                },
+            );
+            artist_ids.push(artist_id);
+        }
+        for label in &row.genres {
+            self.tag_track(&row.track_id, label);
+            for a in &artist_ids {
+                self.tag_artist(a, label);
             }
         }
-        for g in genre_ids {
-            self.track_genres.insert((row.track_id.clone(), g));
-        }
-        let album_id = row.album.as_ref().map(|a| a.id.clone());
-        if let Some(album) = row.album {
-            self.albums.insert(album.id.clone(), album);
-        }
-        self.tracks.insert(
-            row.track_id,
+        let album_id = row.album.map(|a| {
+            self.add_album(
+                &a.id,
+                AlbumValues {
+                    name: a.name,
+                    release: a.release,
+                    ..Default::default()
+                },
+            );
+            a.id
+        });
+        self.add_track(
+            &row.track_id,
             TrackValues {
                 name: row.name,
                 album_id,
-                popularity: row.popularity,
                 duration_ms: row.duration_ms,
+                popularity: row.popularity,
                 explicit: row.explicit,
-                features: row.features,
+                track_number: None,
+                isrc: None,
+                features: Some(row.features),
             },
         );
     }
 
+    pub fn add_artist(&mut self, id: &str, values: ArtistValues) {
+        match self.artists.get_mut(id) {
+            Some(old) => merge_artist(old, values),
+            None => {
+                self.artists.insert(id.to_owned(), values);
+            }
+        }
+    }
+
+    pub fn add_album(&mut self, id: &str, values: AlbumValues) {
+        match self.albums.get_mut(id) {
+            Some(old) => merge_album(old, values),
+            None => {
+                self.albums.insert(id.to_owned(), values);
+            }
+        }
+    }
+
+    /// Adds a track; its album must be added to the batch too, or already be stored.
+    pub fn add_track(&mut self, id: &str, values: TrackValues) {
+        match self.tracks.get_mut(id) {
+            Some(old) => merge_track(old, values),
+            None => {
+                self.tracks.insert(id.to_owned(), values);
+            }
+        }
+    }
+
+    /// Credits an artist on a track, at a position (0 for the main artist).
+    pub fn credit(&mut self, track_id: &str, artist_id: &str, position: usize) {
+        let position = i32::try_from(position).unwrap_or(i32::MAX);
+        self.track_artists
+            .insert((track_id.to_owned(), artist_id.to_owned()), position);
+    }
+
+    fn genre(&mut self, label: &str) -> String {
+        let id = genre_id(label);
+        self.genres
+            .entry(id.clone())
+            .or_insert_with(|| label.to_owned());
+        id
+    }
+
+    /// Gives a track a genre (by its label).
+    pub fn tag_track(&mut self, track_id: &str, label: &str) {
+        let g = self.genre(label);
+        self.track_genres.insert((track_id.to_owned(), g));
+    }
+
+    /// Gives an artist a genre (by its label).
+    pub fn tag_artist(&mut self, artist_id: &str, label: &str) {
+        let g = self.genre(label);
+        self.artist_genres.insert((artist_id.to_owned(), g));
+    }
+
+    /// Replaces an artist's top tracks in a market, best first. The tracks must be in the
+    /// batch or already stored.
+    pub fn set_top_tracks(&mut self, artist_id: &str, market: &str, track_ids: Vec<String>) {
+        self.top_tracks
+            .insert((artist_id.to_owned(), market.to_owned()), track_ids);
+    }
+
+    /// Records that the artist was loaded in full from Spotify by this batch.
+    pub fn mark_spotify_loaded(&mut self, artist_id: &str) {
+        self.spotify_loaded.insert(artist_id.to_owned());
+    }
+
     /// Writes the batch in one transaction.
-    pub async fn write(
-        &self,
-        db: &DatabaseConnection,
-        cols: SourceColumns,
-        now: DateTime<Utc>,
-    ) -> Result<()> {
+    pub async fn write(&self, db: &DatabaseConnection, now: DateTime<Utc>) -> Result<()> {
         let txn = db
             .begin()
             .await
             .map_err(LoaderError::db("starting a batch transaction"))?;
-        self.write_in(&txn, cols, now)
+        self.write_in(&txn, now)
             .await
             .map_err(LoaderError::db("writing a batch"))?;
         txn.commit()
@@ -123,7 +252,6 @@ impl Batch {
     async fn write_in(
         &self,
         txn: &impl ConnectionTrait,
-        cols: SourceColumns,
         now: DateTime<Utc>,
     ) -> Result<(), sea_orm::DbErr> {
         let now_v = || Value::from(now);
@@ -140,116 +268,149 @@ impl Batch {
         )
         .await?;
 
-        upsert::<artist::Entity>(
-            txn,
-            &[
-                artist::Column::Id,
-                artist::Column::Name,
-                artist::Column::SearchKey,
-                artist::Column::CreatedAt,
-                artist::Column::UpdatedAt,
-            ],
-            &[artist::Column::Id],
-            &[
-                artist::Column::Name,
-                artist::Column::SearchKey,
-                artist::Column::UpdatedAt,
-            ],
-            self.artists
-                .iter()
-                .map(|(id, name)| {
-                    vec![
-                        id.clone().into(),
-                        name.clone().into(),
-                        search_key(name).into(),
-                        now_v(),
-                        now_v(),
-                    ]
-                })
-                .collect(),
-        )
-        .await?;
-
-        upsert::<album::Entity>(
-            txn,
-            &[
-                album::Column::Id,
-                album::Column::Name,
-                album::Column::ReleaseDate,
-                album::Column::ReleaseYear,
-                album::Column::ReleaseDatePrecision,
-                album::Column::CreatedAt,
-                album::Column::UpdatedAt,
-            ],
-            &[album::Column::Id],
-            &[
-                album::Column::Name,
-                album::Column::ReleaseDate,
-                album::Column::ReleaseYear,
-                album::Column::ReleaseDatePrecision,
-                album::Column::UpdatedAt,
-            ],
-            self.albums
-                .values()
-                .map(|a| {
-                    vec![
-                        a.id.clone().into(),
-                        a.name.clone().into(),
-                        a.release.map(|r| r.date).into(),
-                        a.release.map(|r| r.date.year()).into(),
-                        a.release.map(|r| r.precision.as_str().to_owned()).into(),
-                        now_v(),
-                        now_v(),
-                    ]
-                })
-                .collect(),
-        )
-        .await?;
-
-        let mut track_cols = vec![
-            track::Column::Id,
-            track::Column::Name,
-            track::Column::SearchKey,
-            track::Column::AlbumId,
-            track::Column::DurationMs,
-            track::Column::Popularity,
-            track::Column::CreatedAt,
-            track::Column::UpdatedAt,
-        ];
-        if cols.explicit {
-            track_cols.push(track::Column::Explicit);
+        {
+            use artist::Column as A;
+            upsert::<artist::Entity>(
+                txn,
+                &[
+                    A::Id,
+                    A::Name,
+                    A::SearchKey,
+                    A::Popularity,
+                    A::Followers,
+                    A::ImageUrl,
+                    A::SpotifyUrl,
+                    A::CreatedAt,
+                    A::UpdatedAt,
+                ],
+                &[A::Id],
+                &[
+                    Update::Set(A::Name),
+                    Update::Set(A::SearchKey),
+                    Update::Set(A::UpdatedAt),
+                    Update::Fill(A::Popularity),
+                    Update::Fill(A::Followers),
+                    Update::Fill(A::ImageUrl),
+                    Update::Fill(A::SpotifyUrl),
+                ],
+                self.artists
+                    .iter()
+                    .map(|(id, a)| {
+                        vec![
+                            id.clone().into(),
+                            a.name.clone().into(),
+                            search_key(&a.name).into(),
+                            a.popularity.into(),
+                            a.followers.into(),
+                            a.image_url.clone().into(),
+                            a.spotify_url.clone().into(),
+                            now_v(),
+                            now_v(),
+                        ]
+                    })
+                    .collect(),
+            )
+            .await?;
         }
-        let track_update: Vec<_> = track_cols
-            .iter()
-            .copied()
-            .filter(|c| !matches!(c, track::Column::Id | track::Column::CreatedAt))
-            .collect();
-        upsert::<track::Entity>(
-            txn,
-            &track_cols,
-            &[track::Column::Id],
-            &track_update,
-            self.tracks
-                .iter()
-                .map(|(id, t)| {
-                    let mut v = vec![
-                        id.clone().into(),
-                        t.name.clone().into(),
-                        t.name.as_deref().map(search_key).unwrap_or_default().into(),
-                        t.album_id.clone().into(),
-                        t.duration_ms.into(),
-                        t.popularity.into(),
-                        now_v(),
-                        now_v(),
-                    ];
-                    if cols.explicit {
-                        v.push(t.explicit.into());
-                    }
-                    v
-                })
-                .collect(),
-        )
-        .await?;
+
+        {
+            use album::Column as Al;
+            upsert::<album::Entity>(
+                txn,
+                &[
+                    Al::Id,
+                    Al::Name,
+                    Al::AlbumType,
+                    Al::ReleaseDate,
+                    Al::ReleaseYear,
+                    Al::ReleaseDatePrecision,
+                    Al::TotalTracks,
+                    Al::ImageUrl,
+                    Al::CreatedAt,
+                    Al::UpdatedAt,
+                ],
+                &[Al::Id],
+                &[
+                    Update::Set(Al::UpdatedAt),
+                    Update::Fill(Al::Name),
+                    Update::Fill(Al::AlbumType),
+                    Update::Fill(Al::ReleaseDate),
+                    Update::Fill(Al::ReleaseYear),
+                    Update::Fill(Al::ReleaseDatePrecision),
+                    Update::Fill(Al::TotalTracks),
+                    Update::Fill(Al::ImageUrl),
+                ],
+                self.albums
+                    .iter()
+                    .map(|(id, a)| {
+                        vec![
+                            id.clone().into(),
+                            a.name.clone().into(),
+                            a.album_type.clone().into(),
+                            a.release.map(|r| r.date).into(),
+                            a.release.map(|r| r.date.year()).into(),
+                            a.release.map(|r| r.precision.as_str().to_owned()).into(),
+                            a.total_tracks.into(),
+                            a.image_url.clone().into(),
+                            now_v(),
+                            now_v(),
+                        ]
+                    })
+                    .collect(),
+            )
+            .await?;
+        }
+
+        {
+            use track::Column as T;
+            upsert::<track::Entity>(
+                txn,
+                &[
+                    T::Id,
+                    T::Name,
+                    T::SearchKey,
+                    T::AlbumId,
+                    T::DurationMs,
+                    T::Popularity,
+                    T::Explicit,
+                    T::TrackNumber,
+                    T::Isrc,
+                    T::CreatedAt,
+                    T::UpdatedAt,
+                ],
+                &[T::Id],
+                &[
+                    Update::Set(T::DurationMs),
+                    Update::Set(T::UpdatedAt),
+                    Update::Fill(T::Name),
+                    Update::FillIf(T::SearchKey, T::Name),
+                    Update::Fill(T::AlbumId),
+                    Update::Fill(T::Popularity),
+                    Update::Fill(T::Explicit),
+                    Update::Fill(T::TrackNumber),
+                    Update::Fill(T::Isrc),
+                ],
+                self.tracks
+                    .iter()
+                    .map(|(id, t)| {
+                        vec![
+                            id.clone().into(),
+                            t.name.clone().into(),
+                            t.name.as_deref().map(search_key).unwrap_or_default().into(),
+                            t.album_id.clone().into(),
+                            t.duration_ms.into(),
+                            t.popularity.into(),
+                            t.explicit.into(),
+                            t.track_number.into(),
+                            t.isrc.clone().into(),
+                            now_v(),
+                            now_v(),
+                        ]
+                    })
+                    .collect(),
+            )
+            .await?;
+        }
 
         upsert::<track_artist::Entity>(
             txn,
@@ -262,7 +423,7 @@ impl Batch {
                 track_artist::Column::TrackId,
                 track_artist::Column::ArtistId,
             ],
-            &[track_artist::Column::Position],
+            &[Update::Set(track_artist::Column::Position)],
             self.track_artists
                 .iter()
                 .map(|((t, a), pos)| vec![t.clone().into(), a.clone().into(), (*pos).into()])
@@ -300,68 +461,159 @@ impl Batch {
         )
         .await?;
 
-        use audio_features::Column as F;
-        let mut feature_cols = vec![
-            F::TrackId,
-            F::Danceability,
-            F::Energy,
-            F::Key,
-            F::Loudness,
-            F::Mode,
-            F::Speechiness,
-            F::Acousticness,
-            F::Instrumentalness,
-            F::Liveness,
-            F::Valence,
-            F::Tempo,
-        ];
-        if cols.time_signature {
-            feature_cols.push(F::TimeSignature);
+        {
+            use audio_features::Column as F;
+            let feature_cols = [
+                F::TrackId,
+                F::Danceability,
+                F::Energy,
+                F::Key,
+                F::Loudness,
+                F::Mode,
+                F::Speechiness,
+                F::Acousticness,
+                F::Instrumentalness,
+                F::Liveness,
+                F::Valence,
+                F::Tempo,
+                F::TimeSignature,
+            ];
+            upsert::<audio_features::Entity>(
+                txn,
+                &feature_cols,
+                &[F::TrackId],
+                &feature_cols[1..]
+                    .iter()
+                    .map(|&c| match c {
+                        F::TimeSignature => Update::Fill(c),
+                        _ => Update::Set(c),
+                    })
+                    .collect::<Vec<_>>(),
+                self.tracks
+                    .iter()
+                    .filter_map(|(id, t)| {
+                        let f = t.features.as_ref()?;
+                        Some(vec![
+                            id.clone().into(),
+                            f.danceability.into(),
+                            f.energy.into(),
+                            f.key.into(),
+                            f.loudness.into(),
+                            f.mode.into(),
+                            f.speechiness.into(),
+                            f.acousticness.into(),
+                            f.instrumentalness.into(),
+                            f.liveness.into(),
+                            f.valence.into(),
+                            f.tempo.into(),
+                            f.time_signature.into(),
+                        ])
+                    })
+                    .collect(),
+            )
+            .await?;
         }
-        upsert::<audio_features::Entity>(
-            txn,
-            &feature_cols,
-            &[F::TrackId],
-            &feature_cols[1..],
-            self.tracks
+
+        self.write_top_tracks(txn).await?;
+
+        if !self.spotify_loaded.is_empty() {
+            for ids in self
+                .spotify_loaded
                 .iter()
-                .map(|(id, t)| {
-                    let f = &t.features;
-                    let mut v: Vec<Value> = vec![
-                        id.clone().into(),
-                        f.danceability.into(),
-                        f.energy.into(),
-                        f.key.into(),
-                        f.loudness.into(),
-                        f.mode.into(),
-                        f.speechiness.into(),
-                        f.acousticness.into(),
-                        f.instrumentalness.into(),
-                        f.liveness.into(),
-                        f.valence.into(),
-                        f.tempo.into(),
-                    ];
-                    if cols.time_signature {
-                        v.push(f.time_signature.into());
-                    }
-                    v
+                .collect::<Vec<_>>()
+                .chunks(MAX_PARAMS)
+            {
+                let stmt = Query::update()
+                    .table(artist::Entity)
+                    .value(artist::Column::SpotifyLoadedAt, now)
+                    .and_where(artist::Column::Id.is_in(ids.iter().map(|s| s.as_str())))
+                    .to_owned();
+                txn.execute(&stmt).await?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Replaces the top tracks of every (artist, market) in the batch: rank by rank, with the
+    /// ranks a shorter new list no longer has removed.
+    async fn write_top_tracks(&self, txn: &impl ConnectionTrait) -> Result<(), sea_orm::DbErr> {
+        use artist_top_track::Column as Top;
+        let keys: Vec<_> = self.top_tracks.keys().collect();
+        for keys in keys.chunks(MAX_PARAMS / 2) {
+            let mut any = Condition::any();
+            for (artist_id, market) in keys {
+                any = any.add(
+                    Top::ArtistId
+                        .eq(artist_id.as_str())
+                        .and(Top::Market.eq(market.as_str())),
+                );
+            }
+            let stmt = Query::delete()
+                .from_table(artist_top_track::Entity)
+                .cond_where(any)
+                .to_owned();
+            txn.execute(&stmt).await?;
+        }
+        upsert::<artist_top_track::Entity>(
+            txn,
+            &[Top::ArtistId, Top::Market, Top::Rank, Top::TrackId],
+            &[Top::ArtistId, Top::Market, Top::Rank],
+            &[Update::Set(Top::TrackId)],
+            self.top_tracks
+                .iter()
+                .flat_map(|((artist_id, market), tracks)| {
+                    tracks.iter().enumerate().map(move |(rank, track_id)| {
+                        vec![
+                            artist_id.clone().into(),
+                            market.clone().into(),
+                            i32::try_from(rank + 1).unwrap_or(i32::MAX).into(),
+                            track_id.clone().into(),
+                        ]
+                    })
                 })
                 .collect(),
         )
-        .await?;
-        Ok(())
+        .await
     }
 }
 
-/// Inserts rows, updating `update` columns of rows whose key exists (or leaving them as they are
-/// when `update` is empty), in as few statements as the bind-parameter limit allows.
+/// How an upsert treats a column of a row whose key exists.
+#[derive(Clone, Copy, Debug)]
+enum Update<C> {
+    /// Takes the new value.
+    Set(C),
+    /// Takes the new value unless it is NULL.
+    Fill(C),
+    /// Takes the new value unless the new value of the second column is NULL.
+    FillIf(C, C),
+}
+
+/// The SQL of a `Fill`/`FillIf` assignment for the backend.
+fn fill_expr(backend: DatabaseBackend, table: &str, col: &str, guard: &str) -> Expr {
+    Expr::cust(match backend {
+        DatabaseBackend::MySql => format!(
+            "CASE WHEN VALUES(`{guard}`) IS NULL THEN `{table}`.`{col}` ELSE VALUES(`{col}`) END"
+        ),
+        _ => format!(
+            "CASE WHEN excluded.\"{guard}\" IS NULL THEN \"{table}\".\"{col}\" ELSE excluded.\"{col}\" END"
+        ),
+    })
+}
+
+/// Inserts rows, updating the rows whose key exists as `update` says (or leaving them as they
+/// are when it is empty), in as few statements as the bind-parameter limit allows.
 async fn upsert<E: EntityTrait>(
     conn: &impl ConnectionTrait,
     columns: &[E::Column],
     key: &[E::Column],
-    update: &[E::Column],
+    update: &[Update<E::Column>],
     rows: Vec<Vec<Value>>,
 ) -> Result<(), sea_orm::DbErr> {
+    if rows.is_empty() {
+        return Ok(());
+    }
+    let backend = conn.get_database_backend();
+    let table = E::default().to_string();
     let per_statement = (MAX_PARAMS / columns.len()).max(1);
     let mut rows = rows.into_iter().peekable();
     while rows.peek().is_some() {
@@ -375,8 +627,19 @@ async fn upsert<E: EntityTrait>(
         let mut on_conflict = OnConflict::columns(key.iter().copied());
         if update.is_empty() {
             on_conflict.do_nothing_on(key.iter().copied());
-        } else {
-            on_conflict.update_columns(update.iter().copied());
+        }
+        for u in update {
+            match *u {
+                Update::Set(c) => on_conflict.update_column(c),
+                Update::Fill(c) => on_conflict.value(
+                    c,
+                    fill_expr(backend, &table, &c.to_string(), &c.to_string()),
+                ),
+                Update::FillIf(c, guard) => on_conflict.value(
+                    c,
+                    fill_expr(backend, &table, &c.to_string(), &guard.to_string()),
+                ),
+            };
         }
         stmt.on_conflict(on_conflict);
         conn.execute(&stmt).await?;

@@ -169,7 +169,8 @@ impl OpsQuery {
         Ok(runs.into_iter().map(LoadRun).collect())
     }
 
-    /// The id of the latest succeeded load run: it changes whenever new data lands.
+    /// The id of the latest load run that succeeded (or was cancelled between batches): it
+    /// changes whenever new data lands.
     async fn data_version(&self, ctx: &Context<'_>) -> Result<Option<ID>> {
         let v = service::data_version(db(ctx))
             .await

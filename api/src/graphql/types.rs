@@ -419,6 +419,8 @@ pub enum RunStatus {
     Running,
     Succeeded,
     Failed,
+    /// Stopped on request between two batches; what it wrote is whole.
+    Cancelled,
 }
 
 /// One run of the loader.

@@ -34,10 +34,11 @@ pub async fn load_runs(
         .await
 }
 
-/// The data version: the id of the latest succeeded load run, if any.
+/// The data version: the id of the latest load run that ended at a batch boundary (succeeded,
+/// or cancelled on request), if any.
 pub async fn data_version(db: &impl ConnectionTrait) -> Result<Option<i64>, DbErr> {
     Ok(load_run::Entity::find()
-        .filter(load_run::Column::Status.eq(RunStatus::Succeeded))
+        .filter(load_run::Column::Status.is_in([RunStatus::Succeeded, RunStatus::Cancelled]))
         .order_by_desc(load_run::Column::Id)
         .one(db)
         .await?
