@@ -66,6 +66,8 @@ pub struct SpotifyConfig {
     pub request_timeout: Duration,
     /// Backoff before the first retry; it doubles, with jitter.
     pub backoff_min: Duration,
+    /// Requests in flight at once, across all endpoints.
+    pub concurrency: usize,
 }
 
 impl SpotifyConfig {
@@ -81,6 +83,7 @@ impl SpotifyConfig {
             retry_after_budget: Duration::from_secs(300),
             request_timeout: Duration::from_secs(15),
             backoff_min: Duration::from_millis(200),
+            concurrency: 4,
         }
     }
 }
@@ -92,9 +95,22 @@ pub struct EndpointStats {
     pub retries: u64,
     pub rate_limited: u64,
     pub failures: u64,
+    /// Items skipped because their payload did not have the documented shape.
+    pub skipped: u64,
     /// The endpoint answered 403 or 404 as not available to this app.
     pub unavailable: bool,
 }
+
+/// An item left out of a run because Spotify sent it in an unexpected shape.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SkippedItem {
+    pub endpoint: String,
+    pub item: String,
+    pub reason: String,
+}
+
+/// Skipped items kept for the run's summary; the rest are only counted.
+const KEPT_SKIPS: usize = 50;
 
 #[derive(Deserialize)]
 struct TokenResponse {
@@ -115,9 +131,12 @@ pub struct SpotifyClient {
     config: SpotifyConfig,
     http: reqwest::Client,
     limiter: DefaultDirectRateLimiter,
+    in_flight: tokio::sync::Semaphore,
+    skipped: Mutex<Vec<SkippedItem>>,
     token: tokio::sync::Mutex<Option<Token>>,
     stats: Mutex<BTreeMap<String, EndpointStats>>,
-    waited: Mutex<Duration>,
+    /// The time 429s made the run wait so far, and until when every request holds back.
+    waited: Mutex<(Duration, Option<Instant>)>,
     warned: Mutex<std::collections::BTreeSet<String>>,
 }
 
@@ -145,13 +164,20 @@ impl SpotifyClient {
             .user_agent(concat!("sixpotify-loader/", env!("CARGO_PKG_VERSION")))
             .build()
             .map_err(|e| LoaderError::SpotifyConfig(format!("HTTP client: {e}")))?;
+        if config.concurrency == 0 {
+            return Err(LoaderError::SpotifyConfig(
+                "the concurrency must be at least 1".into(),
+            ));
+        }
         Ok(Self {
             limiter: RateLimiter::direct(Quota::per_second(rate)),
+            in_flight: tokio::sync::Semaphore::new(config.concurrency),
+            skipped: Mutex::new(Vec::new()),
             config,
             http,
             token: tokio::sync::Mutex::new(None),
             stats: Mutex::new(BTreeMap::new()),
-            waited: Mutex::new(Duration::ZERO),
+            waited: Mutex::new((Duration::ZERO, None)),
             warned: Mutex::new(std::collections::BTreeSet::new()),
         })
     }
@@ -159,6 +185,32 @@ impl SpotifyClient {
     /// Requests, retries, 429s, failures and unavailability per endpoint so far.
     pub fn stats(&self) -> BTreeMap<String, EndpointStats> {
         self.stats.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// The configuration the client runs with.
+    pub fn config(&self) -> &SpotifyConfig {
+        &self.config
+    }
+
+    /// Items skipped so far as malformed (the first few; `stats` has the counts).
+    pub fn skipped(&self) -> Vec<SkippedItem> {
+        self.skipped.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+
+    /// Leaves an item out of the run because its payload was malformed: warns, naming the
+    /// endpoint and the item, and counts it.
+    pub(crate) fn skip(&self, endpoint: &str, item: &str, reason: &dyn fmt::Display) {
+        warn!(endpoint, item, %reason, "skipping an item Spotify sent in an unexpected shape");
+        self.count(endpoint, |s| s.skipped += 1);
+        if let Ok(mut kept) = self.skipped.lock()
+            && kept.len() < KEPT_SKIPS
+        {
+            kept.push(SkippedItem {
+                endpoint: endpoint.to_owned(),
+                item: item.to_owned(),
+                reason: reason.to_string(),
+            });
+        }
     }
 
     /// Whether `endpoint` answered as not available to this app in this run.
@@ -299,6 +351,12 @@ impl SpotifyClient {
         refreshed: &mut bool,
     ) -> Result<Attempt<T>> {
         loop {
+            if let Some(until) = self.paused_until() {
+                tokio::time::sleep_until(until.into()).await;
+            }
+            let permit = self.in_flight.acquire().await.map_err(|_| {
+                LoaderError::SpotifyConfig("the request limiter was closed".into())
+            })?;
             self.limiter.until_ready().await;
             let token = self.token(false).await?;
             self.count(endpoint, |s| s.requests += 1);
@@ -323,13 +381,13 @@ impl SpotifyClient {
             if status == StatusCode::TOO_MANY_REQUESTS {
                 self.count(endpoint, |s| s.rate_limited += 1);
                 let wait = retry_after(&resp).unwrap_or(Duration::from_secs(1));
-                self.spend_wait(wait)?;
+                self.pause(wait)?;
                 warn!(
                     endpoint,
                     wait_s = wait.as_secs_f64(),
-                    "rate limited by Spotify; waiting"
+                    "rate limited by Spotify; every request waits"
                 );
-                tokio::time::sleep(wait).await;
+                drop(permit);
                 continue;
             }
             if status.is_server_error() {
@@ -373,19 +431,37 @@ impl SpotifyClient {
         }
     }
 
-    /// Books `wait` against the run's budget for 429 waits.
-    fn spend_wait(&self, wait: Duration) -> Result<()> {
+    /// Holds every request back for `wait` (a 429 limits the whole app, not one request), and
+    /// books the extra waiting against the run's budget.
+    fn pause(&self, wait: Duration) -> Result<()> {
         let mut waited = self
             .waited
             .lock()
             .map_err(|_| LoaderError::SpotifyConfig("wait budget lock poisoned".into()))?;
-        *waited += wait;
-        if *waited > self.config.retry_after_budget {
+        let now = Instant::now();
+        let until = now + wait;
+        let from = waited.1.map_or(now, |u| u.max(now));
+        if until > from {
+            waited.0 += until - from;
+            waited.1 = Some(until);
+        }
+        if waited.0 > self.config.retry_after_budget {
             return Err(LoaderError::SpotifyWaitBudget {
                 budget_secs: self.config.retry_after_budget.as_secs(),
             });
         }
         Ok(())
+    }
+
+    /// Until when requests hold back after a 429, if that is still ahead.
+    fn paused_until(&self) -> Option<Instant> {
+        let until = self.waited.lock().ok()?.1?;
+        (until > Instant::now()).then_some(until)
+    }
+
+    /// The time 429 answers made the run wait so far.
+    pub fn rate_limit_wait(&self) -> Duration {
+        self.waited.lock().map(|w| w.0).unwrap_or_default()
     }
 }
 

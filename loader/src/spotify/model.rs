@@ -45,14 +45,8 @@ pub struct ExternalUrls {
     pub spotify: Option<String>,
 }
 
-/// The `ManyArtists` response: unknown ids come back as `null`.
-#[derive(Debug, Deserialize)]
-pub(crate) struct ManyArtists {
-    pub artists: Vec<Option<Artist>>,
-}
-
 /// A `PagingObject` of some item type.
-#[derive(Debug, Deserialize)]
+#[derive(Clone, Debug, Deserialize, PartialEq)]
 pub struct Paging<T> {
     pub items: Vec<T>,
     pub limit: u32,
@@ -61,10 +55,11 @@ pub struct Paging<T> {
     pub next: Option<String>,
 }
 
-/// The search response when searching artists.
+/// The search response when searching artists. Items stay raw so that one malformed artist
+/// is skipped alone.
 #[derive(Debug, Deserialize)]
 pub(crate) struct ArtistSearch {
-    pub artists: Paging<Artist>,
+    pub artists: Paging<serde_json::Value>,
 }
 
 /// `SimplifiedArtistObject`.
@@ -127,20 +122,24 @@ pub struct AudioFeatures {
     pub time_signature: Option<i32>,
 }
 
-/// The `ManyTracks` response.
-#[derive(Debug, Deserialize)]
-pub(crate) struct ManyTracks {
-    pub tracks: Vec<Option<Track>>,
+/// `SimplifiedTrackObject`: a track as an album lists it (no album, popularity or ISRC).
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct TrackRef {
+    pub id: String,
+    pub name: String,
+    #[serde(default)]
+    pub artists: Vec<ArtistRef>,
+    pub duration_ms: i32,
+    pub explicit: Option<bool>,
+    pub track_number: Option<i32>,
 }
 
-/// The `ManyAudioFeatures` response.
-#[derive(Debug, Deserialize)]
-pub(crate) struct ManyAudioFeatures {
-    pub audio_features: Vec<Option<AudioFeatures>>,
-}
-
-/// The `ManyTracks` shape of an artist's top tracks.
-#[derive(Debug, Deserialize)]
-pub(crate) struct TopTracks {
-    pub tracks: Vec<Track>,
+/// `AlbumObject`: an album with the first page of its tracks.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct Album {
+    #[serde(flatten)]
+    pub info: AlbumRef,
+    #[serde(default)]
+    pub artists: Vec<ArtistRef>,
+    pub tracks: Paging<TrackRef>,
 }
