@@ -2,11 +2,18 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::time::Duration;
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
+use sea_orm::DatabaseConnection;
 
 use crate::db;
+use crate::error::{LoaderError, Result};
 use crate::import::{CsvInput, ImportOptions, error_chain, import_csv};
+use crate::shutdown::Shutdown;
+use crate::spotify::{
+    Secret, Seed, SpotifyClient, SpotifyConfig, SpotifyLoadOptions, SpotifyReport, load_spotify,
+};
 use crate::telemetry::{self, LogFormat};
 
 /// Loads music catalogue data into the Sixpotify database.
@@ -58,6 +65,242 @@ pub enum Command {
         #[arg(long)]
         no_progress: bool,
     },
+    /// Load artists, their albums, tracks, top tracks and audio features from the Spotify Web API.
+    ///
+    /// The client id comes from SPOTIFY_CLIENT_ID and the secret from SPOTIFY_CLIENT_SECRET or
+    /// --client-secret-file; neither is ever printed.
+    Spotify(Box<SpotifyArgs>),
+}
+
+/// The `spotify` subcommand's arguments.
+#[derive(Debug, Args)]
+#[command(group(clap::ArgGroup::new("seeds").required(true).multiple(true)))]
+pub struct SpotifyArgs {
+    /// A file of artist names, one per line (UTF-8; blank lines are ignored).
+    #[arg(long, value_name = "FILE", group = "seeds")]
+    pub artists_file: Option<PathBuf>,
+    /// An artist name to load (repeatable).
+    #[arg(long = "artist", value_name = "NAME", group = "seeds")]
+    pub artists: Vec<String>,
+    /// A Spotify artist id to load (repeatable).
+    #[arg(long = "artist-id", value_name = "ID", group = "seeds")]
+    pub artist_ids: Vec<String>,
+
+    /// The app's client id.
+    #[arg(long, env = "SPOTIFY_CLIENT_ID")]
+    pub client_id: String,
+    /// A file holding the client secret (instead of SPOTIFY_CLIENT_SECRET).
+    #[arg(long, env = "SPOTIFY_CLIENT_SECRET_FILE", value_name = "FILE")]
+    pub client_secret_file: Option<PathBuf>,
+    /// The Web API base URL.
+    #[arg(
+        long,
+        env = "SPOTIFY_API_URL",
+        default_value = "https://api.spotify.com/v1"
+    )]
+    pub api_url: String,
+    /// The accounts service base URL (for tokens).
+    #[arg(
+        long,
+        env = "SPOTIFY_ACCOUNTS_URL",
+        default_value = "https://accounts.spotify.com"
+    )]
+    pub accounts_url: String,
+
+    /// The market of top tracks (ISO 3166-1 alpha-2).
+    #[arg(long, default_value = "KR")]
+    pub market: String,
+    /// Albums a page of an artist's discography (Spotify allows at most 10).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=10))]
+    pub album_page_size: u32,
+    /// Tracks a page of an album's track list.
+    #[arg(long, default_value_t = 50, value_parser = clap::value_parser!(u32).range(1..=50))]
+    pub track_page_size: u32,
+    /// Search results considered when resolving a name (Spotify allows at most 10).
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=10))]
+    pub search_limit: u32,
+    /// Also load up to N related artists of each seed (one level deep).
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub follow_related: usize,
+    /// Skip artists loaded from Spotify more recently than this (`12h`, `7d`).
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub max_age: Option<Duration>,
+    /// Keep running: a run, then a sleep of this long, until SIGTERM or Ctrl-C (`6h`).
+    #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
+    pub every: Option<Duration>,
+    /// Artists read and written together in one transaction.
+    #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub artists_per_batch: u32,
+
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub concurrency: u32,
+    /// The cap on requests per second.
+    #[arg(long, env = "SPOTIFY_REQUESTS_PER_SECOND", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub requests_per_second: u32,
+    /// Attempts per request on 5xx answers, timeouts and dropped connections.
+    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..=20))]
+    pub max_attempts: u32,
+    /// The longest one request may take (`15s`).
+    #[arg(long, value_name = "DURATION", default_value = "15s", value_parser = humantime::parse_duration)]
+    pub request_timeout: Duration,
+    /// The most a run waits in all for 429 answers' `Retry-After` before it gives up (`5m`).
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = humantime::parse_duration)]
+    pub max_rate_limit_wait: Duration,
+}
+
+impl SpotifyArgs {
+    /// The client secret, from SPOTIFY_CLIENT_SECRET or the secret file.
+    fn secret(&self) -> Result<Secret> {
+        let value = match &self.client_secret_file {
+            Some(path) => std::fs::read_to_string(path).map_err(|source| LoaderError::File {
+                action: "read the client secret file",
+                path: path.clone(),
+                source,
+            })?,
+            None => std::env::var("SPOTIFY_CLIENT_SECRET").map_err(|_| {
+                LoaderError::SpotifyConfig(
+                    "set SPOTIFY_CLIENT_SECRET or --client-secret-file".into(),
+                )
+            })?,
+        };
+        let value = value.trim();
+        if value.is_empty() {
+            return Err(LoaderError::SpotifyConfig(
+                "the client secret is empty".into(),
+            ));
+        }
+        Ok(Secret::new(value))
+    }
+
+    fn seeds(&self) -> Result<Vec<Seed>> {
+        let mut seeds = Vec::new();
+        if let Some(path) = &self.artists_file {
+            let bytes = std::fs::read(path).map_err(|source| LoaderError::File {
+                action: "read the artists file",
+                path: path.clone(),
+                source,
+            })?;
+            let text = String::from_utf8(bytes).map_err(|e| {
+                LoaderError::SpotifyConfig(format!(
+                    "the artists file {} is not UTF-8 (byte {})",
+                    path.display(),
+                    e.utf8_error().valid_up_to()
+                ))
+            })?;
+            seeds.extend(Seed::from_lines(&text));
+        }
+        seeds.extend(self.artists.iter().map(|n| Seed::Name(n.trim().to_owned())));
+        seeds.extend(
+            self.artist_ids
+                .iter()
+                .map(|i| Seed::Id(i.trim().to_owned())),
+        );
+        seeds.retain(|s| !matches!(s, Seed::Name(n) | Seed::Id(n) if n.is_empty()));
+        if seeds.is_empty() {
+            return Err(LoaderError::SpotifyConfig("no artist to load".into()));
+        }
+        Ok(seeds)
+    }
+
+    fn client(&self) -> Result<SpotifyClient> {
+        let mut config = SpotifyConfig::new(self.client_id.trim(), self.secret()?);
+        config.api_url = self.api_url.trim_end_matches('/').to_owned();
+        config.accounts_url = self.accounts_url.trim_end_matches('/').to_owned();
+        config.requests_per_second = self.requests_per_second;
+        config.concurrency = self.concurrency as usize;
+        config.max_attempts = self.max_attempts;
+        config.request_timeout = self.request_timeout;
+        config.retry_after_budget = self.max_rate_limit_wait;
+        SpotifyClient::new(config)
+    }
+
+    fn options(&self) -> Result<SpotifyLoadOptions> {
+        let mut opts = SpotifyLoadOptions::new(self.seeds()?);
+        opts.market = self.market.trim().to_ascii_uppercase();
+        opts.album_page_size = self.album_page_size;
+        opts.track_page_size = self.track_page_size;
+        opts.search_limit = self.search_limit;
+        opts.follow_related = self.follow_related;
+        opts.max_age = self.max_age;
+        opts.artists_per_batch = self.artists_per_batch as usize;
+        Ok(opts)
+    }
+}
+
+/// Prints what a Spotify run did: names that did not resolve, ambiguous ones, the summary line.
+fn print_spotify_report(report: &SpotifyReport) {
+    let s = &report.summary;
+    for u in &s.unmatched {
+        eprintln!("  unmatched: {:?}: {}", u.seed, u.reason);
+    }
+    for a in &s.ambiguous {
+        eprintln!(
+            "  ambiguous: {:?} ({} match): chose {} ({}) over {}",
+            a.name,
+            a.matched,
+            a.chosen_name,
+            a.chosen_id,
+            if a.others.is_empty() {
+                "nothing else".to_owned()
+            } else {
+                a.others.join(", ")
+            }
+        );
+    }
+    for i in &s.incomplete {
+        eprintln!("  incomplete: {}: {}", i.seed, i.reason);
+    }
+    for (endpoint, e) in &s.endpoints {
+        if e.unavailable {
+            eprintln!("  unavailable to this app: {endpoint}");
+        }
+    }
+    eprintln!("{}", report.summary_line());
+}
+
+/// One run, or with `--every` runs until a stop is asked for. The exit code is that of the
+/// last run.
+async fn run_spotify(db: &DatabaseConnection, args: &SpotifyArgs) -> Result<ExitCode> {
+    let opts = args.options()?;
+    let shutdown = Shutdown::on_signals();
+    loop {
+        let outcome = match args.client() {
+            Ok(client) => load_spotify(db, &client, &opts, &shutdown).await,
+            Err(e) => Err(e),
+        };
+        let code = match outcome {
+            Ok(report) => {
+                print_spotify_report(&report);
+                if report.error.is_some() {
+                    ExitCode::FAILURE
+                } else {
+                    ExitCode::SUCCESS
+                }
+            }
+            // A scheduled loader outlives a failed run (the database or Spotify may be back by
+            // the next one); a single run reports the failure.
+            Err(e) if args.every.is_some() => {
+                eprintln!("spotify run FAILED: {}", error_chain(&e));
+                ExitCode::FAILURE
+            }
+            Err(e) => return Err(e),
+        };
+        let Some(every) = args.every else {
+            return Ok(code);
+        };
+        if shutdown.is_requested() {
+            return Ok(code);
+        }
+        tracing::info!(
+            next_in = %humantime::format_duration(every),
+            "sleeping until the next run"
+        );
+        tokio::select! {
+            () = tokio::time::sleep(every) => {}
+            () = shutdown.requested() => return Ok(code),
+        }
+    }
 }
 
 /// Runs the command line; the exit code is non-zero when the load failed.
@@ -135,6 +378,16 @@ pub async fn run(cli: Cli) -> ExitCode {
             } else {
                 ExitCode::SUCCESS
             }
+        }
+        Command::Spotify(args) => {
+            let outcome = match db::connect(&cli.database_url).await {
+                Ok(conn) => run_spotify(&conn, &args).await,
+                Err(e) => Err(e),
+            };
+            outcome.unwrap_or_else(|e| {
+                eprintln!("spotify load FAILED: {}", error_chain(&e));
+                ExitCode::FAILURE
+            })
         }
     }
 }

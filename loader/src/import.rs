@@ -245,7 +245,17 @@ async fn run_import(
     report.elapsed = started.elapsed();
 
     let error_text = result.as_ref().err().map(|e| error_chain(e));
-    if let Err(e) = load_run::finish(db, run_id, report.counts, error_text).await {
+    if let Err(e) = load_run::finish(
+        db,
+        run_id,
+        load_run::Ending {
+            counts: report.counts,
+            error: error_text,
+            ..Default::default()
+        },
+    )
+    .await
+    {
         warn!(error = %error_chain(&e), "could not record the end of the load run");
         if result.is_ok() {
             result = Err(e);

@@ -12,6 +12,7 @@ pub mod error;
 pub mod import;
 pub mod load_run;
 pub mod normalize;
+pub mod shutdown;
 pub mod spotify;
 pub mod telemetry;
 pub mod writer;

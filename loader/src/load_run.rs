@@ -36,25 +36,34 @@ pub async fn start(db: &DatabaseConnection, source: &str, at: DateTime<Utc>) -> 
     Ok(inserted.last_insert_id)
 }
 
-/// Marks the run finished, with its counts and, when it failed, the reason.
-pub async fn finish(
-    db: &DatabaseConnection,
-    id: i64,
-    counts: RunCounts,
-    error: Option<String>,
-) -> Result<()> {
+/// How a run ended.
+#[derive(Debug, Default)]
+pub struct Ending {
+    pub counts: RunCounts,
+    /// Set when the run failed: why, in words fit for an operator.
+    pub error: Option<String>,
+    /// The run stopped on request between two batches.
+    pub cancelled: bool,
+    /// A JSON object with what the run met on the way.
+    pub summary: Option<String>,
+}
+
+/// Marks the run finished, with its counts, its summary and, when it failed, the reason.
+pub async fn finish(db: &DatabaseConnection, id: i64, ending: Ending) -> Result<()> {
+    let status = match (&ending.error, ending.cancelled) {
+        (Some(_), _) => RunStatus::Failed,
+        (None, true) => RunStatus::Cancelled,
+        (None, false) => RunStatus::Succeeded,
+    };
     let run = load_run::ActiveModel {
         id: Set(id),
         finished_at: Set(Some(Utc::now())),
-        status: Set(if error.is_some() {
-            RunStatus::Failed
-        } else {
-            RunStatus::Succeeded
-        }),
-        rows_read: Set(count(counts.read)),
-        rows_written: Set(count(counts.written)),
-        rows_rejected: Set(count(counts.rejected)),
-        error: Set(error),
+        status: Set(status),
+        rows_read: Set(count(ending.counts.read)),
+        rows_written: Set(count(ending.counts.written)),
+        rows_rejected: Set(count(ending.counts.rejected)),
+        error: Set(ending.error),
+        summary: Set(ending.summary),
         ..Default::default()
     };
     run.update(db)

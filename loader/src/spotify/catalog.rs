@@ -119,7 +119,9 @@ impl SpotifyClient {
                             .zip(chunk)
                             .filter(|(v, _)| !v.is_null())
                             .filter_map(|(v, id)| {
-                                T::deserialize(v).map_err(|err| self.skip(e.several, id, &err)).ok()
+                                T::deserialize(v)
+                                    .map_err(|err| self.skip(e.several, id, &err))
+                                    .ok()
                             })
                             .collect());
                     }

@@ -89,7 +89,7 @@ impl SpotifyConfig {
 }
 
 /// What one endpoint cost and how it behaved in a run.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct EndpointStats {
     pub requests: u64,
     pub retries: u64,
@@ -354,9 +354,10 @@ impl SpotifyClient {
             if let Some(until) = self.paused_until() {
                 tokio::time::sleep_until(until.into()).await;
             }
-            let permit = self.in_flight.acquire().await.map_err(|_| {
-                LoaderError::SpotifyConfig("the request limiter was closed".into())
-            })?;
+            let permit =
+                self.in_flight.acquire().await.map_err(|_| {
+                    LoaderError::SpotifyConfig("the request limiter was closed".into())
+                })?;
             self.limiter.until_ready().await;
             let token = self.token(false).await?;
             self.count(endpoint, |s| s.requests += 1);

@@ -1,8 +1,11 @@
 //! The Spotify Web API as a source: a resilient client ([`client`]), the payloads it reads
-//! ([`model`]) and typed, batched reads of the catalogue ([`catalog`]).
+//! ([`model`]), typed, batched reads of the catalogue ([`catalog`]) and the load that writes
+//! them into the catalogue ([`load`]).
 
 pub mod catalog;
 pub mod client;
+pub mod load;
 pub mod model;
 
-pub use client::{EndpointStats, Secret, SpotifyClient, SpotifyConfig};
+pub use client::{EndpointStats, Secret, SkippedItem, SpotifyClient, SpotifyConfig};
+pub use load::{RunSummary, Seed, SpotifyLoadOptions, SpotifyReport, load_spotify};
