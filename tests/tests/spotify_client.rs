@@ -355,7 +355,8 @@ async fn tracks_and_audio_features_come_in_batches_with_album_artists_and_isrc()
     let features = client.audio_features(&ids).await?;
     assert_eq!(features.len(), 3);
     assert_eq!(fake.hits("/v1/audio-features"), 2, "123 ids, 100 a call");
-    assert_eq!((features[2].key, features[2].time_signature), (3, Some(4)));
+    // DDU-DU DDU-DU is the 55th track of the fake catalogue: key 55 mod 12.
+    assert_eq!((features[2].key, features[2].time_signature), (7, Some(4)));
     Ok(())
 }
 
@@ -388,7 +389,8 @@ async fn an_artists_discography_is_read_page_by_page() -> Result<()> {
     );
     let ids: std::collections::HashSet<&str> = albums.iter().map(|a| a.id.as_str()).collect();
     assert_eq!(ids.len(), albums.len(), "no album twice");
-    assert_eq!(albums[0].release_date_precision.as_deref(), Some("year"));
+    assert_eq!(albums[0].release_date_precision.as_deref(), Some("day"));
+    assert_eq!(albums[1].release_date_precision.as_deref(), Some("year"));
     let small = client.artist_albums(BTS, 4).await?;
     assert_eq!(small.len(), albums.len());
     Ok(())
@@ -404,7 +406,8 @@ async fn top_tracks_come_best_first_and_a_retired_endpoint_is_unavailable() -> R
         .into_iter()
         .map(|t| t.name)
         .collect();
-    assert_eq!(top, ["FIRE", "Boy With Luv"]);
+    assert_eq!(top.len(), 10, "Spotify lists ten top tracks");
+    assert_eq!(top[..2], ["FIRE", "Boy With Luv"]);
     fake.push_faults(&format!("{BTS_PATH}/top-tracks"), [Fault::Status(403)]);
     let err = client.top_tracks(BTS, "KR").await.expect_err("retired");
     assert!(
