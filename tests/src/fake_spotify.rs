@@ -161,7 +161,7 @@ impl Catalogue {
             let track = json!({
                 "album": album.clone(), "artists": credits.clone(),
                 "available_markets": ["KR", "US"], "disc_number": 1,
-                "duration_ms": 200_000 + n * 1000, "explicit": n % 7 == 0,
+                "duration_ms": 200_000 + n * 1000, "explicit": n.is_multiple_of(7),
                 "external_ids": { "isrc": format!("KRA40{n:07}") },
                 "external_urls": { "spotify": format!("https://open.spotify.com/track/{id}") },
                 "href": format!("https://api.spotify.com/v1/tracks/{id}"),
