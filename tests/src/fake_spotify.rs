@@ -569,11 +569,26 @@ async fn guard(state: &State, req: &HttpRequest) -> Result<Pass, HttpResponse> {
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;
     }
-    let fault = state
-        .faults
+    let token = req
+        .headers()
+        .get("authorization")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.strip_prefix("Bearer "))
+        .unwrap_or_default();
+    let valid = state
+        .valid_tokens
         .lock()
-        .ok()
-        .and_then(|mut f| f.get_mut(&path).and_then(VecDeque::pop_front));
+        .map(|t| t.contains(token))
+        .unwrap_or(false);
+    // Faults that stand in for an answer come before the token check; faults of a good answer
+    // (slow, or with a bad item) wait for a request with a valid token.
+    let fault = state.faults.lock().ok().and_then(|mut f| {
+        let queue = f.get_mut(&path)?;
+        match queue.front()? {
+            Fault::Delay(_) | Fault::BadItem if !valid => None,
+            _ => queue.pop_front(),
+        }
+    });
     let mut pass = Pass::Normal;
     match fault {
         Some(Fault::Status(status)) => return Err(error(status, "fault")),
@@ -600,17 +615,6 @@ async fn guard(state: &State, req: &HttpRequest) -> Result<Pass, HttpResponse> {
     {
         return Err(error(403, "This endpoint is not available to this app"));
     }
-    let token = req
-        .headers()
-        .get("authorization")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .unwrap_or_default();
-    let valid = state
-        .valid_tokens
-        .lock()
-        .map(|t| t.contains(token))
-        .unwrap_or(false);
     if valid {
         Ok(pass)
     } else {

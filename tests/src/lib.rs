@@ -162,6 +162,42 @@ impl Drop for TestDb {
     }
 }
 
+/// Everything logged, at every level, while the guard [`LogCapture::start`] returns lives (on
+/// the current thread: use a current-thread runtime).
+#[derive(Clone, Default)]
+pub struct LogCapture(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for LogCapture {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if let Ok(mut v) = self.0.lock() {
+            v.extend_from_slice(buf);
+        }
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl LogCapture {
+    /// Starts capturing TRACE and everything above.
+    pub fn start() -> (Self, tracing::subscriber::DefaultGuard) {
+        let captured = Self::default();
+        let writer = captured.clone();
+        let subscriber = tracing_subscriber::fmt()
+            .with_max_level(tracing::Level::TRACE)
+            .with_writer(move || writer.clone())
+            .finish();
+        (captured, tracing::subscriber::set_default(subscriber))
+    }
+
+    /// What was logged so far.
+    pub fn text(&self) -> String {
+        let bytes = self.0.lock().map(|v| v.clone()).unwrap_or_default();
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+}
+
 /// A fixture file of `tests/fixtures`.
 pub fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -274,6 +310,11 @@ pub async fn snapshot(db: &DatabaseConnection) -> Result<Vec<String>> {
             "track_id, artist_id",
         ),
         ("track_genres", "track_id, genre_id", "track_id, genre_id"),
+        (
+            "artist_top_tracks",
+            "artist_id, market, rank, track_id",
+            "artist_id, market, rank",
+        ),
         (
             "audio_features",
             "track_id, danceability, energy, loudness, speechiness, acousticness, instrumentalness, liveness, valence, tempo, time_signature",
