@@ -73,6 +73,11 @@ pub enum LoaderError {
         last: String,
     },
 
+    /// A failure worth retrying (a dropped connection, a timeout, a 5xx), as met on the way to
+    /// a request; the request's own retries decide when to give up.
+    #[error("Spotify {endpoint} failed: {message}")]
+    SpotifyTransient { endpoint: String, message: String },
+
     #[error("Spotify rate limits asked for more than {budget_secs} s of waiting in this run")]
     SpotifyWaitBudget { budget_secs: u64 },
 

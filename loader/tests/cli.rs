@@ -202,3 +202,121 @@ async fn a_loader_process_killed_midway_and_run_again_ends_as_one_clean_run() {
     );
     assert_eq!(catalogue_digest(&killed_url).await, clean);
 }
+
+/// A `spotify` command line with the client id set, no secret and no network.
+fn spotify(db: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sixpotify-loader"));
+    cmd.env("DATABASE_URL", format!("sqlite://{}", db.display()))
+        .env("SPOTIFY_CLIENT_ID", "an-id")
+        .env_remove("SPOTIFY_CLIENT_SECRET")
+        .env_remove("SPOTIFY_CLIENT_SECRET_FILE")
+        .env_remove("RUST_LOG")
+        // Nothing listens on the discard port: requests fail at once.
+        .args([
+            "spotify",
+            "--api-url",
+            "http://127.0.0.1:9/v1",
+            "--accounts-url",
+            "http://127.0.0.1:9",
+        ]);
+    cmd
+}
+
+#[test]
+fn the_spotify_command_says_clearly_what_is_missing_or_wrong() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let db = dir.path().join("s.db");
+
+    let no_seed = spotify(&db).output().expect("runs");
+    assert_eq!(no_seed.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&no_seed.stderr);
+    assert!(stderr.contains("--artists-file"), "{stderr}");
+
+    let no_secret = spotify(&db)
+        .args(["--artist", "BTS"])
+        .output()
+        .expect("runs");
+    assert_eq!(no_secret.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&no_secret.stderr);
+    assert!(
+        stderr.contains("set SPOTIFY_CLIENT_SECRET or --client-secret-file"),
+        "{stderr}"
+    );
+
+    let missing_file = dir.path().join("no-such-secret");
+    let out = spotify(&db)
+        .args(["--artist", "BTS", "--client-secret-file"])
+        .arg(&missing_file)
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("failed to read the client secret file")
+            && stderr.contains("no-such-secret"),
+        "{stderr}"
+    );
+
+    let latin1 = dir.path().join("artists.txt");
+    std::fs::write(&latin1, b"Beyonc\xe9\n").expect("write");
+    let out = spotify(&db)
+        .env("SPOTIFY_CLIENT_SECRET", "s3cret-value-41")
+        .arg("--artists-file")
+        .arg(&latin1)
+        .output()
+        .expect("runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("is not UTF-8 (byte 6)"), "{stderr}");
+    assert!(!stderr.contains("s3cret-value-41"), "{stderr}");
+}
+
+#[cfg(unix)]
+#[test]
+fn sigterm_while_a_scheduled_loader_sleeps_stops_it_at_once() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut child = spotify(&dir.path().join("s.db"))
+        .env("SPOTIFY_CLIENT_SECRET", "s3cret-value-41")
+        .args(["--artist", "BTS", "--every", "1h", "--max-attempts", "1"])
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("starts");
+    let stderr = child.stderr.take().expect("stderr");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut seen = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while !seen
+        .iter()
+        .any(|l: &String| l.contains("sleeping until the next run"))
+    {
+        let line = rx
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .unwrap_or_else(|_| panic!("no sleep announced: {seen:#?}"));
+        seen.push(line);
+    }
+    let signalled = Instant::now();
+    let kill = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill runs");
+    assert!(kill.success());
+    let status = child.wait().expect("exits");
+    assert!(signalled.elapsed() < Duration::from_secs(10));
+    seen.extend(rx.try_iter());
+    let text = seen.join("\n");
+    // The run failed (nothing answers), so the loader's last word is a failure; it stopped on
+    // the signal, not on a crash.
+    assert_eq!(status.code(), Some(1), "{text}");
+    assert!(text.contains("spotify run 1 FAILED"), "{text}");
+    assert!(text.contains("SIGTERM"), "{text}");
+    assert!(!text.contains("s3cret-value-41"), "{text}");
+}

@@ -528,6 +528,16 @@ async fn token(
     req: HttpRequest,
     form: web::Form<HashMap<String, String>>,
 ) -> HttpResponse {
+    let fault = state
+        .faults
+        .lock()
+        .ok()
+        .and_then(|mut f| f.get_mut("/api/token").and_then(VecDeque::pop_front));
+    match fault {
+        Some(Fault::Status(status)) => return error(status, "fault"),
+        Some(Fault::Delay(d)) => tokio::time::sleep(d).await,
+        _ => {}
+    }
     let expected = format!(
         "Basic {}",
         base64::engine::general_purpose::STANDARD.encode(format!("{CLIENT_ID}:{CLIENT_SECRET}"))

@@ -108,6 +108,20 @@ async fn server_errors_and_a_timeout_succeed_on_retry() -> Result<()> {
 }
 
 #[tokio::test]
+async fn a_token_endpoint_in_trouble_is_retried_like_any_request() -> Result<()> {
+    let fake = FakeSpotify::start().await?;
+    let client = SpotifyClient::new(config(&fake))?;
+    fake.push_faults(
+        "/api/token",
+        [Fault::Status(503), Fault::Delay(Duration::from_secs(2))],
+    );
+    assert_eq!(get_bts(&client).await?["name"], "BTS");
+    assert_eq!(client.stats()["GET /artists/{id}"].retries, 2);
+    assert_eq!(fake.tokens_issued(), 1);
+    Ok(())
+}
+
+#[tokio::test]
 async fn a_request_that_keeps_failing_gives_up_after_the_configured_attempts() -> Result<()> {
     let fake = FakeSpotify::start().await?;
     let mut cfg = config(&fake);

@@ -256,6 +256,10 @@ impl SpotifyClient {
         }
         let endpoint = "POST /api/token";
         self.count(endpoint, |s| s.requests += 1);
+        let transient = |message: String| LoaderError::SpotifyTransient {
+            endpoint: endpoint.into(),
+            message,
+        };
         let resp = self
             .http
             .post(format!("{}/api/token", self.config.accounts_url))
@@ -266,23 +270,22 @@ impl SpotifyClient {
             .form(&[("grant_type", "client_credentials")])
             .send()
             .await
-            .map_err(|e| LoaderError::SpotifyGaveUp {
-                endpoint: endpoint.into(),
-                attempts: 1,
-                last: e.without_url().to_string(),
-            })?;
+            .map_err(|e| transient(e.without_url().to_string()))?;
         let status = resp.status();
+        if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
+            self.count(endpoint, |s| s.failures += 1);
+            return Err(transient(format!("HTTP {}", status.as_u16())));
+        }
         if !status.is_success() {
             self.count(endpoint, |s| s.failures += 1);
             return Err(LoaderError::SpotifyAuth {
                 status: status.as_u16(),
             });
         }
-        let body = resp.bytes().await.map_err(|e| LoaderError::SpotifyGaveUp {
-            endpoint: endpoint.into(),
-            attempts: 1,
-            last: e.without_url().to_string(),
-        })?;
+        let body = resp
+            .bytes()
+            .await
+            .map_err(|e| transient(e.without_url().to_string()))?;
         let parsed: TokenResponse =
             serde_json::from_slice(&body).map_err(|source| LoaderError::SpotifyMalformed {
                 endpoint: endpoint.into(),
@@ -359,7 +362,14 @@ impl SpotifyClient {
                     LoaderError::SpotifyConfig("the request limiter was closed".into())
                 })?;
             self.limiter.until_ready().await;
-            let token = self.token(false).await?;
+            let token = match self.token(false).await {
+                Ok(token) => token,
+                // The accounts service is having trouble: retried like the request itself.
+                Err(LoaderError::SpotifyTransient { message, .. }) => {
+                    return Ok(Attempt::Transient(format!("access token: {message}")));
+                }
+                Err(e) => return Err(e),
+            };
             self.count(endpoint, |s| s.requests += 1);
             let sent = self
                 .http
@@ -376,8 +386,13 @@ impl SpotifyClient {
             if status == StatusCode::UNAUTHORIZED && !*refreshed {
                 *refreshed = true;
                 debug!(endpoint, "token refused; fetching a new one");
-                self.token(true).await?;
-                continue;
+                match self.token(true).await {
+                    Ok(_) => continue,
+                    Err(LoaderError::SpotifyTransient { message, .. }) => {
+                        return Ok(Attempt::Transient(format!("access token: {message}")));
+                    }
+                    Err(e) => return Err(e),
+                }
             }
             if status == StatusCode::TOO_MANY_REQUESTS {
                 self.count(endpoint, |s| s.rate_limited += 1);
