@@ -101,7 +101,7 @@ backend_tests! {
             .data(&format!(
                 "{{ artist(id: \"{BTS}\") {{ name popularity followers imageUrl genres {{ name }} tracks(first: 1) {{ totalCount }} }}
                    track(id: \"0GJjSnmfg1uQ0gUXVdtsUr\") {{ name popularity isrc trackNumber album {{ name albumType releaseDate releaseDatePrecision }} artists {{ name }} audioFeatures {{ tempo timeSignature }} genres {{ name }} }}
-                   loadRuns(first: 1) {{ source status rowsWritten }} }}"
+                   loadRuns(first: 1) {{ source status rowsWritten endpoints {{ endpoint requests unavailable }} summary }} }}"
             ))
             .await?;
         assert_eq!(data["artist"]["name"], "BTS");
@@ -120,6 +120,11 @@ backend_tests! {
         assert_eq!(data["loadRuns"][0]["source"], "spotify");
         assert_eq!(data["loadRuns"][0]["status"], "SUCCEEDED");
         assert_eq!(data["loadRuns"][0]["rowsWritten"], BTS_BP_IU_TRACKS);
+        let endpoints = data["loadRuns"][0]["endpoints"].as_array().cloned().unwrap_or_default();
+        let search = endpoints.iter().find(|e| e["endpoint"] == "GET /search");
+        assert_eq!(search.map(|e| e["requests"].clone()), Some(2.into()), "{endpoints:?}");
+        assert!(endpoints.iter().all(|e| e["unavailable"] == false));
+        assert_eq!(data["loadRuns"][0]["summary"]["artists_loaded"], 3);
         Ok(())
     }
 

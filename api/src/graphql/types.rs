@@ -457,4 +457,69 @@ impl LoadRun {
     async fn error(&self) -> Option<&str> {
         self.0.error.as_deref()
     }
+    /// What the run met on the way, as the loader recorded it: for Spotify runs, names that did
+    /// not resolve or were ambiguous, skipped items, artists loaded, and per-endpoint figures.
+    /// Null for runs that recorded none.
+    async fn summary(&self) -> Option<async_graphql::Json<serde_json::Value>> {
+        let text = self.0.summary.as_deref()?;
+        serde_json::from_str(text).ok().map(async_graphql::Json)
+    }
+    /// Requests, retries, 429s, failures, skipped items and availability of each Spotify
+    /// endpoint the run used, by endpoint; empty for other sources.
+    async fn endpoints(&self) -> Vec<EndpointUsage> {
+        let Some(summary) =
+            self.0.summary.as_deref().and_then(|s| {
+                serde_json::from_str::<sixpotify_loader::spotify::RunSummary>(s).ok()
+            })
+        else {
+            return Vec::new();
+        };
+        summary
+            .endpoints
+            .into_iter()
+            .map(|(endpoint, s)| EndpointUsage { endpoint, stats: s })
+            .collect()
+    }
+}
+
+/// How one Spotify endpoint behaved in a load run.
+pub struct EndpointUsage {
+    endpoint: String,
+    stats: sixpotify_loader::spotify::EndpointStats,
+}
+
+fn clamp(n: u64) -> i64 {
+    i64::try_from(n).unwrap_or(i64::MAX)
+}
+
+#[Object]
+impl EndpointUsage {
+    /// `GET /artists/{id}/albums`, `POST /api/token`, …
+    async fn endpoint(&self) -> &str {
+        &self.endpoint
+    }
+    /// Requests sent, retries included.
+    async fn requests(&self) -> i64 {
+        clamp(self.stats.requests)
+    }
+    /// Requests sent again after a 5xx answer, a timeout or a dropped connection.
+    async fn retries(&self) -> i64 {
+        clamp(self.stats.retries)
+    }
+    /// 429 answers.
+    async fn rate_limited(&self) -> i64 {
+        clamp(self.stats.rate_limited)
+    }
+    /// Answers that failed (a retry may have mended them).
+    async fn failures(&self) -> i64 {
+        clamp(self.stats.failures)
+    }
+    /// Items left out because they came in an unexpected shape.
+    async fn skipped(&self) -> i64 {
+        clamp(self.stats.skipped)
+    }
+    /// The endpoint answered 403 or 404 as not available to this app.
+    async fn unavailable(&self) -> bool {
+        self.stats.unavailable
+    }
 }
