@@ -957,7 +957,13 @@ async fn search(state: web::Data<State>, req: HttpRequest, q: Query) -> HttpResp
         })
         .map(|(_, a)| a)
         .collect();
-    found.sort_by_key(|a| std::cmp::Reverse(a["popularity"].as_u64().unwrap_or(0)));
+    // Exact names first, as Spotify ranks them, then the most popular.
+    found.sort_by_key(|a| {
+        (
+            a["name"].as_str().map(str::to_lowercase) != Some(text.clone()),
+            std::cmp::Reverse(a["popularity"].as_u64().unwrap_or(0)),
+        )
+    });
     let all = found.into_iter().cloned().collect();
     let body = json!({ "artists": page(&req, all, number(&q, "offset", 0), limit) });
     answer(pass, body, Some("/artists/items"))

@@ -330,6 +330,18 @@ backend_tests! {
         assert_eq!(loaded, 3);
         assert_eq!(fake.hits(&format!("/v1/artists/{IU}/albums")), 0);
         assert_eq!(fake.hits(&format!("/v1/artists/{BLACKPINK}/related-artists")), 0);
+
+        // A batch holding a seed and a related artist follows the seed's only.
+        let twin = db.twin().await?;
+        let other = twin.connect().await?;
+        let mut opts = seeds(&[], &[BTS, JANNABI, IU]);
+        opts.artists_per_batch = 2;
+        opts.follow_related = 1;
+        let before = fake.hits(&format!("/v1/artists/{IU}/related-artists"));
+        let report = load(&other, &fake, &opts).await?;
+        assert_eq!(report.summary.artists_loaded, 4, "three seeds and TXT");
+        assert_eq!(fake.hits(&format!("/v1/artists/{IU}/related-artists")), before + 1);
+        assert_eq!(fake.hits(&format!("/v1/artists/{TXT}/related-artists")), 0);
         Ok(())
     }
 

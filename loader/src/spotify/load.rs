@@ -371,11 +371,11 @@ impl Run<'_> {
     }
 
     async fn fetch_all(&mut self, tx: mpsc::Sender<Batch>, shutdown: &Shutdown) -> Result<()> {
-        let mut queue: VecDeque<(Pending, usize)> = self
+        let mut queue: VecDeque<Pending> = self
             .opts
             .seeds
             .iter()
-            .map(|s| (Pending::Seed(s.clone()), 0))
+            .map(|s| Pending::Seed(s.clone()))
             .collect();
         let mut batch_no = 0;
         while !queue.is_empty() {
@@ -390,18 +390,23 @@ impl Run<'_> {
             batch_no += 1;
             let take = self.opts.artists_per_batch.min(queue.len());
             let pending: Vec<_> = queue.drain(..take).collect();
-            let depth = pending.iter().map(|p| p.1).max().unwrap_or(0);
-            let artists = self
-                .resolve(pending.into_iter().map(|p| p.0).collect())
-                .await?;
+            // Related artists are followed for seeds only: one level deep.
+            let related_here: BTreeSet<String> = pending
+                .iter()
+                .filter_map(|p| match p {
+                    Pending::Artist(a) => Some(a.id.clone()),
+                    Pending::Seed(_) => None,
+                })
+                .collect();
+            let artists = self.resolve(pending).await?;
             if artists.is_empty() {
                 continue;
             }
-            let fetched = self.fetch(artists, depth < 1).await?;
+            let fetched = self.fetch(artists, &related_here).await?;
             for a in &fetched.related {
                 if !self.seen.contains(&a.id) && self.queued.insert(a.id.clone()) {
                     self.summary.related_followed += 1;
-                    queue.push_back((Pending::Artist(Box::new(a.clone())), depth + 1));
+                    queue.push_back(Pending::Artist(Box::new(a.clone())));
                 }
             }
             let batch = self.rows(fetched);
@@ -572,8 +577,13 @@ impl Run<'_> {
         Ok(fresh)
     }
 
-    /// Reads everything a batch of artists needs from Spotify.
-    async fn fetch(&mut self, artists: Vec<Artist>, follow: bool) -> Result<Fetched> {
+    /// Reads everything a batch of artists needs from Spotify; the related artists of those not
+    /// in `related_here` (themselves related to a seed) too.
+    async fn fetch(
+        &mut self,
+        artists: Vec<Artist>,
+        related_here: &BTreeSet<String>,
+    ) -> Result<Fetched> {
         let client = self.client;
         let opts = self.opts;
         let conc = self.concurrency();
@@ -718,18 +728,22 @@ impl Run<'_> {
         };
 
         // Related artists, one level deep.
-        if follow && opts.follow_related > 0 {
-            let related: Vec<std::result::Result<Vec<Artist>, Gap>> =
-                stream::iter(out.artists.iter().map(|a| a.id.clone()))
-                    .map(|id| async move {
-                        client
-                            .related_artists(&id)
-                            .await
-                            .map_err(|e| gap(client, e, "related artists are not followed"))
-                    })
-                    .buffered(conc)
-                    .collect()
-                    .await;
+        if opts.follow_related > 0 {
+            let related: Vec<std::result::Result<Vec<Artist>, Gap>> = stream::iter(
+                out.artists
+                    .iter()
+                    .filter(|a| !related_here.contains(&a.id))
+                    .map(|a| a.id.clone()),
+            )
+            .map(|id| async move {
+                client
+                    .related_artists(&id)
+                    .await
+                    .map_err(|e| gap(client, e, "related artists are not followed"))
+            })
+            .buffered(conc)
+            .collect()
+            .await;
             for r in related {
                 match r {
                     Ok(r) => out.related.extend(r.into_iter().take(opts.follow_related)),

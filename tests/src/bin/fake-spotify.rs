@@ -13,7 +13,10 @@ use sixpotify_tests::fake_spotify::{Catalogue, FakeSpotify};
 
 fn arg(args: &[String], i: usize, name: &str) -> Result<Option<usize>> {
     args.get(i)
-        .map(|a| a.parse().with_context(|| format!("{name} must be a number, not {a:?}")))
+        .map(|a| {
+            a.parse()
+                .with_context(|| format!("{name} must be a number, not {a:?}"))
+        })
         .transpose()
 }
 
