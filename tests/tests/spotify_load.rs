@@ -4,7 +4,9 @@
 use std::time::{Duration, Instant};
 
 use anyhow::{Result, ensure};
+use clap::Parser as _;
 use sea_orm::DatabaseConnection;
+use sixpotify_loader::cli::{Cli, run};
 use sixpotify_loader::shutdown::Shutdown;
 use sixpotify_loader::spotify::{
     RunSummary, Secret, Seed, SpotifyClient, SpotifyConfig, SpotifyLoadOptions, SpotifyReport,
@@ -160,14 +162,39 @@ backend_tests! {
     }
 
     async fn an_artists_file_with_korean_names_and_blank_lines_resolves_each_name(db: TestDb) -> Result<()> {
-        let conn = db.connect().await?;
         let fake = FakeSpotify::start().await?;
-        let file = "\u{feff}방탄소년단\n\n   아이유  \r\n\t\n잔나비\nNell\nNobody By This Name\n";
-        let mut opts = SpotifyLoadOptions::new(Seed::from_lines(file));
-        opts.artists_per_batch = 2;
-        let report = load(&conn, &fake, &opts).await?;
-        assert_eq!(report.summary.seeds, 5);
-        assert_eq!(report.summary.artists_loaded, 4);
+        let dir = tempfile::tempdir()?;
+        let file = dir.path().join("artists.txt");
+        std::fs::write(&file, "\u{feff}방탄소년단\n\n   아이유  \r\n\t\n잔나비\nNell\nNobody By This Name\n")?;
+        let secret = dir.path().join("secret");
+        std::fs::write(&secret, format!("{CLIENT_SECRET}\n"))?;
+        // The command line as an operator types it, run in-process.
+        let cli = Cli::try_parse_from([
+            "sixpotify-loader",
+            "--database-url",
+            &db.url,
+            "spotify",
+            "--artists-file",
+            &file.display().to_string(),
+            "--client-id",
+            CLIENT_ID,
+            "--client-secret-file",
+            &secret.display().to_string(),
+            "--api-url",
+            &fake.api_url(),
+            "--accounts-url",
+            &fake.accounts_url(),
+            "--artists-per-batch",
+            "2",
+            "--requests-per-second",
+            "1000",
+        ])?;
+        assert_eq!(run(cli).await, std::process::ExitCode::SUCCESS);
+        let conn = db.connect().await?;
+        let run_id = scalar(&conn, "SELECT MAX(id) FROM load_runs").await?;
+        let report = stored_summary(&conn, run_id).await?;
+        assert_eq!(report.seeds, 5);
+        assert_eq!(report.artists_loaded, 4);
         for id in [BTS, IU, JANNABI, NELL] {
             let loaded = format!("SELECT COUNT(*) FROM artists WHERE id = '{id}' AND spotify_loaded_at IS NOT NULL");
             assert_eq!(count(&conn, &loaded).await?, 1, "{id}");
@@ -178,7 +205,7 @@ backend_tests! {
         );
         // Stored with the run: the unmatched name, and the two exact "Nell"s resolved to the
         // more popular.
-        let stored = stored_summary(&conn, report.run_id).await?;
+        let stored = report;
         assert_eq!(stored.unmatched.len(), 1);
         assert_eq!(stored.unmatched[0].seed, "Nobody By This Name");
         let nell: Vec<_> = stored.ambiguous.iter().filter(|a| a.name == "Nell").collect();
