@@ -101,7 +101,7 @@ backend_tests! {
         let app = TestApp::spawn(&db).await?;
         let data = app
             .data(&format!(
-                "{{ artist(id: \"{BTS}\") {{ name popularity followers imageUrl genres {{ name }} tracks(first: 1) {{ totalCount }} }}
+                "{{ artist(id: \"{BTS}\") {{ name popularity followers imageUrl genres {{ name }} tracks(first: 1) {{ totalCount }} topTracks {{ name }} usTop: topTracks(market: \"us\") {{ name }} }}
                    track(id: \"0GJjSnmfg1uQ0gUXVdtsUr\") {{ name popularity isrc trackNumber album {{ name albumType releaseDate releaseDatePrecision }} artists {{ name }} audioFeatures {{ tempo timeSignature }} genres {{ name }} }}
                    loadRuns(first: 1) {{ source status rowsWritten endpoints {{ endpoint requests unavailable }} summary }} }}"
             ))
@@ -111,6 +111,14 @@ backend_tests! {
         assert_eq!(data["artist"]["followers"], 1900);
         assert_eq!(data["artist"]["genres"].as_array().map(Vec::len), Some(2));
         assert_eq!(data["artist"]["tracks"]["totalCount"], 54);
+        let top = data["artist"]["topTracks"].as_array().cloned().unwrap_or_default();
+        assert_eq!(top.len(), 10);
+        assert_eq!((&top[0]["name"], &top[1]["name"]), (&"FIRE".into(), &"Boy With Luv".into()));
+        assert_eq!(data["artist"]["usTop"], serde_json::json!([]), "only KR was loaded");
+        let bad = app
+            .query(&format!("{{ artist(id: \"{BTS}\") {{ topTracks(market: \"Korea\") {{ name }} }} }}"))
+            .await?;
+        assert_eq!(bad["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{bad}");
         let fire = &data["track"];
         assert_eq!(fire["name"], "FIRE");
         assert_eq!(fire["popularity"], 91);

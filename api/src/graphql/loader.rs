@@ -123,6 +123,40 @@ by_id_loader!(
     relations::artists_of_albums
 );
 
+/// An artist's top tracks in a market.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct TopTracksKey {
+    pub id: String,
+    pub market: String,
+}
+
+impl Loader<TopTracksKey> for CatalogLoader {
+    type Value = Vec<track::Model>;
+    type Error = LoadError;
+
+    /// One statement per market asked for in the batch.
+    async fn load(
+        &self,
+        keys: &[TopTracksKey],
+    ) -> Result<HashMap<TopTracksKey, Vec<track::Model>>, LoadError> {
+        let mut by_market: HashMap<&str, Vec<&String>> = HashMap::new();
+        for k in keys {
+            by_market.entry(k.market.as_str()).or_default().push(&k.id);
+        }
+        let mut out = HashMap::new();
+        for (market, artist_ids) in by_market {
+            let mut found =
+                relations::top_tracks_of_artists(&self.db, market, &ids(artist_ids)).await?;
+            for k in keys.iter().filter(|k| k.market == market) {
+                if let Some(tracks) = found.remove(&k.id) {
+                    out.insert(k.clone(), tracks);
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
 /// Groups paged keys by their page arguments: one statement per distinct (first, after).
 fn by_args<'a>(keys: impl Iterator<Item = &'a PagedKey>) -> HashMap<PageArgs, Vec<String>> {
     let mut groups: HashMap<PageArgs, Vec<String>> = HashMap::new();

@@ -11,7 +11,7 @@ use sea_orm::sea_query::SelectStatement;
 use super::loader::LoadError;
 use super::loader::{
     AlbumArtistsKey, AlbumKey, AlbumTracksKey, ArtistAlbumsKey, ArtistGenresKey, ArtistTracksKey,
-    CatalogLoader, CountKey, FeaturesKey, PagedKey, TrackArtistsKey, TrackGenresKey,
+    CatalogLoader, CountKey, FeaturesKey, PagedKey, TopTracksKey, TrackArtistsKey, TrackGenresKey,
 };
 use crate::error::ApiError;
 use crate::service::page::{Ordering, Page, PageArgs, count};
@@ -129,6 +129,29 @@ impl Artist {
             .await
             .map_err(ApiError::from)?;
         Ok(genres.unwrap_or_default().into_iter().map(Genre).collect())
+    }
+    /// The artist's most played tracks in a market (an ISO 3166-1 alpha-2 code such as `KR`),
+    /// best first, as Spotify ranked them when the artist was last loaded from it; empty when
+    /// none were loaded for that market.
+    async fn top_tracks(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default_with = "String::from(\"KR\")")] market: String,
+    ) -> Result<Vec<Track>> {
+        if market.len() != 2 || !market.bytes().all(|b| b.is_ascii_alphabetic()) {
+            return Err(ApiError::BadUserInput(format!(
+                "market must be a two-letter country code such as KR, not {market:?}"
+            ))
+            .into());
+        }
+        let tracks = loader(ctx)
+            .load_one(TopTracksKey {
+                id: self.0.id.clone(),
+                market: market.to_ascii_uppercase(),
+            })
+            .await
+            .map_err(ApiError::from)?;
+        Ok(tracks.unwrap_or_default().into_iter().map(Track).collect())
     }
     /// The artist's tracks, most popular first.
     async fn tracks(

@@ -4,7 +4,8 @@
 use std::collections::HashMap;
 
 use entity::{
-    album, artist, artist_genre, audio_features, genre, track, track_artist, track_genre,
+    album, artist, artist_genre, artist_top_track, audio_features, genre, track, track_artist,
+    track_genre,
 };
 use sea_orm::sea_query::{
     Alias, Expr, ExprTrait, Func, IntoTableRef, JoinType, Order, Query, SelectStatement,
@@ -112,6 +113,27 @@ pub async fn artists_of_tracks(
         Order::Asc,
     )
     .order_by((artist::Entity, artist::Column::Id), Order::Asc);
+    grouped(db, &stmt).await
+}
+
+/// The top tracks of each artist in `market`, best first.
+pub async fn top_tracks_of_artists(
+    db: &impl ConnectionTrait,
+    market: &str,
+    ids: &[String],
+) -> Result<HashMap<String, Vec<track::Model>>, DbErr> {
+    let mut stmt = track::Entity::find().into_query();
+    stmt.inner_join(
+        artist_top_track::Entity,
+        col(artist_top_track::Column::TrackId).equals((track::Entity, track::Column::Id)),
+    )
+    .and_where(col(artist_top_track::Column::ArtistId).is_in(ids.iter().cloned()))
+    .and_where(col(artist_top_track::Column::Market).eq(market))
+    .expr_as(col(artist_top_track::Column::ArtistId), Alias::new(PARENT))
+    .order_by(
+        (artist_top_track::Entity, artist_top_track::Column::Rank),
+        Order::Asc,
+    );
     grouped(db, &stmt).await
 }
 
