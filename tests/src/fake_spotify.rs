@@ -632,6 +632,36 @@ async fn guard(state: &State, req: &HttpRequest) -> Result<Pass, HttpResponse> {
     }
 }
 
+/// Runs the guard; a refused request is answered at once.
+macro_rules! admit {
+    ($state:expr, $req:expr) => {
+        match guard($state, $req).await {
+            Ok(pass) => pass,
+            Err(refused) => return refused,
+        }
+    };
+}
+
+/// A page of `all` as the query's `limit` (1 to `max`) and `offset` ask.
+fn paged(
+    pass: Pass,
+    req: &HttpRequest,
+    q: &Query,
+    all: Vec<Value>,
+    (default, max): (usize, usize),
+    key: &str,
+) -> HttpResponse {
+    let limit = number(q, "limit", default);
+    if !(1..=max).contains(&limit) {
+        return error(400, &format!("Invalid limit (at most {max})"));
+    }
+    let body = page(req, all, number(q, "offset", 0), limit);
+    match key {
+        "" => answer(pass, body, Some("/items")),
+        key => answer(pass, json!({ key: body }), Some(&format!("/{key}/items"))),
+    }
+}
+
 /// Removes a required field from an item, as a broken upstream might.
 fn spoil(item: &mut Value) {
     if let Some(o) = item.as_object_mut() {
@@ -670,10 +700,7 @@ async fn several(
     max: usize,
     item: impl Fn(&str) -> Option<Value>,
 ) -> HttpResponse {
-    let pass = match guard(state, req).await {
-        Ok(pass) => pass,
-        Err(refused) => return refused,
-    };
+    let pass = admit!(state, req);
     let ids: Vec<&str> = query
         .get("ids")
         .map(|s| s.split(',').collect())
@@ -693,10 +720,7 @@ async fn several(
 
 /// `GET /…/{id}`.
 async fn one(state: &State, req: &HttpRequest, item: Option<Value>) -> HttpResponse {
-    let pass = match guard(state, req).await {
-        Ok(pass) => pass,
-        Err(refused) => return refused,
-    };
+    let pass = admit!(state, req);
     match item {
         Some(item) => answer(pass, item, None),
         None => error(404, "Resource not found"),
@@ -779,24 +803,13 @@ async fn album_tracks(
     id: web::Path<String>,
     q: Query,
 ) -> HttpResponse {
-    let pass = match guard(&state, &req).await {
-        Ok(pass) => pass,
-        Err(refused) => return refused,
-    };
+    let pass = admit!(&state, &req);
     let c = &state.catalogue;
     let Some(ids) = c.album_tracks.get(id.as_str()) else {
         return error(404, "Resource not found");
     };
-    let limit = number(&q, "limit", 20);
-    if !(1..=50).contains(&limit) {
-        return error(400, "Invalid limit (at most 50)");
-    }
     let all = ids.iter().map(|t| simplified(&c.tracks[t])).collect();
-    answer(
-        pass,
-        page(&req, all, number(&q, "offset", 0), limit),
-        Some("/items"),
-    )
+    paged(pass, &req, &q, all, (20, 50), "")
 }
 
 async fn artist_albums(
@@ -805,17 +818,10 @@ async fn artist_albums(
     id: web::Path<String>,
     q: Query,
 ) -> HttpResponse {
-    let pass = match guard(&state, &req).await {
-        Ok(pass) => pass,
-        Err(refused) => return refused,
-    };
+    let pass = admit!(&state, &req);
     let c = &state.catalogue;
     if !c.artists.contains_key(id.as_str()) {
         return error(404, "Resource not found");
-    }
-    let limit = number(&q, "limit", 5);
-    if !(1..=10).contains(&limit) {
-        return error(400, "Invalid limit (at most 10)");
     }
     let groups = q.get("include_groups").cloned().unwrap_or_default();
     let all: Vec<Value> = c
@@ -835,11 +841,7 @@ async fn artist_albums(
             a
         })
         .collect();
-    answer(
-        pass,
-        page(&req, all, number(&q, "offset", 0), limit),
-        Some("/items"),
-    )
+    paged(pass, &req, &q, all, (5, 10), "")
 }
 
 async fn top_tracks(
@@ -848,10 +850,7 @@ async fn top_tracks(
     id: web::Path<String>,
     q: Query,
 ) -> HttpResponse {
-    let pass = match guard(&state, &req).await {
-        Ok(pass) => pass,
-        Err(refused) => return refused,
-    };
+    let pass = admit!(&state, &req);
     if q.get("market").is_none_or(|m| m.len() != 2) {
         return error(400, "Invalid market code");
     }
@@ -881,10 +880,7 @@ async fn related_artists(
     req: HttpRequest,
     id: web::Path<String>,
 ) -> HttpResponse {
-    let pass = match guard(&state, &req).await {
-        Ok(pass) => pass,
-        Err(refused) => return refused,
-    };
+    let pass = admit!(&state, &req);
     let c = &state.catalogue;
     if !c.artists.contains_key(id.as_str()) {
         return error(404, "Resource not found");
@@ -932,14 +928,10 @@ async fn features(
 /// Artist search: names and aliases containing the query, case-insensitively, most popular
 /// first.
 async fn search(state: web::Data<State>, req: HttpRequest, q: Query) -> HttpResponse {
-    let pass = match guard(&state, &req).await {
-        Ok(pass) => pass,
-        Err(refused) => return refused,
-    };
+    let pass = admit!(&state, &req);
     let text = q.get("q").map(|q| q.to_lowercase()).unwrap_or_default();
-    let limit = number(&q, "limit", 20);
-    if q.get("type").map(String::as_str) != Some("artist") || !(1..=10).contains(&limit) {
-        return error(400, "Invalid type or limit (at most 10)");
+    if q.get("type").map(String::as_str) != Some("artist") {
+        return error(400, "Invalid type (only artist is supported)");
     }
     let c = &state.catalogue;
     let mut found: Vec<&Value> = c
@@ -965,6 +957,5 @@ async fn search(state: web::Data<State>, req: HttpRequest, q: Query) -> HttpResp
         )
     });
     let all = found.into_iter().cloned().collect();
-    let body = json!({ "artists": page(&req, all, number(&q, "offset", 0), limit) });
-    answer(pass, body, Some("/artists/items"))
+    paged(pass, &req, &q, all, (20, 10), "artists")
 }

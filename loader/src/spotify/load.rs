@@ -26,7 +26,7 @@ use tokio::sync::mpsc;
 use tracing::{Instrument as _, info, warn};
 
 use super::client::{EndpointStats, SkippedItem, SpotifyClient};
-use super::model::{Album, AlbumRef, Artist, ArtistRef, AudioFeatures, Track, TrackRef};
+use super::model::{Album, AlbumRef, Artist, ArtistRef, AudioFeatures, Track};
 use crate::csv_source::{Features, ReleaseDate};
 use crate::error::{LoaderError, Result};
 use crate::import::error_chain;
@@ -365,6 +365,38 @@ fn gap(client: &SpotifyClient, e: LoaderError, instead: &str) -> Gap {
     }
 }
 
+/// Runs `read` for every key, as many at once as the client allows, and keeps the order. A read
+/// the run can do without comes back as `Err(why)`; any other error stops the run.
+async fn each<K, T, F, Fut>(
+    client: &SpotifyClient,
+    keys: impl IntoIterator<Item = K>,
+    instead: &str,
+    read: F,
+) -> Result<Vec<(K, std::result::Result<T, String>)>>
+where
+    K: Clone,
+    F: Fn(K) -> Fut,
+    Fut: std::future::Future<Output = Result<T>>,
+{
+    let answers: Vec<(K, Result<T>)> = stream::iter(keys)
+        .map(|k| {
+            let read = read(k.clone());
+            async move { (k, read.await) }
+        })
+        .buffered(client.config().concurrency)
+        .collect()
+        .await;
+    let mut out = Vec::with_capacity(answers.len());
+    for (k, answer) in answers {
+        match answer.map_err(|e| gap(client, e, instead)) {
+            Ok(v) => out.push((k, Ok(v))),
+            Err(Gap::Missing(why)) => out.push((k, Err(why))),
+            Err(Gap::Fatal(e)) => return Err(e),
+        }
+    }
+    Ok(out)
+}
+
 impl Run<'_> {
     fn concurrency(&self) -> usize {
         self.client.config().concurrency
@@ -586,25 +618,20 @@ impl Run<'_> {
     ) -> Result<Fetched> {
         let client = self.client;
         let opts = self.opts;
-        let conc = self.concurrency();
         let mut out = Fetched {
             artists,
             ..Default::default()
         };
 
         // Discographies.
-        let discographies: Vec<(String, std::result::Result<Vec<AlbumRef>, Gap>)> =
-            stream::iter(out.artists.iter().map(|a| a.id.clone()))
-                .map(|id| async move {
-                    let albums = client
-                        .artist_albums(&id, opts.album_page_size)
-                        .await
-                        .map_err(|e| gap(client, e, "discographies are left out"));
-                    (id, albums)
-                })
-                .buffered(conc)
-                .collect()
-                .await;
+        let artist_ids: Vec<String> = out.artists.iter().map(|a| a.id.clone()).collect();
+        let discographies = each(
+            client,
+            artist_ids.clone(),
+            "discographies are left out",
+            |id| async move { client.artist_albums(&id, opts.album_page_size).await },
+        )
+        .await?;
         let mut album_refs: Vec<AlbumRef> = Vec::new();
         let mut album_seen = BTreeSet::new();
         for (artist_id, albums) in discographies {
@@ -616,10 +643,9 @@ impl Run<'_> {
                         }
                     }
                 }
-                Err(Gap::Missing(why)) => {
+                Err(why) => {
                     out.incomplete.insert(artist_id, why);
                 }
-                Err(Gap::Fatal(e)) => return Err(e),
             }
         }
 
@@ -645,54 +671,43 @@ impl Run<'_> {
                 Gap::Fatal(e) => return Err(e),
             },
         };
-        let rest: Vec<(usize, std::result::Result<Vec<TrackRef>, Gap>)> = stream::iter(
-            out.albums
-                .iter()
-                .enumerate()
-                .filter(|(_, a)| (a.tracks.items.len() as u64) < u64::from(a.tracks.total)),
-        )
-        .map(|(i, a)| async move {
-            let more = client
-                .album_tracks(&a.info.id, a.tracks.items.len(), opts.track_page_size)
-                .await
-                .map_err(|e| gap(client, e, "long albums are cut at their first page"));
-            (i, more)
-        })
-        .buffered(conc)
-        .collect()
-        .await;
-        for (i, more) in rest {
+        let long: Vec<(usize, String, usize)> = out
+            .albums
+            .iter()
+            .enumerate()
+            .filter(|(_, a)| (a.tracks.items.len() as u64) < u64::from(a.tracks.total))
+            .map(|(i, a)| (i, a.info.id.clone(), a.tracks.items.len()))
+            .collect();
+        let rest =
+            each(
+                client,
+                long,
+                "long albums are cut at their first page",
+                |(_, id, from)| async move {
+                    client.album_tracks(&id, from, opts.track_page_size).await
+                },
+            )
+            .await?;
+        for ((i, album, _), more) in rest {
             match more {
                 Ok(more) => out.albums[i].tracks.items.extend(more),
-                Err(Gap::Missing(why)) => {
-                    let album = &out.albums[i].info.id;
-                    warn!(album, %why, "album track list incomplete");
-                }
-                Err(Gap::Fatal(e)) => return Err(e),
+                Err(why) => warn!(album, %why, "album track list incomplete"),
             }
         }
 
         // Top tracks.
         let market = opts.market.as_str();
-        let tops: Vec<(String, std::result::Result<Vec<Track>, Gap>)> =
-            stream::iter(out.artists.iter().map(|a| a.id.clone()))
-                .map(|id| async move {
-                    let top = client
-                        .top_tracks(&id, market)
-                        .await
-                        .map_err(|e| gap(client, e, "top tracks are left out"));
-                    (id, top)
-                })
-                .buffered(conc)
-                .collect()
-                .await;
-        for (id, top) in tops {
-            match top {
-                Ok(top) => out.top_tracks.push((id, top)),
-                Err(Gap::Missing(_)) => {}
-                Err(Gap::Fatal(e)) => return Err(e),
-            }
-        }
+        let tops = each(
+            client,
+            artist_ids.clone(),
+            "top tracks are left out",
+            |id| async move { client.top_tracks(&id, market).await },
+        )
+        .await?;
+        out.top_tracks = tops
+            .into_iter()
+            .filter_map(|(id, top)| top.ok().map(|top| (id, top)))
+            .collect();
 
         // Track details for album tracks (top tracks come in full already).
         let have: BTreeSet<&str> = out
@@ -729,27 +744,19 @@ impl Run<'_> {
 
         // Related artists, one level deep.
         if opts.follow_related > 0 {
-            let related: Vec<std::result::Result<Vec<Artist>, Gap>> = stream::iter(
-                out.artists
-                    .iter()
-                    .filter(|a| !related_here.contains(&a.id))
-                    .map(|a| a.id.clone()),
+            let seeds = artist_ids
+                .into_iter()
+                .filter(|id| !related_here.contains(id));
+            let related = each(
+                client,
+                seeds,
+                "related artists are not followed",
+                |id| async move { client.related_artists(&id).await },
             )
-            .map(|id| async move {
-                client
-                    .related_artists(&id)
-                    .await
-                    .map_err(|e| gap(client, e, "related artists are not followed"))
-            })
-            .buffered(conc)
-            .collect()
-            .await;
-            for r in related {
-                match r {
-                    Ok(r) => out.related.extend(r.into_iter().take(opts.follow_related)),
-                    Err(Gap::Missing(_)) => {}
-                    Err(Gap::Fatal(e)) => return Err(e),
-                }
+            .await?;
+            for (_, r) in related {
+                out.related
+                    .extend(r.unwrap_or_default().into_iter().take(opts.follow_related));
             }
         }
         Ok(out)
