@@ -1,0 +1,566 @@
+//! The recommendation index: every track's audio features standardised over the catalogue, in
+//! contiguous arrays, and every artist's profile (the mean of its tracks, or of its top tracks
+//! where it has them).
+//!
+//! A track costs 36 bytes of features (nine `f32` z-scores), one byte of popularity, four of
+//! artist and its id (22 bytes when, as with Spotify ids, all ids have one length; otherwise the
+//! bytes plus a four-byte offset). Ids are kept sorted, so a lookup is a binary search and needs
+//! no hash table.
+
+use std::cmp::Ordering;
+use std::collections::HashMap;
+
+/// The audio features the model uses, in this order.
+pub const FEATURES: [&str; DIMS] = [
+    "danceability",
+    "energy",
+    "loudness",
+    "speechiness",
+    "acousticness",
+    "instrumentalness",
+    "liveness",
+    "valence",
+    "tempo",
+];
+
+/// How many features a vector has.
+pub const DIMS: usize = 9;
+
+/// A vector of the nine features.
+pub type Vector = [f32; DIMS];
+
+/// A spread below this is no spread: the feature is left out of distances.
+const MIN_SPREAD: f64 = 1e-9;
+
+/// Popularity when a source gave none.
+const UNKNOWN_POPULARITY: u8 = u8::MAX;
+
+/// One track as the index is built from it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct TrackInput {
+    pub id: String,
+    /// Credited artists, main artist first.
+    pub artist_ids: Vec<String>,
+    pub popularity: Option<i32>,
+    /// The raw feature values, in [`FEATURES`] order.
+    pub features: [f64; DIMS],
+}
+
+/// One artist as the index is built from it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ArtistInput {
+    pub id: String,
+    pub popularity: Option<i32>,
+    /// The artist's top tracks (any market), when it has some.
+    pub top_tracks: Vec<String>,
+}
+
+/// Sorted ids, stored compactly.
+#[derive(Debug, Default)]
+pub(crate) struct IdTable {
+    bytes: Vec<u8>,
+    /// `Some(width)` when every id has that many bytes; offsets are then not stored.
+    width: Option<usize>,
+    /// Start of each id in `bytes`, plus the end, when widths vary.
+    offsets: Vec<u32>,
+    len: usize,
+}
+
+impl IdTable {
+    /// From ids already sorted and without duplicates.
+    fn new(ids: &[&str]) -> Self {
+        let width = ids.first().map(|i| i.len());
+        let fixed = width.filter(|w| ids.iter().all(|i| i.len() == *w));
+        let mut bytes = Vec::with_capacity(ids.iter().map(|i| i.len()).sum());
+        let mut offsets = Vec::new();
+        if fixed.is_none() {
+            offsets.reserve(ids.len() + 1);
+        }
+        for id in ids {
+            if fixed.is_none() {
+                offsets.push(u32::try_from(bytes.len()).unwrap_or(u32::MAX));
+            }
+            bytes.extend_from_slice(id.as_bytes());
+        }
+        if fixed.is_none() {
+            offsets.push(u32::try_from(bytes.len()).unwrap_or(u32::MAX));
+        }
+        bytes.shrink_to_fit();
+        Self {
+            bytes,
+            width: fixed,
+            offsets,
+            len: ids.len(),
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.len
+    }
+
+    pub(crate) fn get(&self, i: usize) -> &str {
+        let range = match self.width {
+            Some(w) => i * w..(i + 1) * w,
+            None => self.offsets[i] as usize..self.offsets[i + 1] as usize,
+        };
+        std::str::from_utf8(&self.bytes[range]).unwrap_or_default()
+    }
+
+    pub(crate) fn find(&self, id: &str) -> Option<usize> {
+        let (mut lo, mut hi) = (0, self.len);
+        while lo < hi {
+            let mid = lo + (hi - lo) / 2;
+            match self.get(mid).cmp(id) {
+                Ordering::Less => lo = mid + 1,
+                Ordering::Greater => hi = mid,
+                Ordering::Equal => return Some(mid),
+            }
+        }
+        None
+    }
+
+    fn heap_bytes(&self) -> usize {
+        self.bytes.capacity() + self.offsets.capacity() * 4
+    }
+}
+
+/// Mean and spread of each feature over the catalogue.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Scale {
+    pub mean: [f64; DIMS],
+    /// The population standard deviation; features below [`MIN_SPREAD`] get a scale of 0.
+    pub spread: [f64; DIMS],
+}
+
+impl Scale {
+    fn of(tracks: &[TrackInput]) -> Self {
+        let n = tracks.len().max(1) as f64;
+        let mut mean = [0.0; DIMS];
+        for t in tracks {
+            for (m, x) in mean.iter_mut().zip(t.features) {
+                *m += x / n;
+            }
+        }
+        let mut spread = [0.0; DIMS];
+        for t in tracks {
+            for d in 0..DIMS {
+                spread[d] += (t.features[d] - mean[d]).powi(2) / n;
+            }
+        }
+        for s in &mut spread {
+            *s = s.sqrt();
+        }
+        Self { mean, spread }
+    }
+
+    /// A raw value of feature `d` as a z-score; 0 for a feature with no spread.
+    pub fn standardise(&self, d: usize, x: f64) -> f32 {
+        if self.spread[d] < MIN_SPREAD {
+            0.0
+        } else {
+            ((x - self.mean[d]) / self.spread[d]) as f32
+        }
+    }
+
+    /// A z-score of feature `d` back on the raw scale.
+    pub fn raw(&self, d: usize, z: f32) -> f64 {
+        self.mean[d] + f64::from(z) * self.spread[d]
+    }
+}
+
+/// The index. Immutable once built; a new data version builds a new one.
+#[derive(Debug, Default)]
+pub struct Index {
+    pub(crate) scale: Option<Scale>,
+    pub(crate) tracks: IdTable,
+    pub(crate) track_z: Vec<Vector>,
+    pub(crate) track_popularity: Vec<u8>,
+    /// The main artist of each track, as an index into the artists.
+    pub(crate) track_artist: Vec<u32>,
+    pub(crate) artists: IdTable,
+    pub(crate) artist_profile: Vec<Vector>,
+    pub(crate) artist_popularity: Vec<u8>,
+    /// Tracks behind each profile; 0 for an artist with no track that has features.
+    pub(crate) artist_tracks: Vec<u32>,
+}
+
+fn popularity(p: Option<i32>) -> u8 {
+    p.and_then(|p| u8::try_from(p.clamp(0, 100)).ok())
+        .unwrap_or(UNKNOWN_POPULARITY)
+}
+
+/// Popularity for ordering: unknown sorts below 0.
+pub(crate) fn rank_popularity(p: u8) -> i16 {
+    if p == UNKNOWN_POPULARITY {
+        -1
+    } else {
+        i16::from(p)
+    }
+}
+
+impl Index {
+    /// Builds the index. Tracks credited to artists missing from `artists` still count for
+    /// distances but have no profile behind them.
+    pub fn build(mut tracks: Vec<TrackInput>, mut artists: Vec<ArtistInput>) -> Self {
+        tracks.sort_by(|a, b| a.id.cmp(&b.id));
+        tracks.dedup_by(|a, b| a.id == b.id);
+        artists.sort_by(|a, b| a.id.cmp(&b.id));
+        artists.dedup_by(|a, b| a.id == b.id);
+        let scale = Scale::of(&tracks);
+
+        let track_ids: Vec<&str> = tracks.iter().map(|t| t.id.as_str()).collect();
+        let track_table = IdTable::new(&track_ids);
+        let artist_ids: Vec<&str> = artists.iter().map(|a| a.id.as_str()).collect();
+        let artist_table = IdTable::new(&artist_ids);
+
+        let mut track_z = Vec::with_capacity(tracks.len());
+        let mut track_popularity = Vec::with_capacity(tracks.len());
+        let mut track_artist = Vec::with_capacity(tracks.len());
+        for t in &tracks {
+            let mut z = [0.0; DIMS];
+            for (d, v) in z.iter_mut().enumerate() {
+                *v = scale.standardise(d, t.features[d]);
+            }
+            track_z.push(z);
+            track_popularity.push(popularity(t.popularity));
+            let main = t
+                .artist_ids
+                .first()
+                .and_then(|a| artist_table.find(a))
+                .map_or(u32::MAX, |i| u32::try_from(i).unwrap_or(u32::MAX));
+            track_artist.push(main);
+        }
+
+        // Profiles: the mean of the top tracks where an artist has some with features, else of
+        // every track crediting it.
+        let mut sums = vec![[0.0f64; DIMS]; artists.len()];
+        let mut counts = vec![0u32; artists.len()];
+        let mut from_top = vec![false; artists.len()];
+        for (a, input) in artists.iter().enumerate() {
+            for t in input.top_tracks.iter().filter_map(|t| track_table.find(t)) {
+                add(&mut sums[a], &track_z[t]);
+                counts[a] += 1;
+            }
+            from_top[a] = counts[a] > 0;
+        }
+        let mut credited: HashMap<usize, Vec<usize>> = HashMap::new();
+        for (t, input) in tracks.iter().enumerate() {
+            for a in input.artist_ids.iter().filter_map(|a| artist_table.find(a)) {
+                if !from_top[a] {
+                    credited.entry(a).or_default().push(t);
+                }
+            }
+        }
+        for (a, ts) in credited {
+            for t in ts {
+                add(&mut sums[a], &track_z[t]);
+                counts[a] += 1;
+            }
+        }
+        let artist_profile = sums
+            .iter()
+            .zip(&counts)
+            .map(|(sum, n)| {
+                let mut p = [0.0f32; DIMS];
+                if *n > 0 {
+                    for d in 0..DIMS {
+                        p[d] = (sum[d] / f64::from(*n)) as f32;
+                    }
+                }
+                p
+            })
+            .collect();
+
+        Self {
+            scale: (!tracks.is_empty()).then_some(scale),
+            tracks: track_table,
+            track_z,
+            track_popularity,
+            track_artist,
+            artist_profile,
+            artist_popularity: artists.iter().map(|a| popularity(a.popularity)).collect(),
+            artist_tracks: counts,
+            artists: artist_table,
+        }
+    }
+
+    /// Tracks in the index.
+    pub fn track_count(&self) -> usize {
+        self.tracks.len()
+    }
+
+    /// Artists in the index, with or without a profile.
+    pub fn artist_count(&self) -> usize {
+        self.artists.len()
+    }
+
+    /// The catalogue's mean and spread per feature; `None` for an empty index.
+    pub fn scale(&self) -> Option<&Scale> {
+        self.scale.as_ref()
+    }
+
+    /// Bytes the index holds on the heap.
+    pub fn heap_bytes(&self) -> usize {
+        self.tracks.heap_bytes()
+            + self.artists.heap_bytes()
+            + self.track_z.capacity() * std::mem::size_of::<Vector>()
+            + self.track_popularity.capacity()
+            + self.track_artist.capacity() * 4
+            + self.artist_profile.capacity() * std::mem::size_of::<Vector>()
+            + self.artist_popularity.capacity()
+            + self.artist_tracks.capacity() * 4
+    }
+
+    /// An artist's mean audio features on the raw scale (in [`FEATURES`] order) and how many
+    /// tracks they come from; `None` when the artist has no track with features.
+    pub fn audio_profile(&self, artist_id: &str) -> Option<([f64; DIMS], u32)> {
+        let a = self.artists.find(artist_id)?;
+        let n = self.artist_tracks[a];
+        let scale = self.scale.as_ref()?;
+        (n > 0).then(|| {
+            let mut raw = [0.0; DIMS];
+            for (d, r) in raw.iter_mut().enumerate() {
+                *r = scale.raw(d, self.artist_profile[a][d]);
+            }
+            (raw, n)
+        })
+    }
+
+    /// The `k` artists whose profiles are nearest to `artist_id`'s, nearest first, the artist
+    /// itself left out; ties go to the more popular, then to the smaller id. `None` when the
+    /// artist is unknown; empty when it has no profile.
+    pub fn related_artists(&self, artist_id: &str, k: usize) -> Option<Vec<Related>> {
+        let a = self.artists.find(artist_id)?;
+        if self.artist_tracks[a] == 0 {
+            return Some(Vec::new());
+        }
+        let me = &self.artist_profile[a];
+        let mut found: Vec<Related> = (0..self.artists.len())
+            .filter(|&b| b != a && self.artist_tracks[b] > 0)
+            .map(|b| Related {
+                index: b,
+                distance: distance(me, &self.artist_profile[b]),
+            })
+            .collect();
+        let by_rank = |x: &Related, y: &Related| {
+            x.distance
+                .total_cmp(&y.distance)
+                .then_with(|| {
+                    rank_popularity(self.artist_popularity[y.index])
+                        .cmp(&rank_popularity(self.artist_popularity[x.index]))
+                })
+                .then_with(|| x.index.cmp(&y.index))
+        };
+        if found.len() > k {
+            found.select_nth_unstable_by(k, by_rank);
+            found.truncate(k);
+        }
+        found.sort_by(by_rank);
+        Some(found)
+    }
+
+    /// The id of the artist at an index position.
+    pub fn artist_id(&self, index: usize) -> &str {
+        self.artists.get(index)
+    }
+}
+
+/// An artist near another, by index position.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Related {
+    pub index: usize,
+    /// Euclidean distance between the standardised profiles.
+    pub distance: f32,
+}
+
+impl Related {
+    /// 1 for the same profile, towards 0 far away: `1 / (1 + distance)`.
+    pub fn similarity(&self) -> f64 {
+        1.0 / (1.0 + f64::from(self.distance))
+    }
+}
+
+fn add(sum: &mut [f64; DIMS], z: &Vector) {
+    for d in 0..DIMS {
+        sum[d] += f64::from(z[d]);
+    }
+}
+
+/// Euclidean distance between two vectors.
+pub fn distance(a: &Vector, b: &Vector) -> f32 {
+    let mut s = 0.0f32;
+    for d in 0..DIMS {
+        let x = a[d] - b[d];
+        s += x * x;
+    }
+    s.sqrt()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn track(id: &str, artist: &str, popularity: i32, f: [f64; DIMS]) -> TrackInput {
+        TrackInput {
+            id: id.into(),
+            artist_ids: vec![artist.into()],
+            popularity: Some(popularity),
+            features: f,
+        }
+    }
+
+    fn artist(id: &str, popularity: i32) -> ArtistInput {
+        ArtistInput {
+            id: id.into(),
+            popularity: Some(popularity),
+            top_tracks: Vec::new(),
+        }
+    }
+
+    /// Features that vary in energy and valence only; everything else constant.
+    fn ev(energy: f64, valence: f64) -> [f64; DIMS] {
+        [0.5, energy, -6.0, 0.05, 0.1, 0.0, 0.1, valence, 120.0]
+    }
+
+    fn catalogue() -> Index {
+        Index::build(
+            vec![
+                track("t1", "loud", 50, ev(0.90, 0.90)),
+                track("t2", "loud", 50, ev(0.80, 0.80)),
+                track("t3", "loud2", 40, ev(0.85, 0.80)),
+                track("t4", "calm", 60, ev(0.10, 0.20)),
+                track("t5", "calm2", 70, ev(0.20, 0.10)),
+                track("t6", "mid", 10, ev(0.50, 0.50)),
+            ],
+            vec![
+                artist("loud", 50),
+                artist("loud2", 40),
+                artist("calm", 60),
+                artist("calm2", 70),
+                artist("mid", 10),
+                artist("silent", 90),
+            ],
+        )
+    }
+
+    #[test]
+    fn nearest_artists_come_first_and_the_artist_itself_is_left_out() {
+        let index = catalogue();
+        let related = index.related_artists("loud", 10).expect("known");
+        let ids: Vec<&str> = related.iter().map(|r| index.artist_id(r.index)).collect();
+        assert_eq!(ids, ["loud2", "mid", "calm", "calm2"]);
+        assert!(related.windows(2).all(|w| w[0].distance <= w[1].distance));
+        assert!(
+            related
+                .iter()
+                .all(|r| (0.0..=1.0).contains(&r.similarity()))
+        );
+        assert_eq!(index.related_artists("loud", 1).map(|r| r.len()), Some(1));
+        assert_eq!(index.related_artists("nobody", 3), None);
+        assert_eq!(index.related_artists("silent", 3), Some(Vec::new()));
+    }
+
+    #[test]
+    fn ties_go_to_the_more_popular_then_the_smaller_id() {
+        let index = Index::build(
+            vec![
+                track("a", "x", 1, ev(0.5, 0.5)),
+                track("b", "y", 1, ev(0.5, 0.5)),
+                track("c", "z", 1, ev(0.5, 0.5)),
+                track("d", "w", 1, ev(0.5, 0.5)),
+                track("e", "v", 1, ev(0.9, 0.9)),
+            ],
+            vec![
+                artist("x", 10),
+                artist("y", 20),
+                artist("z", 20),
+                artist("w", 5),
+                artist("v", 0),
+            ],
+        );
+        let related = index.related_artists("x", 4).expect("known");
+        let ids: Vec<&str> = related.iter().map(|r| index.artist_id(r.index)).collect();
+        assert_eq!(ids, ["y", "z", "w", "v"]);
+    }
+
+    #[test]
+    fn a_feature_with_no_spread_is_left_out_not_divided_by() {
+        let index = catalogue();
+        let scale = index.scale().expect("built");
+        assert!(scale.spread[0] < MIN_SPREAD, "danceability is constant");
+        assert!(
+            index
+                .track_z
+                .iter()
+                .all(|z| z.iter().all(|x| x.is_finite()))
+        );
+        assert!(index.track_z.iter().all(|z| z[0] == 0.0));
+        let (profile, n) = index.audio_profile("loud").expect("profile");
+        assert_eq!(n, 2);
+        assert!((profile[1] - 0.85).abs() < 1e-6, "{profile:?}");
+        assert!((profile[0] - 0.5).abs() < 1e-9, "{profile:?}");
+    }
+
+    #[test]
+    fn a_profile_is_the_mean_of_the_top_tracks_where_there_are_some() {
+        let mut artists = vec![artist("loud", 50), artist("mid", 10)];
+        artists[0].top_tracks = vec!["t2".into(), "missing".into()];
+        let index = Index::build(
+            vec![
+                track("t1", "loud", 50, ev(0.9, 0.9)),
+                track("t2", "loud", 50, ev(0.7, 0.6)),
+                track("t6", "mid", 10, ev(0.5, 0.5)),
+            ],
+            artists,
+        );
+        let (profile, n) = index.audio_profile("loud").expect("profile");
+        assert_eq!(n, 1);
+        assert!((profile[1] - 0.7).abs() < 1e-6 && (profile[7] - 0.6).abs() < 1e-6);
+    }
+
+    #[test]
+    fn the_same_input_in_any_order_gives_the_same_index() {
+        let a = catalogue();
+        let mut tracks: Vec<TrackInput> = (1..=6)
+            .rev()
+            .map(|i| {
+                let id = format!("t{i}");
+                let (artist_id, p, f) = match i {
+                    1 => ("loud", 50, ev(0.90, 0.90)),
+                    2 => ("loud", 50, ev(0.80, 0.80)),
+                    3 => ("loud2", 40, ev(0.85, 0.80)),
+                    4 => ("calm", 60, ev(0.10, 0.20)),
+                    5 => ("calm2", 70, ev(0.20, 0.10)),
+                    _ => ("mid", 10, ev(0.50, 0.50)),
+                };
+                track(&id, artist_id, p, f)
+            })
+            .collect();
+        tracks.push(tracks[0].clone());
+        let b = Index::build(
+            tracks,
+            vec![
+                artist("silent", 90),
+                artist("mid", 10),
+                artist("calm2", 70),
+                artist("calm", 60),
+                artist("loud2", 40),
+                artist("loud", 50),
+            ],
+        );
+        assert_eq!(a.track_z, b.track_z);
+        assert_eq!(a.artist_profile, b.artist_profile);
+        assert_eq!(a.related_artists("calm", 3), b.related_artists("calm", 3));
+    }
+
+    #[test]
+    fn ids_of_one_length_are_stored_without_offsets() {
+        let fixed = IdTable::new(&["aa", "bb", "cc"]);
+        assert!(fixed.offsets.is_empty());
+        assert_eq!((fixed.find("bb"), fixed.find("zz")), (Some(1), None));
+        let varying = IdTable::new(&["a", "bb", "ccc"]);
+        assert_eq!(varying.get(2), "ccc");
+        assert_eq!(varying.find("a"), Some(0));
+        assert_eq!(IdTable::new(&[]).find("a"), None);
+    }
+}
