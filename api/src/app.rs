@@ -54,7 +54,9 @@ impl Application {
             target: addr.to_owned(),
             source,
         })?;
-        let schema = web::Data::new(build_schema(db));
+        let index = crate::recommend::IndexStore::default();
+        index.rebuild_in_background(db.clone());
+        let schema = web::Data::new(build_schema(db, index));
         let server = HttpServer::new(move || {
             App::new()
                 .wrap(actix_web::middleware::from_fn(http::trace_requests))

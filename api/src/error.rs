@@ -29,6 +29,10 @@ pub enum ApiError {
 
     #[error("failed to prepare the database")]
     Loader(#[from] sixpotify_loader::LoaderError),
+
+    /// A part of the service is not ready yet or cannot be reached; worth retrying.
+    #[error("{0}")]
+    Unavailable(String),
 }
 
 impl ApiError {
@@ -41,6 +45,7 @@ impl ApiError {
     pub fn code(&self) -> &'static str {
         match self {
             Self::BadUserInput(_) => "BAD_USER_INPUT",
+            Self::Unavailable(_) => "SERVICE_UNAVAILABLE",
             _ => "INTERNAL_SERVER_ERROR",
         }
     }
@@ -50,7 +55,7 @@ impl From<ApiError> for async_graphql::Error {
     fn from(e: ApiError) -> Self {
         let code = e.code();
         let message = match &e {
-            ApiError::BadUserInput(msg) => msg.clone(),
+            ApiError::BadUserInput(msg) | ApiError::Unavailable(msg) => msg.clone(),
             internal => {
                 tracing::error!(error = %sixpotify_loader::import::error_chain(internal), "request failed");
                 "internal server error".to_owned()

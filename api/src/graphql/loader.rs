@@ -30,6 +30,8 @@ macro_rules! key {
 
 key!(/// An album by id.
     AlbumKey);
+key!(/// An artist by id.
+    ArtistKey);
 key!(/// The audio features of a track.
     FeaturesKey);
 key!(/// The genres of an artist.
@@ -97,6 +99,7 @@ macro_rules! by_id_loader {
 }
 
 by_id_loader!(AlbumKey, album::Model, relations::albums_by_id);
+by_id_loader!(ArtistKey, artist::Model, relations::artists_by_id);
 by_id_loader!(
     FeaturesKey,
     audio_features::Model,

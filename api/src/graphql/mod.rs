@@ -33,8 +33,8 @@ const MAX_BATCH: usize = 10_000;
 /// statements then depends on the query's shape only.
 const SETTLE_TURNS: usize = 32;
 
-/// Builds the schema over a database connection.
-pub fn build_schema(db: DatabaseConnection) -> AppSchema {
+/// The schema over `db`, answering recommendations from the index in `index`.
+pub fn build_schema(db: DatabaseConnection, index: crate::recommend::IndexStore) -> AppSchema {
     let spawn_settled = |batch: futures_util::future::BoxFuture<'static, ()>| {
         tokio::spawn(async move {
             for _ in 0..SETTLE_TURNS {
@@ -49,6 +49,7 @@ pub fn build_schema(db: DatabaseConnection) -> AppSchema {
     Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
         .data(db)
         .data(loader)
+        .data(index)
         .extension(codes::ErrorCodes)
         .finish()
 }

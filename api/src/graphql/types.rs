@@ -10,8 +10,9 @@ use sea_orm::sea_query::SelectStatement;
 
 use super::loader::LoadError;
 use super::loader::{
-    AlbumArtistsKey, AlbumKey, AlbumTracksKey, ArtistAlbumsKey, ArtistGenresKey, ArtistTracksKey,
-    CatalogLoader, CountKey, FeaturesKey, PagedKey, TopTracksKey, TrackArtistsKey, TrackGenresKey,
+    AlbumArtistsKey, AlbumKey, AlbumTracksKey, ArtistAlbumsKey, ArtistGenresKey, ArtistKey,
+    ArtistTracksKey, CatalogLoader, CountKey, FeaturesKey, PagedKey, TopTracksKey, TrackArtistsKey,
+    TrackGenresKey,
 };
 use crate::error::ApiError;
 use crate::service::page::{Ordering, Page, PageArgs, count};
@@ -152,6 +153,59 @@ impl Artist {
             .await
             .map_err(ApiError::from)?;
         Ok(tracks.unwrap_or_default().into_iter().map(Track).collect())
+    }
+    /// Artists whose music sounds most like this one's: nearest audio profiles first (ties to
+    /// the more popular, then the smaller id), the artist itself left out. Empty for an
+    /// artist with no audio features. `first` is 1 to 100.
+    async fn related_artists(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 10)] first: i32,
+    ) -> Result<Vec<RelatedArtist>> {
+        let k = match usize::try_from(first) {
+            Ok(k @ 1..=100) => k,
+            _ => {
+                return Err(ApiError::bad_input(format!(
+                    "first must be between 1 and 100, not {first}"
+                ))
+                .into());
+            }
+        };
+        let index = ctx
+            .data_unchecked::<crate::recommend::IndexStore>()
+            .current()
+            .await?;
+        let related = index.related_artists(&self.0.id, k).unwrap_or_default();
+        let keys: Vec<ArtistKey> = related
+            .iter()
+            .map(|r| ArtistKey(index.artist_id(r.index).to_owned()))
+            .collect();
+        let mut found = loader(ctx)
+            .load_many(keys.iter().cloned())
+            .await
+            .map_err(ApiError::from)?;
+        Ok(related
+            .iter()
+            .zip(keys)
+            .filter_map(|(r, key)| {
+                found.remove(&key).map(|artist| RelatedArtist {
+                    artist: Artist(artist),
+                    distance: f64::from(r.distance),
+                    similarity: r.similarity(),
+                })
+            })
+            .collect())
+    }
+    /// The mean audio features of the artist's tracks (of its top tracks, where it has some);
+    /// null for an artist with no audio features.
+    async fn audio_profile(&self, ctx: &Context<'_>) -> Result<Option<AudioProfile>> {
+        let index = ctx
+            .data_unchecked::<crate::recommend::IndexStore>()
+            .current()
+            .await?;
+        Ok(index
+            .audio_profile(&self.0.id)
+            .map(|(values, tracks)| AudioProfile { values, tracks }))
     }
     /// The artist's tracks, most popular first.
     async fn tracks(
@@ -432,6 +486,72 @@ impl AudioFeatures {
     /// Beats per bar, 3 to 7; null when unknown.
     async fn time_signature(&self) -> Option<i32> {
         self.0.time_signature
+    }
+}
+
+/// An artist near another in sound.
+pub struct RelatedArtist {
+    artist: Artist,
+    distance: f64,
+    similarity: f64,
+}
+
+#[Object]
+impl RelatedArtist {
+    async fn artist(&self) -> &Artist {
+        &self.artist
+    }
+    /// Euclidean distance between the two audio profiles, each feature standardised over the
+    /// catalogue.
+    async fn distance(&self) -> f64 {
+        self.distance
+    }
+    /// `1 / (1 + distance)`: 1 for the same profile, towards 0 far away.
+    async fn similarity(&self) -> f64 {
+        self.similarity
+    }
+}
+
+/// An artist's mean audio features.
+pub struct AudioProfile {
+    values: [f64; crate::recommend::DIMS],
+    tracks: u32,
+}
+
+#[Object]
+impl AudioProfile {
+    async fn danceability(&self) -> f64 {
+        self.values[0]
+    }
+    async fn energy(&self) -> f64 {
+        self.values[1]
+    }
+    /// Decibels.
+    async fn loudness(&self) -> f64 {
+        self.values[2]
+    }
+    async fn speechiness(&self) -> f64 {
+        self.values[3]
+    }
+    async fn acousticness(&self) -> f64 {
+        self.values[4]
+    }
+    async fn instrumentalness(&self) -> f64 {
+        self.values[5]
+    }
+    async fn liveness(&self) -> f64 {
+        self.values[6]
+    }
+    async fn valence(&self) -> f64 {
+        self.values[7]
+    }
+    /// Beats per minute.
+    async fn tempo(&self) -> f64 {
+        self.values[8]
+    }
+    /// How many tracks the profile is the mean of.
+    async fn track_count(&self) -> i32 {
+        i32::try_from(self.tracks).unwrap_or(i32::MAX)
     }
 }
 

@@ -3,6 +3,7 @@
 
 pub mod catalog;
 pub mod page;
+pub mod recommend;
 pub mod relations;
 pub mod search;
 

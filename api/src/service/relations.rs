@@ -47,6 +47,13 @@ async fn keyed<E: EntityTrait>(
         .collect())
 }
 
+pub async fn artists_by_id(
+    db: &impl ConnectionTrait,
+    ids: &[String],
+) -> Result<HashMap<String, artist::Model>, DbErr> {
+    keyed::<artist::Entity>(db, artist::Column::Id, ids).await
+}
+
 pub async fn albums_by_id(
     db: &impl ConnectionTrait,
     ids: &[String],

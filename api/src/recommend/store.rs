@@ -1,0 +1,90 @@
+//! The index the API answers from. A new index is built in the background and swapped in whole;
+//! queries keep the one they started with and never wait for a rebuild. Only before the first
+//! build has finished do they wait, a bounded time.
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use sea_orm::DatabaseConnection;
+use tokio::sync::watch;
+use tracing::{info, warn};
+
+use super::Index;
+use crate::error::ApiError;
+
+/// How long a query waits for the very first index before it is told to retry.
+const FIRST_BUILD_WAIT: Duration = Duration::from_secs(10);
+
+/// A shared handle on the current index. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct IndexStore {
+    tx: Arc<watch::Sender<Option<Arc<Index>>>>,
+}
+
+impl Default for IndexStore {
+    fn default() -> Self {
+        Self {
+            tx: Arc::new(watch::channel(None).0),
+        }
+    }
+}
+
+impl IndexStore {
+    /// A store already holding `index`.
+    pub fn with(index: Index) -> Self {
+        let store = Self::default();
+        store.swap(index);
+        store
+    }
+
+    /// Makes `index` the current one.
+    pub fn swap(&self, index: Index) {
+        self.tx.send_replace(Some(Arc::new(index)));
+    }
+
+    /// Whether an index has been built.
+    pub fn is_ready(&self) -> bool {
+        self.tx.borrow().is_some()
+    }
+
+    /// Builds a new index from the database in the background and swaps it in when it is done;
+    /// until then queries use the current one. A failed build keeps the current index.
+    pub fn rebuild_in_background(&self, db: DatabaseConnection) -> tokio::task::JoinHandle<()> {
+        let store = self.clone();
+        tokio::spawn(async move {
+            let started = Instant::now();
+            match crate::service::recommend::load_index(&db).await {
+                Ok(index) => {
+                    info!(
+                        tracks = index.track_count(),
+                        artists = index.artist_count(),
+                        heap_bytes = index.heap_bytes(),
+                        elapsed_ms = started.elapsed().as_millis() as u64,
+                        "recommendation index built"
+                    );
+                    store.swap(index);
+                }
+                Err(e) => warn!(error = %e, "could not build the recommendation index"),
+            }
+        })
+    }
+
+    /// The current index; before the first build, waits for it a bounded time.
+    pub async fn current(&self) -> Result<Arc<Index>, ApiError> {
+        if let Some(index) = self.tx.borrow().clone() {
+            return Ok(index);
+        }
+        let mut rx = self.tx.subscribe();
+        let ready = tokio::time::timeout(FIRST_BUILD_WAIT, rx.wait_for(Option::is_some)).await;
+        match ready {
+            Ok(Ok(index)) => index.clone().ok_or_else(not_ready),
+            _ => Err(not_ready()),
+        }
+    }
+}
+
+fn not_ready() -> ApiError {
+    ApiError::Unavailable(
+        "the recommendation index is still being built; retry in a few seconds".into(),
+    )
+}

@@ -1,0 +1,142 @@
+//! What the recommendation index is built from: every track with audio features, its credits
+//! and popularity, and every artist with its popularity and top tracks. Four plain selects.
+
+use std::collections::HashMap;
+
+use entity::{artist, artist_top_track, audio_features, track, track_artist};
+use sea_orm::sea_query::{Alias, ExprTrait as _, Query};
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
+
+use super::col;
+use crate::recommend::{ArtistInput, DIMS, Index, TrackInput};
+
+#[derive(FromQueryResult)]
+struct TrackRow {
+    id: String,
+    popularity: Option<i32>,
+    danceability: f64,
+    energy: f64,
+    loudness: f64,
+    speechiness: f64,
+    acousticness: f64,
+    instrumentalness: f64,
+    liveness: f64,
+    valence: f64,
+    tempo: f64,
+}
+
+#[derive(FromQueryResult)]
+struct Pair {
+    a: String,
+    b: String,
+}
+
+#[derive(FromQueryResult)]
+struct ArtistRow {
+    id: String,
+    popularity: Option<i32>,
+}
+
+/// Reads the catalogue and builds the index.
+pub async fn load_index(db: &impl ConnectionTrait) -> Result<Index, DbErr> {
+    use audio_features::Column as F;
+    let backend = db.get_database_backend();
+
+    let mut stmt = Query::select();
+    stmt.expr_as(col(track::Column::Id), Alias::new("id"))
+        .expr_as(col(track::Column::Popularity), Alias::new("popularity"));
+    for c in [
+        F::Danceability,
+        F::Energy,
+        F::Loudness,
+        F::Speechiness,
+        F::Acousticness,
+        F::Instrumentalness,
+        F::Liveness,
+        F::Valence,
+        F::Tempo,
+    ] {
+        stmt.expr(col(c));
+    }
+    stmt.from(track::Entity).inner_join(
+        audio_features::Entity,
+        col(F::TrackId).equals((track::Entity, track::Column::Id)),
+    );
+    let rows = TrackRow::find_by_statement(backend.build(&stmt))
+        .all(db)
+        .await?;
+
+    let credits_stmt = Query::select()
+        .expr_as(col(track_artist::Column::TrackId), Alias::new("a"))
+        .expr_as(col(track_artist::Column::ArtistId), Alias::new("b"))
+        .from(track_artist::Entity)
+        .order_by(track_artist::Column::TrackId, sea_orm::Order::Asc)
+        .order_by(track_artist::Column::Position, sea_orm::Order::Asc)
+        .to_owned();
+    let mut credits: HashMap<String, Vec<String>> = HashMap::new();
+    for p in Pair::find_by_statement(backend.build(&credits_stmt))
+        .all(db)
+        .await?
+    {
+        credits.entry(p.a).or_default().push(p.b);
+    }
+
+    let top_stmt = Query::select()
+        .expr_as(col(artist_top_track::Column::ArtistId), Alias::new("a"))
+        .expr_as(col(artist_top_track::Column::TrackId), Alias::new("b"))
+        .from(artist_top_track::Entity)
+        .order_by(artist_top_track::Column::ArtistId, sea_orm::Order::Asc)
+        .order_by(artist_top_track::Column::Market, sea_orm::Order::Asc)
+        .order_by(artist_top_track::Column::Rank, sea_orm::Order::Asc)
+        .to_owned();
+    let mut tops: HashMap<String, Vec<String>> = HashMap::new();
+    for p in Pair::find_by_statement(backend.build(&top_stmt))
+        .all(db)
+        .await?
+    {
+        let list = tops.entry(p.a).or_default();
+        if !list.contains(&p.b) {
+            list.push(p.b);
+        }
+    }
+
+    let artists_stmt = Query::select()
+        .column(artist::Column::Id)
+        .column(artist::Column::Popularity)
+        .from(artist::Entity)
+        .to_owned();
+    let artists = ArtistRow::find_by_statement(backend.build(&artists_stmt))
+        .all(db)
+        .await?
+        .into_iter()
+        .map(|a| ArtistInput {
+            top_tracks: tops.remove(&a.id).unwrap_or_default(),
+            id: a.id,
+            popularity: a.popularity,
+        })
+        .collect();
+
+    let tracks = rows
+        .into_iter()
+        .map(|r| {
+            let features: [f64; DIMS] = [
+                r.danceability,
+                r.energy,
+                r.loudness,
+                r.speechiness,
+                r.acousticness,
+                r.instrumentalness,
+                r.liveness,
+                r.valence,
+                r.tempo,
+            ];
+            TrackInput {
+                artist_ids: credits.remove(&r.id).unwrap_or_default(),
+                id: r.id,
+                popularity: r.popularity,
+                features,
+            }
+        })
+        .collect();
+    Ok(Index::build(tracks, artists))
+}
