@@ -182,6 +182,8 @@ pub struct Index {
     pub(crate) artist_popularity: Vec<u8>,
     /// Tracks behind each profile; 0 for an artist with no track that has features.
     pub(crate) artist_tracks: Vec<u32>,
+    /// Mean and spread of the tracks' known popularity.
+    pub(crate) popularity_scale: (f64, f64),
 }
 
 fn popularity(p: Option<i32>) -> u8 {
@@ -271,7 +273,17 @@ impl Index {
             })
             .collect();
 
+        let known: Vec<f64> = track_popularity
+            .iter()
+            .filter(|p| **p != UNKNOWN_POPULARITY)
+            .map(|p| f64::from(*p))
+            .collect();
+        let n = known.len().max(1) as f64;
+        let mean = known.iter().sum::<f64>() / n;
+        let spread = (known.iter().map(|p| (p - mean).powi(2)).sum::<f64>() / n).sqrt();
+
         Self {
+            popularity_scale: (mean, spread),
             scale: (!tracks.is_empty()).then_some(scale),
             tracks: track_table,
             track_z,
@@ -362,6 +374,215 @@ impl Index {
     /// The id of the artist at an index position.
     pub fn artist_id(&self, index: usize) -> &str {
         self.artists.get(index)
+    }
+
+    /// The position of an artist, if the index knows it.
+    pub fn artist_position(&self, id: &str) -> Option<usize> {
+        self.artists.find(id)
+    }
+
+    /// An artist's standardised profile; `None` when it has no track with features.
+    pub fn artist_vector(&self, position: usize) -> Option<Vector> {
+        (self.artist_tracks.get(position).copied().unwrap_or(0) > 0)
+            .then(|| self.artist_profile[position])
+    }
+
+    /// The position of a track with audio features, if the index knows it.
+    pub fn track_position(&self, id: &str) -> Option<usize> {
+        self.tracks.find(id)
+    }
+
+    /// The id of the track at an index position.
+    pub fn track_id(&self, position: usize) -> &str {
+        self.tracks.get(position)
+    }
+
+    /// A track's standardised features.
+    pub fn track_vector(&self, position: usize) -> Vector {
+        self.track_z[position]
+    }
+
+    /// Raw feature values standardised like the catalogue's.
+    pub fn standardise(&self, raw: &[f64; DIMS]) -> Vector {
+        let mut z = [0.0; DIMS];
+        if let Some(scale) = &self.scale {
+            for (d, v) in z.iter_mut().enumerate() {
+                *v = scale.standardise(d, raw[d]);
+            }
+        }
+        z
+    }
+
+    /// Tracks nearest to the seeds' centroid (with targets replacing the centroid where given),
+    /// within the bounds, seeds and tracks of seed artists left out, at most `max_per_artist`
+    /// a main artist; nearest first, ties to the more popular, then the smaller id.
+    pub fn recommend(&self, q: &Wanted) -> Vec<Recommendation> {
+        let Some(scale) = &self.scale else {
+            return Vec::new();
+        };
+        if q.seeds.is_empty() || q.limit == 0 {
+            return Vec::new();
+        }
+        let mut centre = [0.0f32; DIMS];
+        for seed in &q.seeds {
+            for (c, x) in centre.iter_mut().zip(seed) {
+                *c += x / q.seeds.len() as f32;
+            }
+        }
+        for (d, c) in centre.iter_mut().enumerate() {
+            if let Some(t) = q.target[d] {
+                *c = scale.standardise(d, t);
+            }
+        }
+        // Bounds in the standardised space (the map is monotonic, so the order of values is
+        // kept); a bound on a feature without spread keeps all tracks or none.
+        let mut low = [f32::NEG_INFINITY; DIMS];
+        let mut high = [f32::INFINITY; DIMS];
+        for d in 0..DIMS {
+            let flat = scale.spread[d] < MIN_SPREAD;
+            // A flat feature's mean is its one value, up to rounding.
+            let slack = 1e-9 * scale.mean[d].abs().max(1.0);
+            if let Some(m) = q.min[d] {
+                if flat && scale.mean[d] + slack < m {
+                    return Vec::new();
+                }
+                if !flat {
+                    low[d] = scale.standardise(d, m);
+                }
+            }
+            if let Some(m) = q.max[d] {
+                if flat && scale.mean[d] - slack > m {
+                    return Vec::new();
+                }
+                if !flat {
+                    high[d] = scale.standardise(d, m);
+                }
+            }
+        }
+        let (pop_mean, pop_spread) = self.popularity_scale;
+        let pop_weight = if pop_spread < MIN_SPREAD {
+            0.0
+        } else {
+            (1.0 / pop_spread) as f32
+        };
+        let pop_target = q.target_popularity.map(|t| t as f32);
+        let (pop_min, pop_max) = (q.min_popularity, q.max_popularity);
+        let bounded_pop = pop_min.is_some() || pop_max.is_some();
+
+        let mut candidates: Vec<(f32, u32)> = Vec::new();
+        'tracks: for (i, z) in self.track_z.iter().enumerate() {
+            for d in 0..DIMS {
+                if z[d] < low[d] || z[d] > high[d] {
+                    continue 'tracks;
+                }
+            }
+            let p = self.track_popularity[i];
+            if bounded_pop
+                && (p == UNKNOWN_POPULARITY
+                    || pop_min.is_some_and(|m| p < m)
+                    || pop_max.is_some_and(|m| p > m))
+            {
+                continue;
+            }
+            let mut s = 0.0f32;
+            for d in 0..DIMS {
+                let x = z[d] - centre[d];
+                s += x * x;
+            }
+            if let Some(t) = pop_target {
+                let p = if p == UNKNOWN_POPULARITY {
+                    pop_mean as f32
+                } else {
+                    f32::from(p)
+                };
+                let x = (p - t) * pop_weight;
+                s += x * x;
+            }
+            candidates.push((s, i as u32));
+        }
+        candidates.retain(|(_, i)| {
+            !q.exclude_tracks.contains(&(*i as usize))
+                && !q.exclude_artists.contains(&self.track_artist[*i as usize])
+        });
+        let by_rank = |a: &(f32, u32), b: &(f32, u32)| {
+            a.0.total_cmp(&b.0)
+                .then_with(|| {
+                    rank_popularity(self.track_popularity[b.1 as usize])
+                        .cmp(&rank_popularity(self.track_popularity[a.1 as usize]))
+                })
+                .then_with(|| a.1.cmp(&b.1))
+        };
+        let cap = q.max_per_artist.max(1);
+        let mut want = q
+            .limit
+            .saturating_mul(cap)
+            .max(q.limit * 4)
+            .min(candidates.len());
+        loop {
+            let mut top: Vec<(f32, u32)> = if want < candidates.len() {
+                let mut c = candidates.clone();
+                c.select_nth_unstable_by(want, by_rank);
+                c.truncate(want);
+                c
+            } else {
+                candidates.clone()
+            };
+            top.sort_by(by_rank);
+            let mut per_artist: HashMap<u32, usize> = HashMap::new();
+            let mut picked = Vec::with_capacity(q.limit);
+            for (s, i) in &top {
+                let artist = self.track_artist[*i as usize];
+                if artist != u32::MAX {
+                    let n = per_artist.entry(artist).or_default();
+                    if *n >= cap {
+                        continue;
+                    }
+                    *n += 1;
+                }
+                picked.push(Recommendation {
+                    index: *i as usize,
+                    distance: s.sqrt(),
+                });
+                if picked.len() == q.limit {
+                    break;
+                }
+            }
+            if picked.len() == q.limit || want >= candidates.len() {
+                return picked;
+            }
+            want = (want * 4).min(candidates.len());
+        }
+    }
+}
+
+/// What a recommendation asks for: seed vectors (standardised), raw targets and bounds.
+#[derive(Clone, Debug, Default)]
+pub struct Wanted {
+    pub seeds: Vec<Vector>,
+    pub exclude_tracks: Vec<usize>,
+    pub exclude_artists: Vec<u32>,
+    pub target: [Option<f64>; DIMS],
+    pub min: [Option<f64>; DIMS],
+    pub max: [Option<f64>; DIMS],
+    pub target_popularity: Option<f64>,
+    pub min_popularity: Option<u8>,
+    pub max_popularity: Option<u8>,
+    pub limit: usize,
+    pub max_per_artist: usize,
+}
+
+/// A recommended track, by index position.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub struct Recommendation {
+    pub index: usize,
+    /// Distance to the seeds' centroid (and targets) in the standardised space.
+    pub distance: f32,
+}
+
+impl Recommendation {
+    /// `1 / (1 + distance)`.
+    pub fn score(&self) -> f64 {
+        1.0 / (1.0 + f64::from(self.distance))
     }
 }
 
@@ -551,6 +772,83 @@ mod tests {
         assert_eq!(a.track_z, b.track_z);
         assert_eq!(a.artist_profile, b.artist_profile);
         assert_eq!(a.related_artists("calm", 3), b.related_artists("calm", 3));
+    }
+
+    fn wanted(seeds: Vec<Vector>) -> Wanted {
+        Wanted {
+            seeds,
+            limit: 10,
+            max_per_artist: 2,
+            ..Default::default()
+        }
+    }
+
+    fn ids(index: &Index, found: &[Recommendation]) -> Vec<String> {
+        found
+            .iter()
+            .map(|r| index.track_id(r.index).to_owned())
+            .collect()
+    }
+
+    #[test]
+    fn recommendations_are_the_tracks_nearest_the_seeds() {
+        let index = catalogue();
+        let loud = index.artist_position("loud").expect("known");
+        let mut q = wanted(vec![index.artist_vector(loud).expect("profile")]);
+        q.exclude_artists = vec![loud as u32];
+        let found = index.recommend(&q);
+        assert_eq!(ids(&index, &found), ["t3", "t6", "t4", "t5"]);
+        assert!(found.windows(2).all(|w| w[0].distance <= w[1].distance));
+        // A seed track is left out; its own artist's other tracks are not.
+        let t1 = index.track_position("t1").expect("known");
+        let mut q = wanted(vec![index.track_vector(t1)]);
+        q.exclude_tracks = vec![t1];
+        assert_eq!(ids(&index, &index.recommend(&q))[..2], ["t3", "t2"]);
+    }
+
+    #[test]
+    fn targets_replace_the_centroid_and_bounds_filter() {
+        let index = catalogue();
+        let t1 = index.track_position("t1").expect("known");
+        let mut q = wanted(vec![index.track_vector(t1)]);
+        q.target[1] = Some(0.1);
+        q.target[7] = Some(0.2);
+        assert_eq!(ids(&index, &index.recommend(&q))[0], "t4");
+        let mut q = wanted(vec![index.track_vector(t1)]);
+        q.min[1] = Some(0.5);
+        q.max[1] = Some(0.85);
+        assert_eq!(ids(&index, &index.recommend(&q)), ["t3", "t2", "t6"]);
+        // Bounds on a feature without spread keep everything or nothing.
+        q.min[0] = Some(0.6);
+        assert!(index.recommend(&q).is_empty());
+        q.min[0] = Some(0.5);
+        assert_eq!(index.recommend(&q).len(), 3);
+        q.min_popularity = Some(45);
+        assert_eq!(ids(&index, &index.recommend(&q)), ["t2"]);
+    }
+
+    #[test]
+    fn at_most_max_per_artist_tracks_of_one_artist() {
+        let tracks = (0..6)
+            .map(|i| {
+                track(
+                    &format!("a{i}"),
+                    "same",
+                    50,
+                    ev(0.5 + f64::from(i) / 100.0, 0.5),
+                )
+            })
+            .chain([track("z", "other", 50, ev(0.9, 0.9))])
+            .collect();
+        let index = Index::build(tracks, vec![artist("same", 1), artist("other", 1)]);
+        let a0 = index.track_position("a0").expect("known");
+        let mut q = wanted(vec![index.track_vector(a0)]);
+        q.max_per_artist = 2;
+        q.limit = 3;
+        assert_eq!(ids(&index, &index.recommend(&q)), ["a0", "a1", "z"]);
+        q.max_per_artist = 1;
+        q.limit = 5;
+        assert_eq!(ids(&index, &index.recommend(&q)), ["a0", "z"]);
     }
 
     #[test]

@@ -5,5 +5,5 @@
 pub mod index;
 pub mod store;
 
-pub use index::{ArtistInput, DIMS, FEATURES, Index, Related, TrackInput};
+pub use index::{ArtistInput, DIMS, FEATURES, Index, Recommendation, Related, TrackInput, Wanted};
 pub use store::IndexStore;
