@@ -74,3 +74,82 @@ backend_tests! {
         Ok(())
     }
 }
+
+/// `recommendations(…)` with the given arguments, asking what the checks need.
+fn recommendations(args: &str) -> String {
+    format!(
+        "{{ recommendations({args}) {{ score distance track {{ id popularity artists {{ id }} audioFeatures {{ energy }} }} }} }}"
+    )
+}
+
+backend_tests! {
+    async fn recommendations_from_an_artist_sound_like_it_and_leave_it_out(db: TestDb) -> Result<()> {
+        import_sample(&db.connect().await?).await?;
+        let app = TestApp::spawn(&db).await?;
+        let bts = app.data(&format!("{{ {BTS} {{ id }} }}")).await?;
+        let bts = bts["searchArtists"][0]["id"].as_str().unwrap_or_default().to_owned();
+        let query = recommendations(&format!("seedArtists: [\"{bts}\"], limit: 20"));
+        let data = app.data(&query).await?;
+        let found = data["recommendations"].as_array().cloned().unwrap_or_default();
+        assert_eq!(found.len(), 20);
+        let mut per_artist = std::collections::HashMap::new();
+        for r in &found {
+            let main = r["track"]["artists"][0]["id"].as_str().unwrap_or_default().to_owned();
+            assert_ne!(main, bts, "the seed artist's own tracks are left out");
+            *per_artist.entry(main).or_insert(0) += 1;
+        }
+        assert!(per_artist.values().all(|n| *n <= 2), "{per_artist:?}");
+        let distances: Vec<f64> = found.iter().filter_map(|r| r["distance"].as_f64()).collect();
+        assert!(distances.windows(2).all(|w| w[0] <= w[1]));
+        assert_eq!(app.data(&query).await?, data, "the same answer twice");
+        Ok(())
+    }
+
+    async fn recommendations_keep_to_bounds_and_leave_seed_tracks_out(db: TestDb) -> Result<()> {
+        import_sample(&db.connect().await?).await?;
+        let app = TestApp::spawn(&db).await?;
+        let seed = "5KawlOMHjWeUjQtnuRs22c";
+        let data = app
+            .data(&recommendations(&format!(
+                "seedTracks: [\"{seed}\"], seedGenres: [\"Pop\"], min: {{ energy: 0.8 }}, max: {{ popularity: 60 }}, target: {{ valence: 0.9 }}, limit: 30, maxPerArtist: 1"
+            )))
+            .await?;
+        let found = data["recommendations"].as_array().cloned().unwrap_or_default();
+        assert!(!found.is_empty());
+        for r in &found {
+            assert_ne!(r["track"]["id"], seed);
+            assert!(r["track"]["audioFeatures"]["energy"].as_f64().unwrap_or(0.0) >= 0.8, "{r}");
+            assert!(r["track"]["popularity"].as_i64().unwrap_or(100) <= 60, "{r}");
+        }
+        let mains: std::collections::HashSet<_> =
+            found.iter().map(|r| r["track"]["artists"][0]["id"].clone()).collect();
+        assert_eq!(mains.len(), found.len(), "one track an artist");
+        Ok(())
+    }
+
+    async fn every_bad_recommendation_argument_is_named_in_a_bad_user_input_error(db: TestDb) -> Result<()> {
+        import_sample(&db.connect().await?).await?;
+        let app = TestApp::spawn(&db).await?;
+        let track = "seedTracks: [\"5KawlOMHjWeUjQtnuRs22c\"]";
+        for (args, names) in [
+            ("limit: 5".to_owned(), "seedArtists, seedTracks and seedGenres"),
+            ("seedGenres: [\"pop\", \"rock\", \"rap\", \"latin\", \"edm\", \"r&b\"]".to_owned(), "1 to 5 seeds"),
+            ("seedArtists: [\"nobody\"]".to_owned(), "seedArtists: no artist nobody"),
+            ("seedTracks: [\"nothing\"]".to_owned(), "seedTracks: no track nothing"),
+            ("seedGenres: [\"no such genre\"]".to_owned(), "seedGenres: no genre"),
+            (format!("{track}, min: {{ energy: 0.9 }}, max: {{ energy: 0.5 }}"), "min.energy (0.9) is above max.energy (0.5)"),
+            (format!("{track}, min: {{ popularity: 90 }}, max: {{ popularity: 10 }}"), "min.popularity"),
+            (format!("{track}, target: {{ valence: 1.5 }}"), "target.valence must be between 0 and 1"),
+            (format!("{track}, target: {{ tempo: -3 }}"), "target.tempo"),
+            (format!("{track}, max: {{ popularity: 101 }}"), "max.popularity"),
+            (format!("{track}, limit: 0"), "limit must be between 1 and 100"),
+            (format!("{track}, maxPerArtist: 0"), "maxPerArtist"),
+        ] {
+            let body = app.query(&format!("{{ recommendations({args}) {{ score }} }}")).await?;
+            assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{args}: {body}");
+            let message = body["errors"][0]["message"].as_str().unwrap_or_default();
+            assert!(message.contains(names), "{args}: {message}");
+        }
+        Ok(())
+    }
+}

@@ -32,6 +32,8 @@ key!(/// An album by id.
     AlbumKey);
 key!(/// An artist by id.
     ArtistKey);
+key!(/// A track by id.
+    TrackKey);
 key!(/// The audio features of a track.
     FeaturesKey);
 key!(/// The genres of an artist.
@@ -100,6 +102,7 @@ macro_rules! by_id_loader {
 
 by_id_loader!(AlbumKey, album::Model, relations::albums_by_id);
 by_id_loader!(ArtistKey, artist::Model, relations::artists_by_id);
+by_id_loader!(TrackKey, track::Model, relations::tracks_by_id);
 by_id_loader!(
     FeaturesKey,
     audio_features::Model,

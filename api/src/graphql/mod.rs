@@ -5,6 +5,7 @@ pub mod codes;
 pub mod inputs;
 pub mod loader;
 pub mod query;
+pub mod recommend;
 pub mod types;
 
 use std::time::Duration;

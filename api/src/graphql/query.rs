@@ -13,7 +13,12 @@ use crate::service::{self, catalog, search};
 
 /// Every query Sixpotify answers.
 #[derive(Default, MergedObject)]
-pub struct QueryRoot(CatalogQuery, SearchQuery, OpsQuery);
+pub struct QueryRoot(
+    CatalogQuery,
+    SearchQuery,
+    super::recommend::RecommendQuery,
+    OpsQuery,
+);
 
 /// Lookups and lists of the catalogue.
 #[derive(Default)]

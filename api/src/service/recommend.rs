@@ -140,3 +140,72 @@ pub async fn load_index(db: &impl ConnectionTrait) -> Result<Index, DbErr> {
         .collect();
     Ok(Index::build(tracks, artists))
 }
+
+#[derive(FromQueryResult)]
+struct CentroidRow {
+    genre_id: String,
+    danceability: f64,
+    energy: f64,
+    loudness: f64,
+    speechiness: f64,
+    acousticness: f64,
+    instrumentalness: f64,
+    liveness: f64,
+    valence: f64,
+    tempo: f64,
+}
+
+/// The mean raw audio features of the tracks of each genre, by genre id; genres without tracks
+/// with features are absent. One `GROUP BY` in the database.
+pub async fn genre_centroids(
+    db: &impl ConnectionTrait,
+    genre_ids: &[String],
+) -> Result<HashMap<String, [f64; DIMS]>, DbErr> {
+    use audio_features::Column as F;
+    use entity::track_genre;
+    use sea_orm::sea_query::Func;
+    let mut stmt = Query::select();
+    stmt.expr_as(col(track_genre::Column::GenreId), Alias::new("genre_id"));
+    for (c, name) in [
+        (F::Danceability, "danceability"),
+        (F::Energy, "energy"),
+        (F::Loudness, "loudness"),
+        (F::Speechiness, "speechiness"),
+        (F::Acousticness, "acousticness"),
+        (F::Instrumentalness, "instrumentalness"),
+        (F::Liveness, "liveness"),
+        (F::Valence, "valence"),
+        (F::Tempo, "tempo"),
+    ] {
+        stmt.expr_as(Func::avg(col(c)), Alias::new(name));
+    }
+    stmt.from(track_genre::Entity)
+        .inner_join(
+            audio_features::Entity,
+            col(F::TrackId).equals((track_genre::Entity, track_genre::Column::TrackId)),
+        )
+        .and_where(col(track_genre::Column::GenreId).is_in(genre_ids.iter().cloned()))
+        .group_by_col((track_genre::Entity, track_genre::Column::GenreId));
+    let rows = CentroidRow::find_by_statement(db.get_database_backend().build(&stmt))
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| {
+            (
+                r.genre_id,
+                [
+                    r.danceability,
+                    r.energy,
+                    r.loudness,
+                    r.speechiness,
+                    r.acousticness,
+                    r.instrumentalness,
+                    r.liveness,
+                    r.valence,
+                    r.tempo,
+                ],
+            )
+        })
+        .collect())
+}

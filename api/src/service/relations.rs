@@ -47,6 +47,13 @@ async fn keyed<E: EntityTrait>(
         .collect())
 }
 
+pub async fn tracks_by_id(
+    db: &impl ConnectionTrait,
+    ids: &[String],
+) -> Result<HashMap<String, track::Model>, DbErr> {
+    keyed::<track::Entity>(db, track::Column::Id, ids).await
+}
+
 pub async fn artists_by_id(
     db: &impl ConnectionTrait,
     ids: &[String],
