@@ -39,11 +39,17 @@ impl Application {
         if settings.seed {
             seed::seed_if_empty(&db).await?;
         }
-        Self::serve(db, statements, &settings.addr)
+        Self::serve(db, statements, &settings.addr, settings.poll_interval)
     }
 
-    /// Binds a server over an already prepared database.
-    pub fn serve(db: DatabaseConnection, statements: StatementCounter, addr: &str) -> Result<Self> {
+    /// Binds a server over an already prepared database. Every `poll_interval` the data version
+    /// is checked; a new one rebuilds the recommendation index in the background.
+    pub fn serve(
+        db: DatabaseConnection,
+        statements: StatementCounter,
+        addr: &str,
+        poll_interval: std::time::Duration,
+    ) -> Result<Self> {
         let listener = TcpListener::bind(addr).map_err(|source| ApiError::Io {
             action: "listen on",
             target: addr.to_owned(),
@@ -55,7 +61,7 @@ impl Application {
             source,
         })?;
         let index = crate::recommend::IndexStore::default();
-        index.rebuild_in_background(db.clone());
+        index.follow(db.clone(), poll_interval);
         let schema = web::Data::new(build_schema(db, index));
         let server = HttpServer::new(move || {
             App::new()

@@ -65,6 +65,11 @@ pub struct Settings {
     /// Log format on standard error.
     #[arg(long, env = "SIXPOTIFY_LOG_FORMAT", value_enum, default_value_t)]
     pub log_format: LogFormat,
+
+    /// How often to check the data version (the latest finished load run); on a change the
+    /// recommendation index is rebuilt in the background (`5s`, `500ms`).
+    #[arg(long, env = "SIXPOTIFY_POLL_INTERVAL", default_value = "5s", value_parser = humantime::parse_duration)]
+    pub poll_interval: std::time::Duration,
 }
 
 impl Settings {
@@ -75,6 +80,7 @@ impl Settings {
             database_url: url.parse()?,
             seed: false,
             log_format: LogFormat::Text,
+            poll_interval: std::time::Duration::from_secs(5),
         })
     }
 }

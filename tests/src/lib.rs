@@ -238,7 +238,12 @@ impl TestApp {
     pub async fn spawn(db: &TestDb) -> Result<Self> {
         let mut conn = db.connect().await?;
         let statements = StatementCounter::install(&mut conn);
-        let app = Application::serve(conn, statements.clone(), "127.0.0.1:0")?;
+        let app = Application::serve(
+            conn,
+            statements.clone(),
+            "127.0.0.1:0",
+            std::time::Duration::from_millis(200),
+        )?;
         let base = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run_until_stopped());
         Ok(Self {

@@ -153,3 +153,52 @@ backend_tests! {
         Ok(())
     }
 }
+
+backend_tests! {
+    async fn a_load_swaps_in_a_new_index_while_queries_keep_being_answered(db: TestDb) -> Result<()> {
+        let conn = db.connect().await?;
+        import_sample(&conn).await?;
+        let app = std::sync::Arc::new(TestApp::spawn(&db).await?);
+        let bts = app.data(&format!("{{ {BTS} {{ id }} }}")).await?;
+        let bts = bts["searchArtists"][0]["id"].as_str().unwrap_or_default().to_owned();
+        let query = recommendations(&format!("seedArtists: [\"{bts}\"], limit: 10"));
+        let newcomer = "{ searchArtists(query: \"Gen Hoshino\", first: 1) { audioProfile { trackCount } } }";
+        assert_eq!(
+            app.data(newcomer).await?["searchArtists"],
+            serde_json::json!([]),
+            "not loaded yet"
+        );
+
+        // Queries run all along while a load lands and the index is rebuilt.
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let mut workers = Vec::new();
+        for _ in 0..3 {
+            let (app, query, stop) = (app.clone(), query.clone(), stop.clone());
+            workers.push(tokio::spawn(async move {
+                let mut answered = 0;
+                while !stop.load(std::sync::atomic::Ordering::Relaxed) {
+                    let body = app.query(&query).await?;
+                    anyhow::ensure!(body.get("errors").is_none(), "{body}");
+                    anyhow::ensure!(body["data"]["recommendations"].as_array().map(Vec::len) == Some(10));
+                    answered += 1;
+                }
+                Ok::<_, anyhow::Error>(answered)
+            }));
+        }
+        sixpotify_tests::import(&conn, sixpotify_tests::fixture("kaggle.csv")).await?;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        loop {
+            let found = app.data(newcomer).await?;
+            if found["searchArtists"][0]["audioProfile"]["trackCount"].as_i64().unwrap_or(0) > 0 {
+                break;
+            }
+            anyhow::ensure!(std::time::Instant::now() < deadline, "the new index never came: {found}");
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        for w in workers {
+            assert!(w.await?? > 0);
+        }
+        Ok(())
+    }
+}

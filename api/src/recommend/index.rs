@@ -184,6 +184,8 @@ pub struct Index {
     pub(crate) artist_tracks: Vec<u32>,
     /// Mean and spread of the tracks' known popularity.
     pub(crate) popularity_scale: (f64, f64),
+    /// The data version the index was built from.
+    pub version: Option<i64>,
 }
 
 fn popularity(p: Option<i32>) -> u8 {
@@ -283,6 +285,7 @@ impl Index {
         let spread = (known.iter().map(|p| (p - mean).powi(2)).sum::<f64>() / n).sqrt();
 
         Self {
+            version: None,
             popularity_scale: (mean, spread),
             scale: (!tracks.is_empty()).then_some(scale),
             tracks: track_table,

@@ -47,24 +47,51 @@ impl IndexStore {
         self.tx.borrow().is_some()
     }
 
-    /// Builds a new index from the database in the background and swaps it in when it is done;
-    /// until then queries use the current one. A failed build keeps the current index.
-    pub fn rebuild_in_background(&self, db: DatabaseConnection) -> tokio::task::JoinHandle<()> {
+    /// The data version the current index was built from.
+    pub fn version(&self) -> Option<Option<i64>> {
+        self.tx.borrow().as_ref().map(|i| i.version)
+    }
+
+    /// Builds an index from the database now and swaps it in; the current one serves queries
+    /// meanwhile, and stays when the build fails.
+    pub async fn rebuild(&self, db: &DatabaseConnection) -> Result<(), sea_orm::DbErr> {
+        let started = Instant::now();
+        let version = crate::service::data_version(db).await?;
+        let mut index = crate::service::recommend::load_index(db).await?;
+        index.version = version;
+        info!(
+            version,
+            tracks = index.track_count(),
+            artists = index.artist_count(),
+            heap_bytes = index.heap_bytes(),
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "recommendation index built"
+        );
+        self.swap(index);
+        Ok(())
+    }
+
+    /// Builds the first index in the background, then checks the data version every
+    /// `interval` and rebuilds (one build at a time) whenever it changed.
+    pub fn follow(
+        &self,
+        db: DatabaseConnection,
+        interval: Duration,
+    ) -> tokio::task::JoinHandle<()> {
         let store = self.clone();
         tokio::spawn(async move {
-            let started = Instant::now();
-            match crate::service::recommend::load_index(&db).await {
-                Ok(index) => {
-                    info!(
-                        tracks = index.track_count(),
-                        artists = index.artist_count(),
-                        heap_bytes = index.heap_bytes(),
-                        elapsed_ms = started.elapsed().as_millis() as u64,
-                        "recommendation index built"
-                    );
-                    store.swap(index);
+            loop {
+                let stale = match crate::service::data_version(&db).await {
+                    Ok(v) => store.version() != Some(v),
+                    Err(e) => {
+                        warn!(error = %e, "could not read the data version");
+                        false
+                    }
+                };
+                if stale && let Err(e) = store.rebuild(&db).await {
+                    warn!(error = %e, "could not build the recommendation index; keeping the current one");
                 }
-                Err(e) => warn!(error = %e, "could not build the recommendation index"),
+                tokio::time::sleep(interval).await;
             }
         })
     }
