@@ -1,4 +1,6 @@
-//! Counting the SQL statements the API runs, for tests that bound them and for metrics.
+//! Counting the SQL statements the API runs for requests, for tests that bound them and for
+//! metrics. Background work (following the data version, building the recommendation index)
+//! runs inside [`background`] and is not counted.
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -15,7 +17,9 @@ impl StatementCounter {
         let counter = Self::default();
         let inner = counter.0.clone();
         db.set_metric_callback(move |_info| {
-            inner.fetch_add(1, Ordering::Relaxed);
+            if BACKGROUND.try_with(|_| ()).is_err() {
+                inner.fetch_add(1, Ordering::Relaxed);
+            }
         });
         counter
     }
@@ -24,4 +28,13 @@ impl StatementCounter {
     pub fn get(&self) -> u64 {
         self.0.load(Ordering::Relaxed)
     }
+}
+
+tokio::task_local! {
+    static BACKGROUND: ();
+}
+
+/// Runs `work` as background work: its statements are not counted as requests' statements.
+pub async fn background<F: std::future::Future>(work: F) -> F::Output {
+    BACKGROUND.scope((), work).await
 }

@@ -124,16 +124,24 @@ impl IdTable {
     }
 }
 
-/// Mean and spread of each feature over the catalogue.
+/// How much each feature counts in distances, after standardisation.
+pub type Weights = [f64; DIMS];
+
+/// Every feature counts alike.
+pub const EQUAL_WEIGHTS: Weights = [1.0; DIMS];
+
+/// Mean and spread of each feature over the catalogue, and the weight of each.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Scale {
     pub mean: [f64; DIMS],
     /// The population standard deviation; features below [`MIN_SPREAD`] get a scale of 0.
     pub spread: [f64; DIMS],
+    /// Positive; a standardised value is multiplied by it.
+    pub weight: Weights,
 }
 
 impl Scale {
-    fn of(tracks: &[TrackInput]) -> Self {
+    fn of(tracks: &[TrackInput], weight: Weights) -> Self {
         let n = tracks.len().max(1) as f64;
         let mut mean = [0.0; DIMS];
         for t in tracks {
@@ -150,21 +158,26 @@ impl Scale {
         for s in &mut spread {
             *s = s.sqrt();
         }
-        Self { mean, spread }
+        let weight = weight.map(|w| if w > 0.0 && w.is_finite() { w } else { 1.0 });
+        Self {
+            mean,
+            spread,
+            weight,
+        }
     }
 
-    /// A raw value of feature `d` as a z-score; 0 for a feature with no spread.
+    /// A raw value of feature `d` standardised and weighted; 0 for a feature with no spread.
     pub fn standardise(&self, d: usize, x: f64) -> f32 {
         if self.spread[d] < MIN_SPREAD {
             0.0
         } else {
-            ((x - self.mean[d]) / self.spread[d]) as f32
+            ((x - self.mean[d]) / self.spread[d] * self.weight[d]) as f32
         }
     }
 
-    /// A z-score of feature `d` back on the raw scale.
+    /// A standardised value of feature `d` back on the raw scale.
     pub fn raw(&self, d: usize, z: f32) -> f64 {
-        self.mean[d] + f64::from(z) * self.spread[d]
+        self.mean[d] + f64::from(z) / self.weight[d] * self.spread[d]
     }
 }
 
@@ -203,14 +216,23 @@ pub(crate) fn rank_popularity(p: u8) -> i16 {
 }
 
 impl Index {
+    /// Builds the index with every feature counting alike.
+    pub fn build(tracks: Vec<TrackInput>, artists: Vec<ArtistInput>) -> Self {
+        Self::build_weighted(tracks, artists, EQUAL_WEIGHTS)
+    }
+
     /// Builds the index. Tracks credited to artists missing from `artists` still count for
     /// distances but have no profile behind them.
-    pub fn build(mut tracks: Vec<TrackInput>, mut artists: Vec<ArtistInput>) -> Self {
+    pub fn build_weighted(
+        mut tracks: Vec<TrackInput>,
+        mut artists: Vec<ArtistInput>,
+        weights: Weights,
+    ) -> Self {
         tracks.sort_by(|a, b| a.id.cmp(&b.id));
         tracks.dedup_by(|a, b| a.id == b.id);
         artists.sort_by(|a, b| a.id.cmp(&b.id));
         artists.dedup_by(|a, b| a.id == b.id);
-        let scale = Scale::of(&tracks);
+        let scale = Scale::of(&tracks, weights);
 
         let track_ids: Vec<&str> = tracks.iter().map(|t| t.id.as_str()).collect();
         let track_table = IdTable::new(&track_ids);

@@ -79,7 +79,7 @@ impl IndexStore {
         interval: Duration,
     ) -> tokio::task::JoinHandle<()> {
         let store = self.clone();
-        tokio::spawn(async move {
+        tokio::spawn(crate::stats::background(async move {
             loop {
                 let stale = match crate::service::data_version(&db).await {
                     Ok(v) => store.version() != Some(v),
@@ -93,7 +93,7 @@ impl IndexStore {
                 }
                 tokio::time::sleep(interval).await;
             }
-        })
+        }))
     }
 
     /// The current index; before the first build, waits for it a bounded time.

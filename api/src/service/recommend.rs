@@ -37,8 +37,21 @@ struct ArtistRow {
     popularity: Option<i32>,
 }
 
-/// Reads the catalogue and builds the index.
+/// Reads the catalogue and builds the index with the model's weights.
 pub async fn load_index(db: &impl ConnectionTrait) -> Result<Index, DbErr> {
+    let (tracks, artists) = load_inputs(db).await?;
+    Ok(Index::build_weighted(
+        tracks,
+        artists,
+        crate::recommend::MODEL_WEIGHTS,
+    ))
+}
+
+/// Reads what the index is built from: tracks with features and credits, artists with top
+/// tracks.
+pub async fn load_inputs(
+    db: &impl ConnectionTrait,
+) -> Result<(Vec<TrackInput>, Vec<ArtistInput>), DbErr> {
     use audio_features::Column as F;
     let backend = db.get_database_backend();
 
@@ -138,7 +151,7 @@ pub async fn load_index(db: &impl ConnectionTrait) -> Result<Index, DbErr> {
             }
         })
         .collect();
-    Ok(Index::build(tracks, artists))
+    Ok((tracks, artists))
 }
 
 #[derive(FromQueryResult)]

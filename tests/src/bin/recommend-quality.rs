@@ -1,0 +1,173 @@
+//! How often recommendations stay in the artist's main genre, against the random baseline:
+//! `recommend-quality [DATASET.csv.gz]` imports the dataset (default: the shared "30000 Spotify
+//! Songs") into a temporary SQLite database, builds the recommendation index, and for every
+//! artist with at least 5 tracks measures the share of its 10 related artists, and of 10
+//! recommendations seeded by it, whose main genre is the artist's.
+//!
+//! An artist's main genre is its most frequent top-level genre (the dataset's `playlist_genre`:
+//! pop, rap, rock, latin, r&b, edm), ties to the alphabetically first. A recommended track
+//! matches when it was listed under that genre. Each weighting of the features tried is a pair
+//! of rows, measured in the same run.
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+
+use anyhow::{Context as _, Result};
+use sea_orm::{ConnectionTrait as _, Statement};
+use sixpotify_api::recommend::{EQUAL_WEIGHTS, Index, MODEL_WEIGHTS, Wanted, Weights};
+use sixpotify_loader::{CsvInput, ImportOptions, import_csv};
+
+const TOP_LEVEL: [&str; 6] = ["edm", "latin", "pop", "r&b", "rap", "rock"];
+
+async fn pairs(db: &sea_orm::DatabaseConnection, sql: &str) -> Result<Vec<(String, String)>> {
+    let rows = db
+        .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
+        .await?;
+    rows.iter()
+        .map(|r| Ok((r.try_get_by_index(0)?, r.try_get_by_index(1)?)))
+        .collect()
+}
+
+#[tokio::main]
+async fn main() -> Result<()> {
+    let dataset = std::env::args()
+        .nth(1)
+        .unwrap_or_else(|| "../shared/data/spotify_songs.csv.gz".into());
+    let dir = tempfile::tempdir()?;
+    let url = format!("sqlite://{}", dir.path().join("q.db").display());
+    let db = sixpotify_loader::db::connect(&url).await?;
+    import_csv(
+        &db,
+        &CsvInput::File(dataset.clone().into()),
+        &ImportOptions::default(),
+    )
+    .await?
+    .into_result()
+    .with_context(|| format!("importing {dataset}"))?;
+    let (tracks, artists) = sixpotify_api::service::recommend::load_inputs(&db).await?;
+
+    let top: HashSet<&str> = TOP_LEVEL.into_iter().collect();
+    let mut track_genres: HashMap<String, HashSet<String>> = HashMap::new();
+    for (t, g) in pairs(&db, "SELECT track_id, genre_id FROM track_genres").await? {
+        if top.contains(g.as_str()) {
+            track_genres.entry(t).or_default().insert(g);
+        }
+    }
+    let mut artist_tracks: HashMap<String, Vec<String>> = HashMap::new();
+    for (a, t) in pairs(
+        &db,
+        "SELECT ta.artist_id, ta.track_id FROM track_artists ta JOIN audio_features f ON f.track_id = ta.track_id",
+    )
+    .await?
+    {
+        artist_tracks.entry(a).or_default().push(t);
+    }
+    let main_genre: HashMap<&str, &str> = artist_tracks
+        .iter()
+        .filter_map(|(a, ts)| {
+            let mut counts: BTreeMap<&str, usize> = BTreeMap::new();
+            for g in ts
+                .iter()
+                .flat_map(|t| track_genres.get(t).into_iter().flatten())
+            {
+                *counts.entry(g.as_str()).or_default() += 1;
+            }
+            let best = counts.values().copied().max()?;
+            let genre = counts.into_iter().find(|(_, n)| *n == best)?.0;
+            Some((a.as_str(), genre))
+        })
+        .collect();
+
+    let eligible: Vec<&str> = artist_tracks
+        .iter()
+        .filter(|(a, ts)| ts.len() >= 5 && main_genre.contains_key(a.as_str()))
+        .map(|(a, _)| a.as_str())
+        .collect();
+    let with_profile: Vec<&str> = main_genre.keys().copied().collect();
+    let tracks_with_genre: HashMap<&str, usize> = TOP_LEVEL
+        .iter()
+        .map(|g| {
+            (
+                *g,
+                track_genres.values().filter(|gs| gs.contains(*g)).count(),
+            )
+        })
+        .collect();
+
+    // Weights in FEATURES order: danceability, energy, loudness, speechiness, acousticness,
+    // instrumentalness, liveness, valence, tempo.
+    let variants: [(&str, Weights); 5] = [
+        ("equal", EQUAL_WEIGHTS),
+        ("model: liveness /10, tempo /2", MODEL_WEIGHTS),
+        ("liveness /2", [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.5, 1.0, 1.0]),
+        (
+            "speech and dance x2",
+            [2.0, 1.0, 1.0, 2.0, 1.0, 1.0, 1.0, 1.0, 1.0],
+        ),
+        (
+            "speech, dance, acoustic x2; liveness, tempo /2",
+            [2.0, 1.0, 1.0, 2.0, 2.0, 1.0, 0.5, 1.0, 0.5],
+        ),
+    ];
+    println!("weights\tmeasure\tsame main genre\trandom baseline\tlift");
+    for (name, weights) in variants {
+        let index = Index::build_weighted(tracks.clone(), artists.clone(), weights);
+        let (mut related_share, mut related_base) = (0.0, 0.0);
+        let (mut rec_share, mut rec_base) = (0.0, 0.0);
+        let mut measured = 0usize;
+        for a in &eligible {
+            let genre = main_genre[a];
+            let Some(related) = index.related_artists(a, 10) else {
+                continue;
+            };
+            if related.is_empty() {
+                continue;
+            }
+            measured += 1;
+            let same = related
+                .iter()
+                .filter(|r| main_genre.get(index.artist_id(r.index)) == Some(&genre))
+                .count();
+            related_share += same as f64 / related.len() as f64;
+            let others = with_profile.iter().filter(|b| **b != *a).count().max(1);
+            let same_pool = with_profile
+                .iter()
+                .filter(|b| **b != *a && main_genre[*b] == genre)
+                .count();
+            related_base += same_pool as f64 / others as f64;
+
+            let position = index.artist_position(a).context("artist in index")?;
+            let wanted = Wanted {
+                seeds: vec![index.artist_vector(position).context("profile")?],
+                exclude_artists: vec![position as u32],
+                limit: 10,
+                max_per_artist: 2,
+                ..Default::default()
+            };
+            let found = index.recommend(&wanted);
+            let hits = found
+                .iter()
+                .filter(|r| {
+                    track_genres
+                        .get(index.track_id(r.index))
+                        .is_some_and(|gs| gs.contains(genre))
+                })
+                .count();
+            rec_share += hits as f64 / found.len().max(1) as f64;
+            rec_base += tracks_with_genre[genre] as f64 / index.track_count().max(1) as f64;
+        }
+        let n = measured.max(1) as f64;
+        println!(
+            "{name}\trelated artists\t{:.3}\t{:.3}\t{:.2}",
+            related_share / n,
+            related_base / n,
+            related_share / related_base.max(f64::MIN_POSITIVE)
+        );
+        println!(
+            "{name}\trecommendations\t{:.3}\t{:.3}\t{:.2}\t({measured} artists)",
+            rec_share / n,
+            rec_base / n,
+            rec_share / rec_base.max(f64::MIN_POSITIVE)
+        );
+    }
+    Ok(())
+}
