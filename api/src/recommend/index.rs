@@ -8,7 +8,7 @@
 //! no hash table.
 
 use std::cmp::Ordering;
-use std::collections::HashMap;
+use std::collections::{BinaryHeap, HashMap};
 
 /// The audio features the model uses, in this order.
 pub const FEATURES: [&str; DIMS] = [
@@ -494,69 +494,77 @@ impl Index {
         let (pop_min, pop_max) = (q.min_popularity, q.max_popularity);
         let bounded_pop = pop_min.is_some() || pop_max.is_some();
 
-        let mut candidates: Vec<(f32, u32)> = Vec::new();
-        'tracks: for (i, z) in self.track_z.iter().enumerate() {
-            for d in 0..DIMS {
-                if z[d] < low[d] || z[d] > high[d] {
-                    continue 'tracks;
+        // The `k` best tracks by (distance, popularity, id), kept in a max-heap whose top is
+        // the worst kept: one pass, no allocation beyond `k`.
+        let bounded = low.iter().any(|l| l.is_finite()) || high.iter().any(|h| h.is_finite());
+        let scan = |k: usize| -> (Vec<Ranked>, bool) {
+            let mut heap: BinaryHeap<Ranked> = BinaryHeap::with_capacity(k + 1);
+            'tracks: for (i, z) in self.track_z.iter().enumerate() {
+                if bounded {
+                    for d in 0..DIMS {
+                        if z[d] < low[d] || z[d] > high[d] {
+                            continue 'tracks;
+                        }
+                    }
+                }
+                let mut s = 0.0f32;
+                for d in 0..DIMS {
+                    let x = z[d] - centre[d];
+                    s += x * x;
+                }
+                // Most tracks are further than the worst kept: leave them before reading more.
+                if pop_target.is_none()
+                    && heap.len() == k
+                    && heap.peek().is_some_and(|worst| s > worst.s)
+                {
+                    continue;
+                }
+                let p = self.track_popularity[i];
+                if bounded_pop
+                    && (p == UNKNOWN_POPULARITY
+                        || pop_min.is_some_and(|m| p < m)
+                        || pop_max.is_some_and(|m| p > m))
+                {
+                    continue;
+                }
+                if let Some(t) = pop_target {
+                    let p = if p == UNKNOWN_POPULARITY {
+                        pop_mean as f32
+                    } else {
+                        f32::from(p)
+                    };
+                    let x = (p - t) * pop_weight;
+                    s += x * x;
+                }
+                let candidate = Ranked {
+                    s,
+                    popularity: rank_popularity(p),
+                    index: i as u32,
+                };
+                if heap.len() == k && heap.peek().is_some_and(|worst| candidate >= *worst) {
+                    continue;
+                }
+                if q.exclude_tracks.contains(&i)
+                    || q.exclude_artists.contains(&self.track_artist[i])
+                {
+                    continue;
+                }
+                heap.push(candidate);
+                if heap.len() > k {
+                    heap.pop();
                 }
             }
-            let p = self.track_popularity[i];
-            if bounded_pop
-                && (p == UNKNOWN_POPULARITY
-                    || pop_min.is_some_and(|m| p < m)
-                    || pop_max.is_some_and(|m| p > m))
-            {
-                continue;
-            }
-            let mut s = 0.0f32;
-            for d in 0..DIMS {
-                let x = z[d] - centre[d];
-                s += x * x;
-            }
-            if let Some(t) = pop_target {
-                let p = if p == UNKNOWN_POPULARITY {
-                    pop_mean as f32
-                } else {
-                    f32::from(p)
-                };
-                let x = (p - t) * pop_weight;
-                s += x * x;
-            }
-            candidates.push((s, i as u32));
-        }
-        candidates.retain(|(_, i)| {
-            !q.exclude_tracks.contains(&(*i as usize))
-                && !q.exclude_artists.contains(&self.track_artist[*i as usize])
-        });
-        let by_rank = |a: &(f32, u32), b: &(f32, u32)| {
-            a.0.total_cmp(&b.0)
-                .then_with(|| {
-                    rank_popularity(self.track_popularity[b.1 as usize])
-                        .cmp(&rank_popularity(self.track_popularity[a.1 as usize]))
-                })
-                .then_with(|| a.1.cmp(&b.1))
+            let full = heap.len() == k;
+            (heap.into_sorted_vec(), full)
         };
         let cap = q.max_per_artist.max(1);
-        let mut want = q
-            .limit
-            .saturating_mul(cap)
-            .max(q.limit * 4)
-            .min(candidates.len());
+        let mut k = q.limit.saturating_mul(cap).max(q.limit * 4);
         loop {
-            let mut top: Vec<(f32, u32)> = if want < candidates.len() {
-                let mut c = candidates.clone();
-                c.select_nth_unstable_by(want, by_rank);
-                c.truncate(want);
-                c
-            } else {
-                candidates.clone()
-            };
-            top.sort_by(by_rank);
+            let (top, full) = scan(k);
             let mut per_artist: HashMap<u32, usize> = HashMap::new();
             let mut picked = Vec::with_capacity(q.limit);
-            for (s, i) in &top {
-                let artist = self.track_artist[*i as usize];
+            for r in &top {
+                let artist = self.track_artist[r.index as usize];
                 if artist != u32::MAX {
                     let n = per_artist.entry(artist).or_default();
                     if *n >= cap {
@@ -565,20 +573,53 @@ impl Index {
                     *n += 1;
                 }
                 picked.push(Recommendation {
-                    index: *i as usize,
-                    distance: s.sqrt(),
+                    index: r.index as usize,
+                    distance: r.s.sqrt(),
                 });
                 if picked.len() == q.limit {
                     break;
                 }
             }
-            if picked.len() == q.limit || want >= candidates.len() {
+            // Too many of the best were one artist's: look further down the list.
+            if picked.len() == q.limit || !full {
                 return picked;
             }
-            want = (want * 4).min(candidates.len());
+            k = k.saturating_mul(4);
         }
     }
 }
+
+/// A candidate track in ranking order: nearer first, then more popular, then smaller index.
+#[derive(Clone, Copy, Debug)]
+struct Ranked {
+    /// Squared distance.
+    s: f32,
+    popularity: i16,
+    index: u32,
+}
+
+impl Ord for Ranked {
+    fn cmp(&self, other: &Self) -> Ordering {
+        self.s
+            .total_cmp(&other.s)
+            .then_with(|| other.popularity.cmp(&self.popularity))
+            .then_with(|| self.index.cmp(&other.index))
+    }
+}
+
+impl PartialOrd for Ranked {
+    fn partial_cmp(&self, other: &Self) -> Option<Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl PartialEq for Ranked {
+    fn eq(&self, other: &Self) -> bool {
+        self.cmp(other) == Ordering::Equal
+    }
+}
+
+impl Eq for Ranked {}
 
 /// What a recommendation asks for: seed vectors (standardised), raw targets and bounds.
 #[derive(Clone, Debug, Default)]
