@@ -151,8 +151,9 @@ impl ReleaseDate {
     }
 }
 
-/// Spotify's audio features of a track, validated against their documented ranges.
-#[derive(Clone, Debug, PartialEq)]
+/// Spotify's audio features of a track, validated against their documented ranges (when read
+/// from a CSV file; the Spotify source decodes them from `AudioFeaturesObject`s).
+#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
 pub struct Features {
     pub danceability: f64,
     pub energy: f64,
@@ -165,6 +166,7 @@ pub struct Features {
     pub liveness: f64,
     pub valence: f64,
     pub tempo: f64,
+    #[serde(default)]
     pub time_signature: Option<i32>,
 }
 

@@ -37,6 +37,16 @@ struct ArtistRow {
     popularity: Option<i32>,
 }
 
+/// The rows of a select of two string columns named `a` and `b`.
+async fn pairs(
+    db: &impl ConnectionTrait,
+    stmt: &sea_orm::sea_query::SelectStatement,
+) -> Result<Vec<Pair>, DbErr> {
+    Pair::find_by_statement(db.get_database_backend().build(stmt))
+        .all(db)
+        .await
+}
+
 /// Reads the catalogue and builds the index with the model's weights.
 pub async fn load_index(db: &impl ConnectionTrait) -> Result<Index, DbErr> {
     let (tracks, artists) = load_inputs(db).await?;
@@ -87,10 +97,7 @@ pub async fn load_inputs(
         .order_by(track_artist::Column::Position, sea_orm::Order::Asc)
         .to_owned();
     let mut credits: HashMap<String, Vec<String>> = HashMap::new();
-    for p in Pair::find_by_statement(backend.build(&credits_stmt))
-        .all(db)
-        .await?
-    {
+    for p in pairs(db, &credits_stmt).await? {
         credits.entry(p.a).or_default().push(p.b);
     }
 
@@ -103,10 +110,7 @@ pub async fn load_inputs(
         .order_by(artist_top_track::Column::Rank, sea_orm::Order::Asc)
         .to_owned();
     let mut tops: HashMap<String, Vec<String>> = HashMap::new();
-    for p in Pair::find_by_statement(backend.build(&top_stmt))
-        .all(db)
-        .await?
-    {
+    for p in pairs(db, &top_stmt).await? {
         let list = tops.entry(p.a).or_default();
         if !list.contains(&p.b) {
             list.push(p.b);

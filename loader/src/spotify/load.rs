@@ -27,7 +27,7 @@ use tracing::{Instrument as _, info, warn};
 
 use super::client::{EndpointStats, SkippedItem, SpotifyClient};
 use super::model::{Album, AlbumRef, Artist, ArtistRef, AudioFeatures, Track};
-use crate::csv_source::{Features, ReleaseDate};
+use crate::csv_source::ReleaseDate;
 use crate::error::{LoaderError, Result};
 use crate::import::error_chain;
 use crate::load_run::{self, Ending, RunCounts};
@@ -792,7 +792,7 @@ impl Run<'_> {
         let mut add_track =
             |batch: &mut Batch, id: &str, values: TrackValues, credits: &[ArtistRef]| {
                 let mut values = values;
-                values.features = features.get(id).map(|x| features_of(x));
+                values.features = features.get(id).map(|x| x.features.clone());
                 batch.add_track(id, values);
                 for (pos, c) in credits.iter().enumerate() {
                     batch.add_artist(
@@ -897,24 +897,6 @@ fn album_values(a: &AlbumRef) -> AlbumValues {
         release: a.release_date.as_deref().and_then(ReleaseDate::parse),
         total_tracks: a.total_tracks,
         image_url: a.images.first().map(|i| i.url.clone()),
-    }
-}
-
-/// Spotify's audio features as the catalogue stores them.
-fn features_of(f: &AudioFeatures) -> Features {
-    Features {
-        danceability: f.danceability,
-        energy: f.energy,
-        key: f.key,
-        loudness: f.loudness,
-        mode: f.mode,
-        speechiness: f.speechiness,
-        acousticness: f.acousticness,
-        instrumentalness: f.instrumentalness,
-        liveness: f.liveness,
-        valence: f.valence,
-        tempo: f.tempo,
-        time_signature: f.time_signature,
     }
 }
 

@@ -104,22 +104,12 @@ pub struct Track {
     pub external_ids: Option<ExternalIds>,
 }
 
-/// `AudioFeaturesObject`.
+/// `AudioFeaturesObject`: the track's id and its features, in the type the writer stores.
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 pub struct AudioFeatures {
     pub id: String,
-    pub danceability: f64,
-    pub energy: f64,
-    pub key: i32,
-    pub loudness: f64,
-    pub mode: i32,
-    pub speechiness: f64,
-    pub acousticness: f64,
-    pub instrumentalness: f64,
-    pub liveness: f64,
-    pub valence: f64,
-    pub tempo: f64,
-    pub time_signature: Option<i32>,
+    #[serde(flatten)]
+    pub features: crate::csv_source::Features,
 }
 
 /// `SimplifiedTrackObject`: a track as an album lists it (no album, popularity or ISRC).
