@@ -10,10 +10,22 @@ use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
 use super::col;
 use crate::recommend::{ArtistInput, DIMS, Index, TrackInput};
 
+/// The model's feature columns, in [`crate::recommend::FEATURES`] order.
+const FEATURE_COLUMNS: [audio_features::Column; DIMS] = [
+    audio_features::Column::Danceability,
+    audio_features::Column::Energy,
+    audio_features::Column::Loudness,
+    audio_features::Column::Speechiness,
+    audio_features::Column::Acousticness,
+    audio_features::Column::Instrumentalness,
+    audio_features::Column::Liveness,
+    audio_features::Column::Valence,
+    audio_features::Column::Tempo,
+];
+
+/// The nine feature values of a row, selected under their column names.
 #[derive(FromQueryResult)]
-struct TrackRow {
-    id: String,
-    popularity: Option<i32>,
+struct FeatureValues {
     danceability: f64,
     energy: f64,
     loudness: f64,
@@ -23,6 +35,30 @@ struct TrackRow {
     liveness: f64,
     valence: f64,
     tempo: f64,
+}
+
+impl FeatureValues {
+    fn vector(&self) -> [f64; DIMS] {
+        [
+            self.danceability,
+            self.energy,
+            self.loudness,
+            self.speechiness,
+            self.acousticness,
+            self.instrumentalness,
+            self.liveness,
+            self.valence,
+            self.tempo,
+        ]
+    }
+}
+
+#[derive(FromQueryResult)]
+struct TrackRow {
+    id: String,
+    popularity: Option<i32>,
+    #[sea_orm(nested)]
+    features: FeatureValues,
 }
 
 #[derive(FromQueryResult)]
@@ -68,17 +104,7 @@ pub async fn load_inputs(
     let mut stmt = Query::select();
     stmt.expr_as(col(track::Column::Id), Alias::new("id"))
         .expr_as(col(track::Column::Popularity), Alias::new("popularity"));
-    for c in [
-        F::Danceability,
-        F::Energy,
-        F::Loudness,
-        F::Speechiness,
-        F::Acousticness,
-        F::Instrumentalness,
-        F::Liveness,
-        F::Valence,
-        F::Tempo,
-    ] {
+    for c in FEATURE_COLUMNS {
         stmt.expr(col(c));
     }
     stmt.from(track::Entity).inner_join(
@@ -136,17 +162,7 @@ pub async fn load_inputs(
     let tracks = rows
         .into_iter()
         .map(|r| {
-            let features: [f64; DIMS] = [
-                r.danceability,
-                r.energy,
-                r.loudness,
-                r.speechiness,
-                r.acousticness,
-                r.instrumentalness,
-                r.liveness,
-                r.valence,
-                r.tempo,
-            ];
+            let features = r.features.vector();
             TrackInput {
                 artist_ids: credits.remove(&r.id).unwrap_or_default(),
                 id: r.id,
@@ -161,15 +177,8 @@ pub async fn load_inputs(
 #[derive(FromQueryResult)]
 struct CentroidRow {
     genre_id: String,
-    danceability: f64,
-    energy: f64,
-    loudness: f64,
-    speechiness: f64,
-    acousticness: f64,
-    instrumentalness: f64,
-    liveness: f64,
-    valence: f64,
-    tempo: f64,
+    #[sea_orm(nested)]
+    features: FeatureValues,
 }
 
 /// The mean raw audio features of the tracks of each genre, by genre id; genres without tracks
@@ -183,18 +192,8 @@ pub async fn genre_centroids(
     use sea_orm::sea_query::Func;
     let mut stmt = Query::select();
     stmt.expr_as(col(track_genre::Column::GenreId), Alias::new("genre_id"));
-    for (c, name) in [
-        (F::Danceability, "danceability"),
-        (F::Energy, "energy"),
-        (F::Loudness, "loudness"),
-        (F::Speechiness, "speechiness"),
-        (F::Acousticness, "acousticness"),
-        (F::Instrumentalness, "instrumentalness"),
-        (F::Liveness, "liveness"),
-        (F::Valence, "valence"),
-        (F::Tempo, "tempo"),
-    ] {
-        stmt.expr_as(Func::avg(col(c)), Alias::new(name));
+    for c in FEATURE_COLUMNS {
+        stmt.expr_as(Func::avg(col(c)), Alias::new(sea_orm::IdenStatic::as_str(&c)));
     }
     stmt.from(track_genre::Entity)
         .inner_join(
@@ -208,21 +207,6 @@ pub async fn genre_centroids(
         .await?;
     Ok(rows
         .into_iter()
-        .map(|r| {
-            (
-                r.genre_id,
-                [
-                    r.danceability,
-                    r.energy,
-                    r.loudness,
-                    r.speechiness,
-                    r.acousticness,
-                    r.instrumentalness,
-                    r.liveness,
-                    r.valence,
-                    r.tempo,
-                ],
-            )
-        })
+        .map(|r| (r.genre_id, r.features.vector()))
         .collect())
 }
