@@ -193,7 +193,10 @@ pub async fn genre_centroids(
     let mut stmt = Query::select();
     stmt.expr_as(col(track_genre::Column::GenreId), Alias::new("genre_id"));
     for c in FEATURE_COLUMNS {
-        stmt.expr_as(Func::avg(col(c)), Alias::new(sea_orm::IdenStatic::as_str(&c)));
+        stmt.expr_as(
+            Func::avg(col(c)),
+            Alias::new(sea_orm::IdenStatic::as_str(&c)),
+        );
     }
     stmt.from(track_genre::Entity)
         .inner_join(
