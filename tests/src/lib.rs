@@ -3,6 +3,7 @@
 //! and a snapshot of the catalogue for comparing end states.
 
 pub mod fake_spotify;
+pub mod synth;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -6,6 +6,7 @@ use anyhow::ensure;
 use entity::{RunStatus, load_run};
 use sea_orm::{EntityTrait, QueryOrder};
 use sixpotify_loader::{CsvInput, ImportOptions, LoaderError, import_csv};
+use sixpotify_tests::synth::{Sample, TRACKS_PER_ALBUM, TRACKS_PER_ARTIST, write_csv};
 use sixpotify_tests::{backend_tests, fixture, import, import_sample, scalar, snapshot};
 
 backend_tests! {
@@ -183,6 +184,43 @@ backend_tests! {
         assert!(msg.starts_with("failed to open /nonexistent/songs.csv: "), "{msg}");
         let run = load_run::Entity::find().one(&conn).await?.expect("recorded");
         assert_eq!(run.status, RunStatus::Failed);
+        Ok(())
+    }
+
+    async fn a_synthetic_catalogue_imports_whole_with_the_shape_it_promises(db: TestDb) -> Result<()> {
+        let sample = Sample::read(flate2::read::MultiGzDecoder::new(sixpotify_api::seed::SAMPLE))?;
+        let write = |n, seed| -> anyhow::Result<Vec<u8>> { Ok(write_csv(Vec::new(), sample.generate(n, seed))?.1) };
+        let csv = write(2_000, 7)?;
+        assert_eq!(csv, write(2_000, 7)?, "the same seed gives the same catalogue");
+        assert_ne!(csv, write(2_000, 8)?);
+
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("synthetic.csv");
+        std::fs::write(&path, &csv)?;
+        let conn = db.connect().await?;
+        let report = import_csv(&conn, &CsvInput::File(path), &ImportOptions::default()).await?.into_result()?;
+        assert_eq!((report.counts.read, report.counts.written, report.counts.rejected), (2_000, 2_000, 0));
+        assert_eq!(scalar(&conn, "SELECT COUNT(*) FROM tracks").await?, 2_000);
+        assert_eq!(scalar(&conn, "SELECT COUNT(*) FROM audio_features").await?, 2_000);
+        assert_eq!(scalar(&conn, "SELECT COUNT(*) FROM artists").await?, (2_000 / TRACKS_PER_ARTIST) as i64);
+        assert_eq!(scalar(&conn, "SELECT COUNT(*) FROM albums").await?, (2_000 / TRACKS_PER_ALBUM) as i64);
+        assert_eq!(
+            scalar(&conn, "SELECT COUNT(*) FROM (SELECT t.album_id FROM tracks t JOIN track_artists ta ON ta.track_id = t.id GROUP BY t.album_id HAVING COUNT(DISTINCT ta.artist_id) > 1) x").await?,
+            0,
+            "an album belongs to one artist"
+        );
+        assert_eq!(
+            scalar(&conn, "SELECT COUNT(*) FROM artists WHERE id NOT IN (SELECT artist_id FROM artist_genres)").await?,
+            0,
+            "every artist has the genres of its tracks"
+        );
+        // Features stay within the real sample's ranges and keep its spread of genres.
+        let genres = scalar(&conn, "SELECT COUNT(DISTINCT genre_id) FROM track_genres").await?;
+        assert!(genres >= 6, "{genres} genres");
+        assert_eq!(
+            scalar(&conn, "SELECT COUNT(*) FROM audio_features WHERE danceability < 0 OR danceability > 1 OR tempo <= 0 OR loudness > 5").await?,
+            0
+        );
         Ok(())
     }
 }

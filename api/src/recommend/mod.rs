@@ -16,3 +16,18 @@ pub use store::IndexStore;
 /// recommendations in the seed's main genre more often than equal weights (0.438 against 0.429,
 /// `recommend-quality`), and related artists as often.
 pub const MODEL_WEIGHTS: Weights = [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.1, 1.0, 0.5];
+
+/// The model's features of a source's audio features, in [`FEATURES`] order.
+pub fn model_vector(f: &sixpotify_loader::csv_source::Features) -> [f64; DIMS] {
+    [
+        f.danceability,
+        f.energy,
+        f.loudness,
+        f.speechiness,
+        f.acousticness,
+        f.instrumentalness,
+        f.liveness,
+        f.valence,
+        f.tempo,
+    ]
+}

@@ -1,43 +1,19 @@
 //! Benchmark of the recommendation index on a synthetic catalogue:
 //! `recommend-bench [TRACKS] [DATASET.csv.gz]` (default 1,000,000 tracks, the shared dataset).
 //!
-//! Tracks are drawn from the dataset's joint distribution of audio features: each synthetic
-//! track copies a random real track's features with a small jitter (up to 2% of each feature's
-//! range) and gets a random popularity; artists have 10 tracks each. The program builds the
+//! The catalogue comes from [`sixpotify_tests::synth`], the generator `synth-catalogue` writes
+//! for the loader: each track copies a random real track of its artist's genre with a small
+//! jitter (up to 2% of each feature's range); artists have 10 tracks each. The program builds the
 //! index (timed, with its heap size per track), then times, one query at a time on one thread,
 //! `related_artists(10)` and recommendations of 20 tracks from 1 seed artist and from 5 seeds
 //! (3 artists and 2 tracks), and prints p50 and p99 of each.
 
+use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
-use sixpotify_api::recommend::{ArtistInput, DIMS, Index, MODEL_WEIGHTS, TrackInput, Wanted};
-use sixpotify_loader::csv_source::{Item, RowReader};
-
-/// SplitMix64: a small, fast, reproducible generator; the benchmark needs nothing more.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-        let mut z = self.0;
-        z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-        z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-        z ^ (z >> 31)
-    }
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n as u64) as usize
-    }
-    /// Uniform in [-1, 1).
-    fn unit(&mut self) -> f64 {
-        (self.next() >> 11) as f64 / (1u64 << 52) as f64 - 1.0
-    }
-}
-
-/// A 22-character id, like Spotify's, from a number.
-fn id(prefix: char, n: usize) -> String {
-    format!("{prefix}{n:021}")
-}
+use sixpotify_api::recommend::{ArtistInput, Index, MODEL_WEIGHTS, TrackInput, Wanted};
+use sixpotify_tests::synth::{Rng, Sample, TRACKS_PER_ARTIST, id};
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
     let i = ((sorted.len() as f64 - 1.0) * p).round() as usize;
@@ -62,55 +38,21 @@ fn main() -> Result<()> {
         .transpose()
         .context("TRACKS must be a number")?
         .unwrap_or(1_000_000);
-    let dataset = args
-        .next()
-        .unwrap_or_else(|| "../shared/data/spotify_songs.csv.gz".into());
+    let dataset = PathBuf::from(
+        args.next()
+            .unwrap_or_else(|| "../shared/data/spotify_songs.csv.gz".into()),
+    );
 
-    let file = std::fs::File::open(&dataset).with_context(|| format!("opening {dataset}"))?;
-    let mut reader = RowReader::new(flate2::read::MultiGzDecoder::new(file))?;
-    let mut real: Vec<[f64; DIMS]> = Vec::new();
-    while let Some(item) = reader.next_item()? {
-        if let Item::Row(row) = item {
-            let f = &row.features;
-            real.push([
-                f.danceability,
-                f.energy,
-                f.loudness,
-                f.speechiness,
-                f.acousticness,
-                f.instrumentalness,
-                f.liveness,
-                f.valence,
-                f.tempo,
-            ]);
-        }
-    }
-    anyhow::ensure!(!real.is_empty(), "no rows in {dataset}");
-    let mut lo = [f64::INFINITY; DIMS];
-    let mut hi = [f64::NEG_INFINITY; DIMS];
-    for r in &real {
-        for d in 0..DIMS {
-            lo[d] = lo[d].min(r[d]);
-            hi[d] = hi[d].max(r[d]);
-        }
-    }
-
-    let mut rng = Rng(0x5EED);
-    let artists_n = n.div_ceil(10);
-    let tracks: Vec<TrackInput> = (0..n)
-        .map(|i| {
-            let base = real[rng.below(real.len())];
-            let mut features = base;
-            for d in 0..DIMS {
-                let jitter = rng.unit() * 0.02 * (hi[d] - lo[d]);
-                features[d] = (base[d] + jitter).clamp(lo[d], hi[d]);
-            }
-            TrackInput {
-                id: id('t', i),
-                artist_ids: vec![id('a', i / 10)],
-                popularity: Some(rng.below(101) as i32),
-                features,
-            }
+    let sample = Sample::load(&dataset)?;
+    let mut rng = Rng::new(0xBE7C);
+    let artists_n = n.div_ceil(TRACKS_PER_ARTIST);
+    let tracks: Vec<TrackInput> = sample
+        .generate(n, 0x5EED)
+        .map(|t| TrackInput {
+            features: t.model_features(),
+            artist_ids: vec![id('a', t.artist)],
+            popularity: Some(t.popularity),
+            id: t.id,
         })
         .collect();
     let artists: Vec<ArtistInput> = (0..artists_n)
@@ -125,10 +67,11 @@ fn main() -> Result<()> {
     let index = Index::build_weighted(tracks, artists, MODEL_WEIGHTS);
     let build = started.elapsed();
     println!(
-        "{} tracks, {} artists from {} real tracks of {dataset}",
+        "{} tracks, {} artists from {} real tracks of {}",
         index.track_count(),
         index.artist_count(),
-        real.len()
+        sample.len(),
+        dataset.display()
     );
     println!(
         "index build\t{:.2} s\theap {:.1} MiB\t{:.1} bytes a track (artists included)",
