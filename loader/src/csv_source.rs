@@ -26,7 +26,8 @@ pub enum Layout {
     KaggleTracks,
 }
 
-const SONGS_COLUMNS: &[&str] = &[
+/// The columns of the "30000 Spotify Songs" layout the loader reads (others are ignored).
+pub const SONGS_COLUMNS: &[&str] = &[
     "track_id",
     "track_name",
     "track_artist",

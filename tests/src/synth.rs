@@ -13,39 +13,14 @@ use std::path::Path;
 
 use anyhow::{Context as _, Result};
 use sixpotify_api::recommend::{DIMS, model_vector};
-use sixpotify_loader::csv_source::{DatePrecision, Features, Item, RowReader, TrackRow};
+use sixpotify_loader::csv_source::{
+    DatePrecision, Features, Item, RowReader, SONGS_COLUMNS, TrackRow,
+};
 
 /// Tracks per synthetic artist.
 pub const TRACKS_PER_ARTIST: usize = 10;
 /// Tracks per synthetic album.
 pub const TRACKS_PER_ALBUM: usize = 5;
-
-/// The header of the shared dataset's layout, which the generator writes.
-pub const HEADER: [&str; 23] = [
-    "track_id",
-    "track_name",
-    "track_artist",
-    "track_popularity",
-    "track_album_id",
-    "track_album_name",
-    "track_album_release_date",
-    "playlist_name",
-    "playlist_id",
-    "playlist_genre",
-    "playlist_subgenre",
-    "danceability",
-    "energy",
-    "key",
-    "loudness",
-    "mode",
-    "speechiness",
-    "acousticness",
-    "instrumentalness",
-    "liveness",
-    "valence",
-    "tempo",
-    "duration_ms",
-];
 
 /// SplitMix64: small, fast and reproducible; a benchmark needs nothing more.
 #[derive(Clone, Debug)]
@@ -261,11 +236,11 @@ impl Sample {
     }
 }
 
-/// Writes tracks as CSV in the shared dataset's layout; returns how many were written and the
+/// Writes tracks as CSV in the shared dataset's layout (the columns the loader reads); returns how many were written and the
 /// output, flushed.
 pub fn write_csv<W: Write>(out: W, tracks: impl Iterator<Item = Track>) -> Result<(usize, W)> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(HEADER)?;
+    w.write_record(SONGS_COLUMNS)?;
     let mut n = 0;
     for t in tracks {
         let f = &t.features;
@@ -277,8 +252,6 @@ pub fn write_csv<W: Write>(out: W, tracks: impl Iterator<Item = Track>) -> Resul
             &t.album_id,
             &t.album_name,
             &t.release_date,
-            "Synthetic",
-            "synthetic",
             &t.genre,
             &t.subgenre,
             &f.danceability.to_string(),
