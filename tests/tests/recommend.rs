@@ -6,6 +6,18 @@ use sixpotify_tests::{TestApp, backend_tests, import_sample};
 
 const BTS: &str = r#"searchArtists(query: "BTS", first: 1)"#;
 
+/// A score or similarity is `1 / (1 + distance)`, the distance counting 0.1 more for a result
+/// sharing no genre with the seeds.
+fn assert_genre_penalty(score: f64, distance: f64) {
+    let cost = 1.0 / score - 1.0;
+    let penalty = cost - distance;
+    assert!(
+        penalty.abs() < 1e-5
+            || (penalty - f64::from(sixpotify_api::recommend::GENRE_PENALTY)).abs() < 1e-5,
+        "score {score} for distance {distance}"
+    );
+}
+
 backend_tests! {
     async fn related_artists_are_nearest_first_without_the_artist_and_deterministic(db: TestDb) -> Result<()> {
         import_sample(&db.connect().await?).await?;
@@ -18,13 +30,13 @@ backend_tests! {
         assert_eq!(bts["name"], "BTS");
         let related = bts["relatedArtists"].as_array().cloned().unwrap_or_default();
         assert_eq!(related.len(), 5, "{related:?}");
-        let distances: Vec<f64> = related.iter().filter_map(|r| r["distance"].as_f64()).collect();
-        assert!(distances.windows(2).all(|w| w[0] <= w[1]), "{distances:?}");
+        let similarities: Vec<f64> = related.iter().filter_map(|r| r["similarity"].as_f64()).collect();
+        assert!(similarities.windows(2).all(|w| w[0] >= w[1]), "{similarities:?}");
         for r in &related {
             assert_ne!(r["artist"]["id"], bts["id"]);
             let s = r["similarity"].as_f64().unwrap_or(-1.0);
-            let d = r["distance"].as_f64().unwrap_or(-1.0);
-            assert!((0.0..=1.0).contains(&s) && (s - 1.0 / (1.0 + d)).abs() < 1e-9, "{r}");
+            assert!((0.0..=1.0).contains(&s), "{r}");
+            assert_genre_penalty(s, r["distance"].as_f64().unwrap_or(-1.0));
         }
         assert_eq!(app.data(&query).await?, data, "the same answer twice");
         Ok(())
@@ -99,8 +111,11 @@ backend_tests! {
             *per_artist.entry(main).or_insert(0) += 1;
         }
         assert!(per_artist.values().all(|n| *n <= 2), "{per_artist:?}");
-        let distances: Vec<f64> = found.iter().filter_map(|r| r["distance"].as_f64()).collect();
-        assert!(distances.windows(2).all(|w| w[0] <= w[1]));
+        let scores: Vec<f64> = found.iter().filter_map(|r| r["score"].as_f64()).collect();
+        assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+        for r in &found {
+            assert_genre_penalty(r["score"].as_f64().unwrap_or(-1.0), r["distance"].as_f64().unwrap_or(-1.0));
+        }
         assert_eq!(app.data(&query).await?, data, "the same answer twice");
         Ok(())
     }

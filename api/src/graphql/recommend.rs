@@ -98,7 +98,9 @@ impl Recommendation {
     async fn track(&self) -> &Track {
         &self.track
     }
-    /// `1 / (1 + distance)`: 1 for a perfect match, towards 0 further away.
+    /// `1 / (1 + distance)`, with 0.1 added to the distance when the track's main artist shares
+    /// no genre with the seeds: 1 for a perfect match, towards 0 further away. Results come in
+    /// falling score order.
     async fn score(&self) -> f64 {
         self.found.score()
     }
@@ -204,6 +206,7 @@ impl RecommendQuery {
             })?;
             wanted.seeds.push(profile);
             wanted.exclude_artists.push(position as u32);
+            wanted.genres.extend(index.artist_genres(position));
         }
         for id in &seed_tracks {
             let position = index.track_position(id).ok_or_else(|| {
@@ -211,6 +214,7 @@ impl RecommendQuery {
             })?;
             wanted.seeds.push(index.track_vector(position));
             wanted.exclude_tracks.push(position);
+            wanted.genres.extend(index.track_genres(position));
         }
         if !seed_genres.is_empty() {
             let ids: Vec<String> = seed_genres
@@ -227,6 +231,7 @@ impl RecommendQuery {
                     ))
                 })?;
                 wanted.seeds.push(index.standardise(raw));
+                wanted.genres.extend(index.genre_position(id));
             }
         }
 

@@ -154,8 +154,9 @@ impl Artist {
             .map_err(ApiError::from)?;
         Ok(tracks.unwrap_or_default().into_iter().map(Track).collect())
     }
-    /// Artists whose music sounds most like this one's: nearest audio profiles first (ties to
-    /// the more popular, then the smaller id), the artist itself left out. Empty for an
+    /// Artists whose music sounds most like this one's: nearest audio profiles first, an artist
+    /// sharing no genre with this one counting 0.1 further (ties to the more popular, then the
+    /// smaller id), the artist itself left out. Empty for an
     /// artist with no audio features. `first` is 1 to 100.
     async fn related_artists(
         &self,
@@ -506,7 +507,9 @@ impl RelatedArtist {
     async fn distance(&self) -> f64 {
         self.distance
     }
-    /// `1 / (1 + distance)`: 1 for the same profile, towards 0 far away.
+    /// `1 / (1 + distance)`, with 0.1 added to the distance when the two artists share no
+    /// genre: 1 for the same profile, towards 0 far away. Related artists come in falling
+    /// similarity order.
     async fn similarity(&self) -> f64 {
         self.similarity
     }

@@ -39,6 +39,13 @@ pub type Vector = [f32; DIMS];
 /// A spread below this is no spread: the feature is left out of distances.
 const MIN_SPREAD: f64 = 1e-9;
 
+/// How much further a candidate sharing no genre with the seeds counts, in standardised
+/// distance: about an eighth of the usual distance to the tenth nearest on the shared dataset,
+/// so genre decides between candidates that sound nearly alike. It raised the share of related
+/// artists in the artist's main genre from 0.480 to 0.563 and of recommendations from 0.438 to
+/// 0.532 (`recommend-quality`).
+pub const GENRE_PENALTY: f32 = 0.1;
+
 /// Popularity when a source gave none.
 const UNKNOWN_POPULARITY: u8 = u8::MAX;
 
@@ -60,6 +67,8 @@ pub struct ArtistInput {
     pub popularity: Option<i32>,
     /// The artist's top tracks (any market), when it has some.
     pub top_tracks: Vec<String>,
+    /// The artist's genre ids.
+    pub genres: Vec<String>,
 }
 
 /// Sorted ids, stored compactly.
@@ -267,6 +276,13 @@ pub struct Index {
     pub(crate) artist_popularity: Vec<u8>,
     /// Tracks behind each profile; 0 for an artist with no track that has features.
     pub(crate) artist_tracks: Vec<u32>,
+    /// Every genre id any artist has, sorted; artists' genres are positions in it.
+    pub(crate) genres: Vec<String>,
+    /// Artist `a`'s genres are `artist_genres[genre_start[a]..genre_start[a + 1]]`, sorted.
+    pub(crate) genre_start: Vec<u32>,
+    pub(crate) artist_genres: Vec<u32>,
+    /// [`GENRE_PENALTY`] unless set otherwise.
+    pub(crate) genre_penalty: f32,
     /// Mean and spread of the tracks' known popularity.
     pub(crate) popularity_scale: (f64, f64),
     /// The data version the index was built from.
@@ -376,6 +392,26 @@ impl Index {
             })
             .collect();
 
+        let mut genres: Vec<String> = artists.iter().flat_map(|a| a.genres.clone()).collect();
+        genres.sort();
+        genres.dedup();
+        let mut genre_start = Vec::with_capacity(artists.len() + 1);
+        let mut artist_genres = Vec::new();
+        for a in &artists {
+            genre_start.push(u32::try_from(artist_genres.len()).unwrap_or(u32::MAX));
+            let start = artist_genres.len();
+            artist_genres.extend(
+                a.genres
+                    .iter()
+                    .filter_map(|g| genres.binary_search(g).ok())
+                    .map(|g| g as u32),
+            );
+            artist_genres[start..].sort_unstable();
+        }
+        genre_start.push(u32::try_from(artist_genres.len()).unwrap_or(u32::MAX));
+        genres.shrink_to_fit();
+        artist_genres.shrink_to_fit();
+
         let known: Vec<f64> = track_popularity
             .iter()
             .filter(|p| **p != UNKNOWN_POPULARITY)
@@ -398,6 +434,10 @@ impl Index {
             artist_popularity: artists.iter().map(|a| popularity(a.popularity)).collect(),
             artist_tracks: counts,
             artists: artist_table,
+            genres,
+            genre_start,
+            artist_genres,
+            genre_penalty: GENRE_PENALTY,
         }
     }
 
@@ -430,6 +470,53 @@ impl Index {
             + self.artist_profile.capacity() * std::mem::size_of::<Vector>()
             + self.artist_popularity.capacity()
             + self.artist_tracks.capacity() * 4
+            + self.genres.iter().map(|g| g.capacity() + 24).sum::<usize>()
+            + (self.genre_start.capacity() + self.artist_genres.capacity()) * 4
+    }
+
+    /// An artist's genres, as positions among the index's genres, sorted.
+    pub fn artist_genres(&self, position: usize) -> &[u32] {
+        match (
+            self.genre_start.get(position),
+            self.genre_start.get(position + 1),
+        ) {
+            (Some(a), Some(b)) => &self.artist_genres[*a as usize..*b as usize],
+            _ => &[],
+        }
+    }
+
+    /// The genres of a track's main artist.
+    pub fn track_genres(&self, position: usize) -> &[u32] {
+        self.artist_genres(self.track_artist[position] as usize)
+    }
+
+    /// The position of a genre id among the index's genres.
+    pub fn genre_position(&self, id: &str) -> Option<u32> {
+        self.genres
+            .binary_search_by(|g| g.as_str().cmp(id))
+            .ok()
+            .map(|g| g as u32)
+    }
+
+    /// Sets how much further a candidate sharing no genre with the seeds counts (for
+    /// measuring other values than [`GENRE_PENALTY`]); 0 turns genres off.
+    pub fn set_genre_penalty(&mut self, penalty: f32) {
+        self.genre_penalty = penalty.max(0.0);
+    }
+
+    /// The genre penalty when an artist shares no genre with `wanted` (sorted) and `wanted` is
+    /// not empty; otherwise 0.
+    fn genre_penalty(&self, artist: u32, wanted: &[u32]) -> f32 {
+        if wanted.is_empty()
+            || self
+                .artist_genres(artist as usize)
+                .iter()
+                .any(|g| wanted.binary_search(g).is_ok())
+        {
+            0.0
+        } else {
+            self.genre_penalty
+        }
     }
 
     /// An artist's mean audio features on the raw scale (in [`FEATURES`] order) and how many
@@ -456,16 +543,21 @@ impl Index {
             return Some(Vec::new());
         }
         let me = &self.artist_profile[a];
+        let mine = self.artist_genres(a);
         let mut found: Vec<Related> = (0..self.artists.len())
             .filter(|&b| b != a && self.artist_tracks[b] > 0)
-            .map(|b| Related {
-                index: b,
-                distance: distance(me, &self.artist_profile[b]),
+            .map(|b| {
+                let distance = distance(me, &self.artist_profile[b]);
+                Related {
+                    index: b,
+                    distance,
+                    cost: distance + self.genre_penalty(b as u32, mine),
+                }
             })
             .collect();
         let by_rank = |x: &Related, y: &Related| {
-            x.distance
-                .total_cmp(&y.distance)
+            x.cost
+                .total_cmp(&y.cost)
                 .then_with(|| {
                     rank_popularity(self.artist_popularity[y.index])
                         .cmp(&rank_popularity(self.artist_popularity[x.index]))
@@ -593,6 +685,9 @@ impl Index {
             offset[d] = grid.z_lo[d] - centre[d];
         }
         let z_step = grid.z_step;
+        let mut genres = q.genres.clone();
+        genres.sort_unstable();
+        genres.dedup();
         let scan = |k: usize| -> (Vec<Ranked>, bool) {
             let mut heap: BinaryHeap<Ranked> = BinaryHeap::with_capacity(k + 1);
             let n = self.track_count();
@@ -645,7 +740,14 @@ impl Index {
                         let x = (p - t) * pop_weight;
                         s += x * x;
                     }
+                    let penalty = self.genre_penalty(self.track_artist[i], &genres);
+                    let key = if penalty > 0.0 {
+                        (s.sqrt() + penalty).powi(2)
+                    } else {
+                        s
+                    };
                     let candidate = Ranked {
+                        key,
                         s,
                         popularity: rank_popularity(p),
                         index: i as u32,
@@ -663,7 +765,7 @@ impl Index {
                         heap.pop();
                     }
                     if pop_target.is_none() && heap.len() == k {
-                        cutoff = heap.peek().map_or(f32::INFINITY, |worst| worst.s);
+                        cutoff = heap.peek().map_or(f32::INFINITY, |worst| worst.key);
                     }
                 }
             }
@@ -688,6 +790,7 @@ impl Index {
                 picked.push(Recommendation {
                     index: r.index as usize,
                     distance: r.s.sqrt(),
+                    cost: r.key.sqrt(),
                 });
                 if picked.len() == q.limit {
                     break;
@@ -705,6 +808,8 @@ impl Index {
 /// A candidate track in ranking order: nearer first, then more popular, then smaller index.
 #[derive(Clone, Copy, Debug)]
 struct Ranked {
+    /// The squared cost: `(distance + genre penalty)²`.
+    key: f32,
     /// Squared distance.
     s: f32,
     popularity: i16,
@@ -713,8 +818,8 @@ struct Ranked {
 
 impl Ord for Ranked {
     fn cmp(&self, other: &Self) -> Ordering {
-        self.s
-            .total_cmp(&other.s)
+        self.key
+            .total_cmp(&other.key)
             .then_with(|| other.popularity.cmp(&self.popularity))
             .then_with(|| self.index.cmp(&other.index))
     }
@@ -740,6 +845,9 @@ pub struct Wanted {
     pub seeds: Vec<Vector>,
     pub exclude_tracks: Vec<usize>,
     pub exclude_artists: Vec<u32>,
+    /// The seeds' genres, as positions among the index's genres: a track whose main artist has
+    /// none of them counts [`GENRE_PENALTY`] further. Empty: no track does.
+    pub genres: Vec<u32>,
     pub target: [Option<f64>; DIMS],
     pub min: [Option<f64>; DIMS],
     pub max: [Option<f64>; DIMS],
@@ -756,12 +864,15 @@ pub struct Recommendation {
     pub index: usize,
     /// Distance to the seeds' centroid (and targets) in the standardised space.
     pub distance: f32,
+    /// What results are ranked by: the distance, plus [`GENRE_PENALTY`] when the track's
+    /// main artist shares no genre with the seeds.
+    pub cost: f32,
 }
 
 impl Recommendation {
-    /// `1 / (1 + distance)`.
+    /// `1 / (1 + cost)`: 1 for the centroid itself, falling in ranking order.
     pub fn score(&self) -> f64 {
-        1.0 / (1.0 + f64::from(self.distance))
+        1.0 / (1.0 + f64::from(self.cost))
     }
 }
 
@@ -771,12 +882,16 @@ pub struct Related {
     pub index: usize,
     /// Euclidean distance between the standardised profiles.
     pub distance: f32,
+    /// What related artists are ranked by: the distance, plus [`GENRE_PENALTY`] when the two
+    /// artists share no genre.
+    pub cost: f32,
 }
 
 impl Related {
-    /// 1 for the same profile, towards 0 far away: `1 / (1 + distance)`.
+    /// 1 for the same profile and a shared genre, towards 0 far away, falling in ranking
+    /// order: `1 / (1 + cost)`.
     pub fn similarity(&self) -> f64 {
-        1.0 / (1.0 + f64::from(self.distance))
+        1.0 / (1.0 + f64::from(self.cost))
     }
 }
 
@@ -814,6 +929,7 @@ mod tests {
             id: id.into(),
             popularity: Some(popularity),
             top_tracks: Vec::new(),
+            genres: Vec::new(),
         }
     }
 
@@ -1141,6 +1257,66 @@ mod tests {
         assert_eq!(index.recommend(&q).len(), 5);
         q.min[1] = Some(1.001);
         assert!(index.recommend(&q).is_empty());
+    }
+
+    #[test]
+    fn a_shared_genre_decides_between_near_equals_but_not_against_a_clear_distance() {
+        let genre = |mut a: ArtistInput, g: &[&str]| {
+            a.genres = g.iter().map(|g| (*g).to_owned()).collect();
+            a
+        };
+        let index = Index::build(
+            vec![
+                track("s", "seed", 1, ev(0.50, 0.50)),
+                track("n", "near", 1, ev(0.52, 0.50)),
+                track("k", "kin", 1, ev(0.53, 0.50)),
+                track("f", "far", 1, ev(0.90, 0.90)),
+                track("x", "farkin", 1, ev(0.10, 0.10)),
+            ],
+            vec![
+                genre(artist("seed", 1), &["k-pop", "pop"]),
+                genre(artist("near", 1), &["rock"]),
+                genre(artist("kin", 1), &["pop"]),
+                genre(artist("far", 1), &["rock"]),
+                genre(artist("farkin", 1), &["k-pop"]),
+            ],
+        );
+        let names =
+            |r: &[Related]| -> Vec<&str> { r.iter().map(|r| index.artist_id(r.index)).collect() };
+        let related = index.related_artists("seed", 4).expect("known");
+        assert_eq!(names(&related), ["kin", "near", "farkin", "far"]);
+        assert!(
+            related[0].distance > related[1].distance,
+            "kin is further but shares pop"
+        );
+        assert!(
+            related
+                .windows(2)
+                .all(|w| w[0].similarity() >= w[1].similarity())
+        );
+        assert_eq!(related[0].cost, related[0].distance);
+        assert!((related[1].cost - related[1].distance - GENRE_PENALTY).abs() < 1e-6);
+
+        let seed = index.artist_position("seed").expect("known");
+        let mut q = wanted(vec![index.artist_vector(seed).expect("profile")]);
+        q.exclude_artists = vec![seed as u32];
+        q.genres = index.artist_genres(seed).to_vec();
+        let found = index.recommend(&q);
+        assert_eq!(ids(&index, &found), ["k", "n", "x", "f"]);
+        assert!(found.windows(2).all(|w| w[0].score() >= w[1].score()));
+        // Without genres asked for, distance alone decides.
+        q.genres.clear();
+        assert_eq!(ids(&index, &index.recommend(&q))[..2], ["n", "k"]);
+        let mut plain = index;
+        plain.set_genre_penalty(0.0);
+        let related = plain.related_artists("seed", 2).expect("known");
+        assert_eq!(
+            related
+                .iter()
+                .map(|r| plain.artist_id(r.index))
+                .collect::<Vec<_>>(),
+            ["near", "kin"]
+        );
     }
 
     #[test]

@@ -6,8 +6,8 @@ pub mod index;
 pub mod store;
 
 pub use index::{
-    ArtistInput, DIMS, EQUAL_WEIGHTS, FEATURES, Index, Recommendation, Related, TrackInput, Wanted,
-    Weights,
+    ArtistInput, DIMS, EQUAL_WEIGHTS, FEATURES, GENRE_PENALTY, Index, Recommendation, Related,
+    TrackInput, Wanted, Weights,
 };
 pub use store::IndexStore;
 

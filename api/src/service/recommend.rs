@@ -1,9 +1,10 @@
 //! What the recommendation index is built from: every track with audio features, its credits
-//! and popularity, and every artist with its popularity and top tracks. Four plain selects.
+//! and popularity, and every artist with its popularity, genres and top tracks. Five plain
+//! selects.
 
 use std::collections::HashMap;
 
-use entity::{artist, artist_top_track, audio_features, track, track_artist};
+use entity::{artist, artist_genre, artist_top_track, audio_features, track, track_artist};
 use sea_orm::sea_query::{Alias, ExprTrait as _, Query};
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
 
@@ -143,6 +144,16 @@ pub async fn load_inputs(
         }
     }
 
+    let genres_stmt = Query::select()
+        .expr_as(col(artist_genre::Column::ArtistId), Alias::new("a"))
+        .expr_as(col(artist_genre::Column::GenreId), Alias::new("b"))
+        .from(artist_genre::Entity)
+        .to_owned();
+    let mut genres: HashMap<String, Vec<String>> = HashMap::new();
+    for p in pairs(db, &genres_stmt).await? {
+        genres.entry(p.a).or_default().push(p.b);
+    }
+
     let artists_stmt = Query::select()
         .column(artist::Column::Id)
         .column(artist::Column::Popularity)
@@ -154,6 +165,7 @@ pub async fn load_inputs(
         .into_iter()
         .map(|a| ArtistInput {
             top_tracks: tops.remove(&a.id).unwrap_or_default(),
+            genres: genres.remove(&a.id).unwrap_or_default(),
             id: a.id,
             popularity: a.popularity,
         })

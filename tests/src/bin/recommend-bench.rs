@@ -46,8 +46,10 @@ fn main() -> Result<()> {
     let sample = Sample::load(&dataset)?;
     let mut rng = Rng::new(0xBE7C);
     let artists_n = n.div_ceil(TRACKS_PER_ARTIST);
+    let mut genres = vec![String::new(); artists_n];
     let tracks: Vec<TrackInput> = sample
         .generate(n, 0x5EED)
+        .inspect(|t| genres[t.artist].clone_from(&t.genre))
         .map(|t| TrackInput {
             features: t.model_features(),
             artist_ids: vec![id('a', t.artist)],
@@ -60,6 +62,7 @@ fn main() -> Result<()> {
             id: id('a', a),
             popularity: Some(rng.below(101) as i32),
             top_tracks: Vec::new(),
+            genres: vec![genres[a].clone()],
         })
         .collect();
 
@@ -109,12 +112,14 @@ fn main() -> Result<()> {
                         .seeds
                         .push(index.artist_vector(a).context("profile")?);
                     wanted.exclude_artists.push(a as u32);
+                    wanted.genres.extend(index.artist_genres(a));
                 } else {
                     let t = index
                         .track_position(&id('t', rng.below(n)))
                         .context("track")?;
                     wanted.seeds.push(index.track_vector(t));
                     wanted.exclude_tracks.push(t);
+                    wanted.genres.extend(index.track_genres(t));
                 }
             }
             let t = Instant::now();

@@ -7,13 +7,17 @@
 //! An artist's main genre is its most frequent top-level genre (the dataset's `playlist_genre`:
 //! pop, rap, rock, latin, r&b, edm), ties to the alphabetically first. A recommended track
 //! matches when it was listed under that genre. Each weighting of the features tried is a pair
-//! of rows, measured in the same run.
+//! of rows, measured in the same run, first with genres playing no part, then with the index's
+//! genre penalty (which looks at every genre label of the artists, subgenres included) at
+//! several values.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use anyhow::{Context as _, Result};
 use sea_orm::{ConnectionTrait as _, Statement};
-use sixpotify_api::recommend::{EQUAL_WEIGHTS, Index, MODEL_WEIGHTS, Wanted, Weights};
+use sixpotify_api::recommend::{
+    EQUAL_WEIGHTS, GENRE_PENALTY, Index, MODEL_WEIGHTS, Wanted, Weights,
+};
 use sixpotify_loader::{CsvInput, ImportOptions, import_csv};
 
 const TOP_LEVEL: [&str; 6] = ["edm", "latin", "pop", "r&b", "rap", "rock"];
@@ -95,22 +99,50 @@ async fn main() -> Result<()> {
 
     // Weights in FEATURES order: danceability, energy, loudness, speechiness, acousticness,
     // instrumentalness, liveness, valence, tempo.
-    let variants: [(&str, Weights); 5] = [
-        ("equal", EQUAL_WEIGHTS),
-        ("model: liveness /10, tempo /2", MODEL_WEIGHTS),
-        ("liveness /2", [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.5, 1.0, 1.0]),
+    // With a genre penalty of 0, genres play no part: the plain model.
+    let variants: [(&str, Weights, f32); 9] = [
+        ("equal", EQUAL_WEIGHTS, 0.0),
+        ("liveness /10, tempo /2", MODEL_WEIGHTS, 0.0),
+        (
+            "liveness /2",
+            [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.5, 1.0, 1.0],
+            0.0,
+        ),
         (
             "speech and dance x2",
             [2.0, 1.0, 1.0, 2.0, 1.0, 1.0, 1.0, 1.0, 1.0],
+            0.0,
         ),
         (
             "speech, dance, acoustic x2; liveness, tempo /2",
             [2.0, 1.0, 1.0, 2.0, 2.0, 1.0, 0.5, 1.0, 0.5],
+            0.0,
+        ),
+        (
+            "liveness /10, tempo /2, genre penalty 0.05",
+            MODEL_WEIGHTS,
+            0.05,
+        ),
+        (
+            "the model: liveness /10, tempo /2, genre penalty 0.1",
+            MODEL_WEIGHTS,
+            GENRE_PENALTY,
+        ),
+        (
+            "liveness /10, tempo /2, genre penalty 0.25",
+            MODEL_WEIGHTS,
+            0.25,
+        ),
+        (
+            "liveness /10, tempo /2, genre penalty 1",
+            MODEL_WEIGHTS,
+            1.0,
         ),
     ];
     println!("weights\tmeasure\tsame main genre\trandom baseline\tlift");
-    for (name, weights) in variants {
-        let index = Index::build_weighted(tracks.clone(), artists.clone(), weights);
+    for (name, weights, penalty) in variants {
+        let mut index = Index::build_weighted(tracks.clone(), artists.clone(), weights);
+        index.set_genre_penalty(penalty);
         let (mut related_share, mut related_base) = (0.0, 0.0);
         let (mut rec_share, mut rec_base) = (0.0, 0.0);
         let mut measured = 0usize;
@@ -139,6 +171,7 @@ async fn main() -> Result<()> {
             let wanted = Wanted {
                 seeds: vec![index.artist_vector(position).context("profile")?],
                 exclude_artists: vec![position as u32],
+                genres: index.artist_genres(position).to_vec(),
                 limit: 10,
                 max_per_artist: 2,
                 ..Default::default()
