@@ -8,9 +8,11 @@ use actix_web::{App, HttpServer, web};
 use sea_orm::DatabaseConnection;
 use tracing::info;
 
+use crate::cache::Caches;
 use crate::config::Settings;
 use crate::error::{ApiError, Result};
 use crate::graphql::build_schema;
+use crate::metrics::Metrics;
 use crate::stats::StatementCounter;
 use crate::{http, seed};
 
@@ -39,17 +41,19 @@ impl Application {
         if settings.seed {
             seed::seed_if_empty(&db).await?;
         }
-        Self::serve(db, statements, &settings.addr, settings.poll_interval)
+        Self::serve(db, statements, settings)
     }
 
-    /// Binds a server over an already prepared database. Every `poll_interval` the data version
-    /// is checked; a new one rebuilds the recommendation index in the background.
+    /// Binds a server over an already prepared database, with the address, caches and poll
+    /// interval of `settings` (its database URL is not used). Every poll interval the data
+    /// version is checked; a new one drops the caches and rebuilds the recommendation index in
+    /// the background.
     pub fn serve(
         db: DatabaseConnection,
         statements: StatementCounter,
-        addr: &str,
-        poll_interval: std::time::Duration,
+        settings: &Settings,
     ) -> Result<Self> {
+        let addr = settings.addr.as_str();
         let listener = TcpListener::bind(addr).map_err(|source| ApiError::Io {
             action: "listen on",
             target: addr.to_owned(),
@@ -61,12 +65,31 @@ impl Application {
             source,
         })?;
         let index = crate::recommend::IndexStore::default();
-        index.follow(db.clone(), poll_interval);
-        let schema = web::Data::new(build_schema(db, index));
+        let caches = Caches::new(&settings.caches());
+        crate::freshness::follow(
+            db.clone(),
+            settings.poll_interval,
+            index.clone(),
+            caches.clone(),
+        );
+        let metrics = Metrics::new(
+            db.clone(),
+            caches.clone(),
+            index.clone(),
+            statements.clone(),
+        );
+        let state = web::Data::new(http::GraphqlState {
+            schema: build_schema(db, index.clone(), caches.clone()),
+            caches,
+            index,
+            metrics,
+            max_age: settings.http_max_age,
+        });
         let server = HttpServer::new(move || {
             App::new()
+                .wrap(actix_web::middleware::Compress::default())
                 .wrap(actix_web::middleware::from_fn(http::trace_requests))
-                .app_data(schema.clone())
+                .app_data(state.clone())
                 .configure(http::routes)
         })
         .listen(listener)

@@ -70,6 +70,35 @@ pub struct Settings {
     /// recommendation index is rebuilt in the background (`5s`, `500ms`).
     #[arg(long, env = "SIXPOTIFY_POLL_INTERVAL", default_value = "5s", value_parser = humantime::parse_duration)]
     pub poll_interval: std::time::Duration,
+
+    /// Megabytes of response bodies the whole-response cache holds; 0 turns it off.
+    #[arg(long, env = "SIXPOTIFY_RESPONSE_CACHE_MB", default_value_t = 64)]
+    pub response_cache_mb: u64,
+
+    /// The longest a response stays cached, whatever the data version.
+    #[arg(long, env = "SIXPOTIFY_RESPONSE_CACHE_TTL", default_value = "10m", value_parser = humantime::parse_duration)]
+    pub response_cache_ttl: std::time::Duration,
+
+    /// Entries each entity cache (artists, albums, tracks, audio features, genre and credit
+    /// lists by id) holds; 0 turns them off.
+    #[arg(
+        long,
+        env = "SIXPOTIFY_ENTITY_CACHE_ENTRIES",
+        default_value_t = 100_000
+    )]
+    pub entity_cache_entries: u64,
+
+    /// The longest an entity stays cached, whatever the data version.
+    #[arg(long, env = "SIXPOTIFY_ENTITY_CACHE_TTL", default_value = "10m", value_parser = humantime::parse_duration)]
+    pub entity_cache_ttl: std::time::Duration,
+
+    /// Megabytes of documents kept for automatic persisted queries.
+    #[arg(long, env = "SIXPOTIFY_PERSISTED_QUERIES_MB", default_value_t = 8)]
+    pub persisted_queries_mb: u64,
+
+    /// `Cache-Control: max-age` of cacheable `GET /graphql` answers.
+    #[arg(long, env = "SIXPOTIFY_HTTP_MAX_AGE", default_value = "5s", value_parser = humantime::parse_duration)]
+    pub http_max_age: std::time::Duration,
 }
 
 impl Settings {
@@ -81,7 +110,24 @@ impl Settings {
             seed: false,
             log_format: LogFormat::Text,
             poll_interval: std::time::Duration::from_secs(5),
+            response_cache_mb: 64,
+            response_cache_ttl: std::time::Duration::from_secs(600),
+            entity_cache_entries: 100_000,
+            entity_cache_ttl: std::time::Duration::from_secs(600),
+            persisted_queries_mb: 8,
+            http_max_age: std::time::Duration::from_secs(5),
         })
+    }
+
+    /// The cache sizes and lifetimes.
+    pub fn caches(&self) -> crate::cache::CacheSettings {
+        crate::cache::CacheSettings {
+            entity_entries: self.entity_cache_entries,
+            entity_ttl: self.entity_cache_ttl,
+            response_bytes: self.response_cache_mb.saturating_mul(1 << 20),
+            response_ttl: self.response_cache_ttl,
+            persisted_bytes: self.persisted_queries_mb.saturating_mul(1 << 20),
+        }
     }
 }
 

@@ -1,17 +1,55 @@
 //! HTTP routes: GraphQL over POST and GET, GraphiQL with its assets embedded in the binary,
-//! and health.
+//! health and metrics.
+//!
+//! A GraphQL request first resolves an automatic persisted query, then looks for its response
+//! in the response cache (by normalised document, operation name and variables), and only on a
+//! miss is parsed, validated and executed; a response without errors that no field marked
+//! `no-cache` is stored. `GET` answers carry `Cache-Control` and an `ETag` derived from the data
+//! version, the index version and the request, and `If-None-Match` gives `304` without
+//! executing anything. Bodies of 1 KiB and more are compressed when the client accepts it.
 
-use std::time::Instant;
+use std::time::{Duration, Instant};
 
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServiceRequest, ServiceResponse};
-use actix_web::http::header::{self, ContentType};
+use actix_web::http::StatusCode;
+use actix_web::http::header::{self, ContentType, HeaderValue};
 use actix_web::middleware::Next;
+use actix_web::web::Bytes;
 use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
-use async_graphql_actix_web::{GraphQLRequest, GraphQLResponse};
+use async_graphql_actix_web::GraphQLRequest;
 use tracing::Instrument as _;
 
+use crate::cache::Caches;
+use crate::cache::responses::{CachedResponse, ResponseKey};
 use crate::graphql::AppSchema;
+use crate::metrics::{Metrics, Outcome};
+use crate::recommend::IndexStore;
+
+/// Bodies smaller than this are sent uncompressed: compressing them saves too little.
+const COMPRESS_FROM: usize = 1024;
+
+/// The content type of GraphQL responses.
+const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
+
+/// What the GraphQL routes need.
+#[derive(Clone)]
+pub struct GraphqlState {
+    pub schema: AppSchema,
+    pub caches: Caches,
+    pub index: IndexStore,
+    pub metrics: Metrics,
+    /// `max-age` of cacheable `GET` answers.
+    pub max_age: Duration,
+}
+
+impl std::fmt::Debug for GraphqlState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("GraphqlState")
+            .field("max_age", &self.max_age)
+            .finish_non_exhaustive()
+    }
+}
 
 /// Registers every route.
 pub fn routes(cfg: &mut web::ServiceConfig) {
@@ -19,6 +57,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/graphql", web::get().to(graphql_get))
         .route("/graphiql/{file}", web::get().to(asset))
         .route("/healthz", web::get().to(healthz))
+        .route("/metrics", web::get().to(metrics))
         .route("/favicon.ico", web::get().to(no_content))
         .route("/", web::get().to(root));
 }
@@ -48,13 +87,17 @@ pub async fn trace_requests(
     res
 }
 
-async fn graphql_post(schema: web::Data<AppSchema>, req: GraphQLRequest) -> GraphQLResponse {
-    schema.execute(req.into_inner()).await.into()
+async fn graphql_post(
+    state: web::Data<GraphqlState>,
+    req: HttpRequest,
+    gql: GraphQLRequest,
+) -> HttpResponse {
+    answer(&state, &req, gql.into_inner(), false).await
 }
 
 /// `GET /graphql`: GraphiQL for a browser that asks for a page, a query otherwise.
 async fn graphql_get(
-    schema: web::Data<AppSchema>,
+    state: web::Data<GraphqlState>,
     req: HttpRequest,
     payload: web::Payload,
 ) -> actix_web::Result<HttpResponse> {
@@ -64,8 +107,148 @@ async fn graphql_get(
             .body(GRAPHIQL_HTML));
     }
     let gql = GraphQLRequest::from_request(&req, &mut payload.into_inner()).await?;
-    let resp: GraphQLResponse = schema.execute(gql.into_inner()).await.into();
-    Ok(actix_web::Responder::respond_to(resp, &req).map_into_boxed_body())
+    Ok(answer(&state, &req, gql.into_inner(), true).await)
+}
+
+/// Answers one GraphQL request: persisted query, cache, execution, in that order.
+async fn answer(
+    state: &GraphqlState,
+    req: &HttpRequest,
+    mut request: async_graphql::Request,
+    get: bool,
+) -> HttpResponse {
+    let started = Instant::now();
+    let operation = request.operation_name.clone();
+    let done = |outcome: Outcome| {
+        state.metrics.observe(
+            operation.as_deref(),
+            outcome,
+            started.elapsed().as_secs_f64(),
+        );
+    };
+    if let Err(e) = state.caches.persisted.resolve(&mut request).await {
+        done(Outcome::Error);
+        let body = serde_json::json!({
+            "errors": [{ "message": e.to_string(), "extensions": { "code": e.code() } }]
+        });
+        return body_response(StatusCode::OK, Bytes::from(body.to_string()), None, None);
+    }
+    let variables = serde_json::to_vec(&request.variables).unwrap_or_default();
+    let etag = get.then(|| {
+        let versions = state.index.figures().0;
+        let data = state.caches.version().flatten().unwrap_or(0);
+        let request_key = ResponseKey::new(0, &request.query, operation.as_deref(), &variables);
+        let tag = ResponseKey::of(&[&data.to_le_bytes(), &versions.to_le_bytes(), &request_key.0]);
+        format!("W/\"{}\"", tag.hex(16))
+    });
+    if let Some(tag) = &etag
+        && if_none_match(req, tag)
+    {
+        done(Outcome::NotModified);
+        return HttpResponse::NotModified()
+            .insert_header((header::ETAG, tag.as_str()))
+            .insert_header((header::CACHE_CONTROL, public_max_age(state.max_age)))
+            .finish();
+    }
+
+    let key = ResponseKey::new(
+        state.caches.generation(),
+        &request.query,
+        operation.as_deref(),
+        &variables,
+    );
+    if state.caches.responses.enabled()
+        && let Some(hit) = state.caches.responses.get(&key).await
+    {
+        done(Outcome::Cached);
+        let cache_control = get.then(|| hit.cache_control.clone()).flatten();
+        return body_response(StatusCode::OK, hit.body.clone(), cache_control, etag);
+    }
+
+    let response = state.schema.execute(request).await;
+    let ok = response.is_ok();
+    let cacheable = ok && response.cache_control.max_age != -1;
+    let body = match serde_json::to_vec(&response) {
+        Ok(b) => Bytes::from(b),
+        Err(e) => {
+            tracing::error!(error = %e, "could not serialise a response");
+            done(Outcome::Error);
+            return HttpResponse::InternalServerError().finish();
+        }
+    };
+    let cache_control = if cacheable {
+        if response.cache_control.public {
+            public_max_age(state.max_age)
+        } else {
+            format!("private, max-age={}", state.max_age.as_secs())
+        }
+    } else {
+        "no-cache".to_owned()
+    };
+    if cacheable {
+        state
+            .caches
+            .responses
+            .put(
+                key,
+                CachedResponse {
+                    body: body.clone(),
+                    cache_control: Some(cache_control.clone()),
+                },
+            )
+            .await;
+    }
+    done(if ok { Outcome::Ok } else { Outcome::Error });
+    body_response(
+        StatusCode::OK,
+        body,
+        get.then_some(cache_control),
+        etag.filter(|_| cacheable),
+    )
+}
+
+fn public_max_age(max_age: Duration) -> String {
+    format!("public, max-age={}", max_age.as_secs())
+}
+
+/// Whether `If-None-Match` names `tag` (or is `*`).
+fn if_none_match(req: &HttpRequest, tag: &str) -> bool {
+    req.headers()
+        .get_all(header::IF_NONE_MATCH)
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(str::trim)
+        .any(|t| t == "*" || t.trim_start_matches("W/") == tag.trim_start_matches("W/"))
+}
+
+/// A JSON response; small bodies are marked so that the compression middleware leaves them.
+fn body_response(
+    status: StatusCode,
+    body: Bytes,
+    cache_control: Option<String>,
+    etag: Option<String>,
+) -> HttpResponse {
+    let mut builder = HttpResponse::build(status);
+    builder.insert_header((header::CONTENT_TYPE, GRAPHQL_RESPONSE));
+    if let Some(cc) = cache_control {
+        builder.insert_header((header::CACHE_CONTROL, cc));
+    }
+    if let Some(tag) = etag {
+        builder.insert_header((header::ETAG, tag));
+    }
+    if body.len() < COMPRESS_FROM {
+        builder.insert_header((
+            header::CONTENT_ENCODING,
+            HeaderValue::from_static("identity"),
+        ));
+    }
+    builder.body(body)
+}
+
+async fn metrics(state: web::Data<GraphqlState>) -> HttpResponse {
+    HttpResponse::Ok()
+        .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
+        .body(state.metrics.render())
 }
 
 fn wants_html(req: &HttpRequest) -> bool {

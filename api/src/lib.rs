@@ -3,13 +3,17 @@
 //!
 //! [`app::Application`] is the server; [`graphql::build_schema`] the schema without HTTP;
 //! [`service`] holds every database query; [`seed`] fills an empty database with the bundled
-//! sample on first run.
+//! sample on first run; [`cache`] holds the caches across requests, which [`freshness`] drops
+//! when the data version changes; [`metrics`] serves `/metrics`.
 
 pub mod app;
+pub mod cache;
 pub mod config;
 pub mod error;
+pub mod freshness;
 pub mod graphql;
 pub mod http;
+pub mod metrics;
 pub mod recommend;
 pub mod seed;
 pub mod service;

@@ -11,8 +11,8 @@ use std::sync::atomic::{AtomicU32, Ordering};
 use anyhow::{Context as _, Result, bail};
 use sea_orm::{ConnectionTrait, Database, DatabaseConnection, Statement};
 use serde_json::{Value, json};
-use sixpotify_api::Application;
 use sixpotify_api::stats::StatementCounter;
+use sixpotify_api::{Application, Settings};
 use sixpotify_loader::{CsvInput, ImportOptions, import_csv};
 
 /// The environment variable naming a MySQL/MariaDB server for tests, e.g.
@@ -237,14 +237,18 @@ impl TestApp {
     /// Starts the real server on port 0 over `db` (already migrated and loaded as the test
     /// wants it).
     pub async fn spawn(db: &TestDb) -> Result<Self> {
+        Self::spawn_with(db, |_| {}).await
+    }
+
+    /// Starts the server with settings changed by `configure` (which starts from port 0, a
+    /// 200 ms poll interval and the default caches).
+    pub async fn spawn_with(db: &TestDb, configure: impl FnOnce(&mut Settings)) -> Result<Self> {
         let mut conn = db.connect().await?;
         let statements = StatementCounter::install(&mut conn);
-        let app = Application::serve(
-            conn,
-            statements.clone(),
-            "127.0.0.1:0",
-            std::time::Duration::from_millis(200),
-        )?;
+        let mut settings = Settings::for_database("sqlite::memory:").map_err(anyhow::Error::msg)?;
+        settings.poll_interval = std::time::Duration::from_millis(200);
+        configure(&mut settings);
+        let app = Application::serve(conn, statements.clone(), &settings)?;
         let base = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run_until_stopped());
         Ok(Self {

@@ -8,13 +8,16 @@ use async_graphql::dataloader::Loader;
 use entity::{album, artist, audio_features, genre, track};
 use sea_orm::{DatabaseConnection, DbErr};
 
+use crate::cache::Caches;
 use crate::service::page::{Page, PageArgs};
 use crate::service::relations::{self, CountOf};
 
-/// Loads relations for batches of keys. Each key type is one relation.
+/// Loads relations for batches of keys. Each key type is one relation. What is loaded by one
+/// id goes through the entity caches first.
 #[derive(Clone, Debug)]
 pub struct CatalogLoader {
     pub db: DatabaseConnection,
+    pub caches: Caches,
 }
 
 /// The error a whole batch shares.
@@ -86,46 +89,95 @@ fn rekey<K: Clone + Eq + std::hash::Hash, V>(
         .collect()
 }
 
+/// What a by-id relation gives for an id the database has nothing for: nothing for an
+/// entity (it does not exist), an empty list for a list (it is empty). Empty lists are cached
+/// like any other answer.
+trait Absent: Sized {
+    fn absent() -> Option<Self>;
+}
+
+impl<T> Absent for Vec<T> {
+    fn absent() -> Option<Self> {
+        Some(Vec::new())
+    }
+}
+
+macro_rules! no_absent {
+    ($($t:ty),*) => {
+        $(impl Absent for $t {
+            fn absent() -> Option<Self> {
+                None
+            }
+        })*
+    };
+}
+
+no_absent!(
+    album::Model,
+    artist::Model,
+    track::Model,
+    audio_features::Model
+);
+
 macro_rules! by_id_loader {
-    ($key:ty, $value:ty, $fetch:path) => {
+    ($key:ty, $value:ty, $cache:ident, $fetch:path) => {
         impl Loader<$key> for CatalogLoader {
             type Value = $value;
             type Error = LoadError;
 
             async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, $value>, LoadError> {
-                let found = $fetch(&self.db, &ids(keys.iter().map(|k| &k.0))).await?;
+                let generation = self.caches.generation();
+                let cache = &self.caches.entities.$cache;
+                let (mut found, missing) = cache.get_many(ids(keys.iter().map(|k| &k.0))).await;
+                if !missing.is_empty() {
+                    let mut fetched = $fetch(&self.db, &missing).await?;
+                    if let Some(empty) = <$value as Absent>::absent() {
+                        for id in missing {
+                            fetched.entry(id).or_insert_with(|| empty.clone());
+                        }
+                    }
+                    cache
+                        .put_many(generation, self.caches.generation_counter(), &fetched)
+                        .await;
+                    found.extend(fetched);
+                }
                 Ok(rekey(keys, |k| &k.0, found))
             }
         }
     };
 }
 
-by_id_loader!(AlbumKey, album::Model, relations::albums_by_id);
-by_id_loader!(ArtistKey, artist::Model, relations::artists_by_id);
-by_id_loader!(TrackKey, track::Model, relations::tracks_by_id);
+by_id_loader!(AlbumKey, album::Model, albums, relations::albums_by_id);
+by_id_loader!(ArtistKey, artist::Model, artists, relations::artists_by_id);
+by_id_loader!(TrackKey, track::Model, tracks, relations::tracks_by_id);
 by_id_loader!(
     FeaturesKey,
     audio_features::Model,
+    features,
     relations::features_of_tracks
 );
 by_id_loader!(
     ArtistGenresKey,
     Vec<genre::Model>,
+    artist_genres,
     relations::genres_of_artists
 );
 by_id_loader!(
     TrackGenresKey,
     Vec<genre::Model>,
+    track_genres,
     relations::genres_of_tracks
 );
 by_id_loader!(
     TrackArtistsKey,
     Vec<artist::Model>,
+    track_artists,
     relations::artists_of_tracks
 );
 by_id_loader!(
     AlbumArtistsKey,
     Vec<artist::Model>,
+    album_artists,
     relations::artists_of_albums
 );
 

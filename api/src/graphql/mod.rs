@@ -34,8 +34,13 @@ const MAX_BATCH: usize = 10_000;
 /// statements then depends on the query's shape only.
 const SETTLE_TURNS: usize = 32;
 
-/// The schema over `db`, answering recommendations from the index in `index`.
-pub fn build_schema(db: DatabaseConnection, index: crate::recommend::IndexStore) -> AppSchema {
+/// The schema over `db`, answering recommendations from the index in `index`, loading
+/// entities through `caches`.
+pub fn build_schema(
+    db: DatabaseConnection,
+    index: crate::recommend::IndexStore,
+    caches: crate::cache::Caches,
+) -> AppSchema {
     let spawn_settled = |batch: futures_util::future::BoxFuture<'static, ()>| {
         tokio::spawn(async move {
             for _ in 0..SETTLE_TURNS {
@@ -44,9 +49,15 @@ pub fn build_schema(db: DatabaseConnection, index: crate::recommend::IndexStore)
             batch.await;
         })
     };
-    let loader = DataLoader::new(CatalogLoader { db: db.clone() }, spawn_settled)
-        .max_batch_size(MAX_BATCH)
-        .delay(Duration::ZERO);
+    let loader = DataLoader::new(
+        CatalogLoader {
+            db: db.clone(),
+            caches,
+        },
+        spawn_settled,
+    )
+    .max_batch_size(MAX_BATCH)
+    .delay(Duration::ZERO);
     Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
         .data(db)
         .data(loader)

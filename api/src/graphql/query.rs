@@ -160,7 +160,8 @@ pub struct OpsQuery;
 
 #[Object]
 impl OpsQuery {
-    /// Loader runs, newest first.
+    /// Loader runs, newest first. Never cached: a run's record changes while it runs.
+    #[graphql(cache_control(no_cache))]
     async fn load_runs(
         &self,
         ctx: &Context<'_>,
@@ -175,7 +176,8 @@ impl OpsQuery {
     }
 
     /// The id of the latest load run that succeeded (or was cancelled between batches): it
-    /// changes whenever new data lands.
+    /// changes whenever new data lands. Never cached: it is what clients poll to see changes.
+    #[graphql(cache_control(no_cache))]
     async fn data_version(&self, ctx: &Context<'_>) -> Result<Option<ID>> {
         let v = service::data_version(db(ctx))
             .await

@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use sea_orm::DatabaseConnection;
 use tokio::sync::watch;
-use tracing::{info, warn};
+use tracing::info;
 
 use super::Index;
 use crate::error::ApiError;
@@ -52,6 +52,18 @@ impl IndexStore {
         self.tx.borrow().as_ref().map(|i| i.version)
     }
 
+    /// The data version of the current index (-1 before the first build, 0 for none) and its
+    /// tracks, for metrics.
+    pub fn figures(&self) -> (i64, i64) {
+        match self.tx.borrow().as_ref() {
+            Some(i) => (
+                i.version.unwrap_or(0),
+                i64::try_from(i.track_count()).unwrap_or(i64::MAX),
+            ),
+            None => (-1, 0),
+        }
+    }
+
     /// Builds an index from the database now and swaps it in; the current one serves queries
     /// meanwhile, and stays when the build fails.
     pub async fn rebuild(&self, db: &DatabaseConnection) -> Result<(), sea_orm::DbErr> {
@@ -69,31 +81,6 @@ impl IndexStore {
         );
         self.swap(index);
         Ok(())
-    }
-
-    /// Builds the first index in the background, then checks the data version every
-    /// `interval` and rebuilds (one build at a time) whenever it changed.
-    pub fn follow(
-        &self,
-        db: DatabaseConnection,
-        interval: Duration,
-    ) -> tokio::task::JoinHandle<()> {
-        let store = self.clone();
-        tokio::spawn(crate::stats::background(async move {
-            loop {
-                let stale = match crate::service::data_version(&db).await {
-                    Ok(v) => store.version() != Some(v),
-                    Err(e) => {
-                        warn!(error = %e, "could not read the data version");
-                        false
-                    }
-                };
-                if stale && let Err(e) = store.rebuild(&db).await {
-                    warn!(error = %e, "could not build the recommendation index; keeping the current one");
-                }
-                tokio::time::sleep(interval).await;
-            }
-        }))
     }
 
     /// The current index; before the first build, waits for it a bounded time.

@@ -1,0 +1,302 @@
+//! `GET /metrics` in the Prometheus (OpenMetrics) text format: GraphQL requests by operation
+//! name and outcome, a latency histogram, every cache's hits, misses, entries and bytes, the
+//! database pool, SQL statements run for requests, the data version and the recommendation
+//! index.
+//!
+//! Operation names come from clients, so at most [`MAX_OPERATIONS`] distinct names get series
+//! of their own; the rest count as `other`. Anonymous operations count as `anonymous`.
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex};
+
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
+use prometheus_client::metrics::MetricType;
+use prometheus_client::metrics::counter::{ConstCounter, Counter};
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::ConstGauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+use sea_orm::{DatabaseBackend, DatabaseConnection};
+
+use crate::cache::Caches;
+use crate::recommend::IndexStore;
+use crate::stats::StatementCounter;
+
+/// Distinct operation names with series of their own.
+pub const MAX_OPERATIONS: usize = 100;
+
+/// How a GraphQL request ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Outcome {
+    /// Executed without errors.
+    Ok,
+    /// Answered with errors (of the request or of fields).
+    Error,
+    /// Answered from the response cache.
+    Cached,
+    /// `304 Not Modified` for a matching `If-None-Match`.
+    NotModified,
+}
+
+impl Outcome {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Ok => "ok",
+            Self::Error => "error",
+            Self::Cached => "cached",
+            Self::NotModified => "not_modified",
+        }
+    }
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct RequestLabels {
+    operation: String,
+    outcome: &'static str,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OperationLabels {
+    operation: String,
+}
+
+type HistogramFamily = Family<OperationLabels, Histogram, fn() -> Histogram>;
+
+fn latency_histogram() -> Histogram {
+    // 0.25 ms to about 4 s.
+    Histogram::new(exponential_buckets(0.000_25, 2.0, 15))
+}
+
+/// The metrics of one API instance. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Metrics {
+    registry: Arc<Registry>,
+    requests: Family<RequestLabels, Counter>,
+    latency: HistogramFamily,
+    operations: Arc<Mutex<HashSet<String>>>,
+}
+
+impl Metrics {
+    pub fn new(
+        db: DatabaseConnection,
+        caches: Caches,
+        index: IndexStore,
+        statements: StatementCounter,
+    ) -> Self {
+        let mut registry = Registry::with_prefix("sixpotify");
+        let requests = Family::<RequestLabels, Counter>::default();
+        let latency: HistogramFamily = Family::new_with_constructor(latency_histogram);
+        registry.register(
+            "graphql_requests",
+            "GraphQL requests by operation name and outcome",
+            requests.clone(),
+        );
+        registry.register(
+            "graphql_request_duration_seconds",
+            "Time to answer a GraphQL request, by operation name",
+            latency.clone(),
+        );
+        registry.register_collector(Box::new(State {
+            db,
+            caches,
+            index,
+            statements,
+        }));
+        Self {
+            registry: Arc::new(registry),
+            requests,
+            latency,
+            operations: Arc::default(),
+        }
+    }
+
+    /// The label for an operation name: itself for the first [`MAX_OPERATIONS`] names made of
+    /// letters, digits and `_`, `other` for the rest.
+    fn operation(&self, name: Option<&str>) -> String {
+        let Some(name) = name.filter(|n| !n.is_empty()) else {
+            return "anonymous".into();
+        };
+        let plain =
+            name.len() <= 64 && name.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        if !plain {
+            return "other".into();
+        }
+        let mut known = self.operations.lock().unwrap_or_else(|e| e.into_inner());
+        if known.contains(name) || (known.len() < MAX_OPERATIONS && known.insert(name.to_owned())) {
+            name.to_owned()
+        } else {
+            "other".into()
+        }
+    }
+
+    /// Records one GraphQL request.
+    pub fn observe(&self, operation: Option<&str>, outcome: Outcome, seconds: f64) {
+        let operation = self.operation(operation);
+        self.latency
+            .get_or_create(&OperationLabels {
+                operation: operation.clone(),
+            })
+            .observe(seconds);
+        self.requests
+            .get_or_create(&RequestLabels {
+                operation,
+                outcome: outcome.as_str(),
+            })
+            .inc();
+    }
+
+    /// Every metric in the OpenMetrics text format.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        // Writing to a String cannot fail.
+        let _ = prometheus_client::encoding::text::encode(&mut out, &self.registry);
+        out
+    }
+}
+
+/// What is read at each scrape rather than counted as it happens.
+#[derive(Debug)]
+struct State {
+    db: DatabaseConnection,
+    caches: Caches,
+    index: IndexStore,
+    statements: StatementCounter,
+}
+
+fn gauge<L: EncodeLabelSet>(
+    encoder: &mut DescriptorEncoder,
+    name: &str,
+    help: &str,
+    series: &[(L, i64)],
+) -> Result<(), std::fmt::Error> {
+    let mut family = encoder.encode_descriptor(name, help, None, MetricType::Gauge)?;
+    for (labels, v) in series {
+        ConstGauge::new(*v).encode(family.encode_family(labels)?)?;
+    }
+    Ok(())
+}
+
+fn counter<L: EncodeLabelSet>(
+    encoder: &mut DescriptorEncoder,
+    name: &str,
+    help: &str,
+    series: &[(L, u64)],
+) -> Result<(), std::fmt::Error> {
+    let mut family = encoder.encode_descriptor(name, help, None, MetricType::Counter)?;
+    for (labels, v) in series {
+        ConstCounter::new(*v).encode(family.encode_family(labels)?)?;
+    }
+    Ok(())
+}
+
+const NO_LABELS: [(&str, &str); 0] = [];
+
+impl Collector for State {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let figures = self.caches.figures();
+        let by_cache =
+            |f: fn(&crate::cache::CacheFigures) -> u64| -> Vec<([(&str, &str); 1], u64)> {
+                figures
+                    .iter()
+                    .map(|c| ([("cache", c.name)], f(c)))
+                    .collect()
+            };
+        counter(
+            &mut encoder,
+            "cache_hits",
+            "Cache hits",
+            &by_cache(|c| c.hits),
+        )?;
+        counter(
+            &mut encoder,
+            "cache_misses",
+            "Cache misses",
+            &by_cache(|c| c.misses),
+        )?;
+        let as_gauge = |v: Vec<([(&'static str, &'static str); 1], u64)>| -> Vec<([(&'static str, &'static str); 1], i64)> {
+            v.into_iter()
+                .map(|(l, v)| (l, i64::try_from(v).unwrap_or(i64::MAX)))
+                .collect()
+        };
+        gauge(
+            &mut encoder,
+            "cache_entries",
+            "Entries held by each cache",
+            &as_gauge(by_cache(|c| c.entries)),
+        )?;
+        gauge(
+            &mut encoder,
+            "cache_size",
+            "Weighted size of each cache: bytes for responses and persisted queries, entries for entity caches",
+            &as_gauge(by_cache(|c| c.bytes)),
+        )?;
+
+        let (size, idle, max) = pool_figures(&self.db);
+        gauge(
+            &mut encoder,
+            "db_pool_connections",
+            "Database pool connections by state",
+            &[
+                ([("state", "in_use")], i64::from(size.saturating_sub(idle))),
+                ([("state", "idle")], i64::from(idle)),
+                ([("state", "max")], i64::from(max)),
+            ],
+        )?;
+        counter(
+            &mut encoder,
+            "sql_statements",
+            "SQL statements run for requests (background work not counted)",
+            &[(NO_LABELS, self.statements.get())],
+        )?;
+        gauge(
+            &mut encoder,
+            "data_version",
+            "The data version the caches hold (the latest succeeded load run; 0 for none, -1 before the first check)",
+            &[(
+                NO_LABELS,
+                match self.caches.version() {
+                    None => -1,
+                    Some(v) => v.unwrap_or(0),
+                },
+            )],
+        )?;
+        let (version, tracks) = self.index.figures();
+        gauge(
+            &mut encoder,
+            "recommendation_index_version",
+            "The data version the recommendation index was built from (-1 before the first build)",
+            &[(NO_LABELS, version)],
+        )?;
+        gauge(
+            &mut encoder,
+            "recommendation_index_tracks",
+            "Tracks in the recommendation index",
+            &[(NO_LABELS, tracks)],
+        )?;
+        Ok(())
+    }
+}
+
+/// Connections open, idle and allowed in the pool.
+fn pool_figures(db: &DatabaseConnection) -> (u32, u32, u32) {
+    match db.get_database_backend() {
+        DatabaseBackend::MySql => {
+            let pool = db.get_mysql_connection_pool();
+            (
+                pool.size(),
+                pool.num_idle() as u32,
+                pool.options().get_max_connections(),
+            )
+        }
+        DatabaseBackend::Sqlite => {
+            let pool = db.get_sqlite_connection_pool();
+            (
+                pool.size(),
+                pool.num_idle() as u32,
+                pool.options().get_max_connections(),
+            )
+        }
+        _ => (0, 0, 0),
+    }
+}
