@@ -21,6 +21,7 @@ use async_graphql_actix_web::GraphQLRequest;
 use tracing::Instrument as _;
 
 use crate::cache::Caches;
+use crate::cache::normalize::leading_operation_name;
 use crate::cache::responses::{CachedResponse, ResponseKey};
 use crate::graphql::AppSchema;
 use crate::metrics::{Metrics, Outcome};
@@ -118,15 +119,17 @@ async fn answer(
     get: bool,
 ) -> HttpResponse {
     let started = Instant::now();
+    let persisted = state.caches.persisted.resolve(&mut request);
     let operation = request.operation_name.clone();
+    let label = operation
+        .clone()
+        .or_else(|| leading_operation_name(&request.query).map(str::to_owned));
     let done = |outcome: Outcome| {
-        state.metrics.observe(
-            operation.as_deref(),
-            outcome,
-            started.elapsed().as_secs_f64(),
-        );
+        state
+            .metrics
+            .observe(label.as_deref(), outcome, started.elapsed().as_secs_f64());
     };
-    if let Err(e) = state.caches.persisted.resolve(&mut request).await {
+    if let Err(e) = persisted {
         done(Outcome::Error);
         let body = serde_json::json!({
             "errors": [{ "message": e.to_string(), "extensions": { "code": e.code() } }]
@@ -158,7 +161,7 @@ async fn answer(
         &variables,
     );
     if state.caches.responses.enabled()
-        && let Some(hit) = state.caches.responses.get(&key).await
+        && let Some(hit) = state.caches.responses.get(&key)
     {
         done(Outcome::Cached);
         let cache_control = get.then(|| hit.cache_control.clone()).flatten();
@@ -186,17 +189,13 @@ async fn answer(
         "no-cache".to_owned()
     };
     if cacheable {
-        state
-            .caches
-            .responses
-            .put(
-                key,
-                CachedResponse {
-                    body: body.clone(),
-                    cache_control: Some(cache_control.clone()),
-                },
-            )
-            .await;
+        state.caches.responses.put(
+            key,
+            CachedResponse {
+                body: body.clone(),
+                cache_control: Some(cache_control.clone()),
+            },
+        );
     }
     done(if ok { Outcome::Ok } else { Outcome::Error });
     body_response(

@@ -190,7 +190,20 @@ fn counter<L: EncodeLabelSet>(
     Ok(())
 }
 
-const NO_LABELS: [(&str, &str); 0] = [];
+/// One series without labels.
+fn single(
+    encoder: &mut DescriptorEncoder,
+    name: &str,
+    help: &str,
+    kind: MetricType,
+    value: i64,
+) -> Result<(), std::fmt::Error> {
+    let metric = encoder.encode_descriptor(name, help, None, kind)?;
+    match kind {
+        MetricType::Counter => ConstCounter::new(u64::try_from(value).unwrap_or(0)).encode(metric),
+        _ => ConstGauge::new(value).encode(metric),
+    }
+}
 
 impl Collector for State {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
@@ -243,36 +256,44 @@ impl Collector for State {
                 ([("state", "max")], i64::from(max)),
             ],
         )?;
-        counter(
+        single(
             &mut encoder,
             "sql_statements",
             "SQL statements run for requests (background work not counted)",
-            &[(NO_LABELS, self.statements.get())],
+            MetricType::Counter,
+            i64::try_from(self.statements.get()).unwrap_or(i64::MAX),
         )?;
-        gauge(
+        single(
             &mut encoder,
             "data_version",
             "The data version the caches hold (the latest succeeded load run; 0 for none, -1 before the first check)",
-            &[(
-                NO_LABELS,
-                match self.caches.version() {
-                    None => -1,
-                    Some(v) => v.unwrap_or(0),
-                },
-            )],
+            MetricType::Gauge,
+            match self.caches.version() {
+                None => -1,
+                Some(v) => v.unwrap_or(0),
+            },
+        )?;
+        single(
+            &mut encoder,
+            "cache_generation",
+            "How many times the caches were dropped for a new data version or index",
+            MetricType::Gauge,
+            i64::try_from(self.caches.generation()).unwrap_or(i64::MAX),
         )?;
         let (version, tracks) = self.index.figures();
-        gauge(
+        single(
             &mut encoder,
             "recommendation_index_version",
             "The data version the recommendation index was built from (-1 before the first build)",
-            &[(NO_LABELS, version)],
+            MetricType::Gauge,
+            version,
         )?;
-        gauge(
+        single(
             &mut encoder,
             "recommendation_index_tracks",
             "Tracks in the recommendation index",
-            &[(NO_LABELS, tracks)],
+            MetricType::Gauge,
+            tracks,
         )?;
         Ok(())
     }

@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
 use entity::{album, artist, audio_features, genre, track};
-use moka::future::Cache;
+use moka::sync::Cache;
 
 /// Sizes and lifetimes of the caches.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -114,14 +114,14 @@ impl<V: Clone + Send + Sync + 'static> EntityCache<V> {
     }
 
     /// The cached values of `ids`, and the ids not cached.
-    pub async fn get_many(
+    pub fn get_many(
         &self,
         ids: Vec<String>,
     ) -> (std::collections::HashMap<String, V>, Vec<String>) {
         let mut found = std::collections::HashMap::with_capacity(ids.len());
         let mut missing = Vec::new();
         for id in ids {
-            match self.cache.get(&id).await {
+            match self.cache.get(&id) {
                 Some(v) => {
                     self.counts.hit();
                     found.insert(id, v);
@@ -136,7 +136,7 @@ impl<V: Clone + Send + Sync + 'static> EntityCache<V> {
     }
 
     /// Stores values fetched under `generation`, unless the caches were invalidated since.
-    pub async fn put_many<'a>(
+    pub fn put_many<'a>(
         &self,
         generation: u64,
         current: &AtomicU64,
@@ -148,11 +148,12 @@ impl<V: Clone + Send + Sync + 'static> EntityCache<V> {
             if current.load(Ordering::Acquire) != generation {
                 return;
             }
-            self.cache.insert(id.clone(), v.clone()).await;
+            self.cache.insert(id.clone(), v.clone());
         }
     }
 
     fn figures(&self) -> CacheFigures {
+        self.cache.run_pending_tasks();
         CacheFigures {
             name: self.name,
             hits: self.counts.hits(),

@@ -81,9 +81,51 @@ pub fn normalize(doc: &str) -> String {
     out
 }
 
+/// The name of a document's first operation when it opens with `query Name`, `mutation Name`
+/// or `subscription Name` (after white space and comments), for metrics when a request names
+/// no operation. No parsing: anything else gives `None`.
+pub fn leading_operation_name(doc: &str) -> Option<&str> {
+    let mut rest = doc;
+    let mut words = Vec::with_capacity(2);
+    while words.len() < 2 {
+        rest = rest.trim_start_matches(|c: char| c.is_whitespace() || c == ',' || c == '\u{feff}');
+        if rest.starts_with('#') {
+            rest = rest.find('\n').map_or("", |i| &rest[i..]);
+            continue;
+        }
+        let end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+            .unwrap_or(rest.len());
+        if end == 0 {
+            return None;
+        }
+        words.push(&rest[..end]);
+        rest = &rest[end..];
+    }
+    matches!(words[0], "query" | "mutation" | "subscription")
+        .then_some(words[1])
+        .filter(|n| !n.starts_with(|c: char| c.is_ascii_digit()))
+}
+
 #[cfg(test)]
 mod tests {
-    use super::normalize;
+    use super::{leading_operation_name, normalize};
+
+    #[test]
+    fn the_leading_operation_name_is_read_without_parsing() {
+        assert_eq!(leading_operation_name("query Top { a }"), Some("Top"));
+        assert_eq!(
+            leading_operation_name("# c\n  query\n Top_2($n: Int) { a }"),
+            Some("Top_2")
+        );
+        assert_eq!(leading_operation_name("{ a }"), None);
+        assert_eq!(leading_operation_name("query { a }"), None);
+        assert_eq!(
+            leading_operation_name("fragment F on A { a } query Q { a }"),
+            None
+        );
+        assert_eq!(leading_operation_name(""), None);
+    }
 
     #[test]
     fn white_space_commas_and_comments_do_not_change_the_form() {

@@ -7,7 +7,7 @@
 use std::sync::Arc;
 
 use async_graphql::Value;
-use moka::future::Cache;
+use moka::sync::Cache;
 use sha2::{Digest, Sha256};
 
 use super::{CacheFigures, CacheSettings, Counts};
@@ -58,10 +58,7 @@ impl PersistedQueries {
     /// Fills in `request.query` from the store when the request names a persisted query
     /// without its document, and registers the document when it comes with its hash. A
     /// request without `persistedQuery` is left alone.
-    pub async fn resolve(
-        &self,
-        request: &mut async_graphql::Request,
-    ) -> Result<(), PersistedError> {
+    pub fn resolve(&self, request: &mut async_graphql::Request) -> Result<(), PersistedError> {
         let Some(pq) = request.extensions.get("persistedQuery") else {
             return Ok(());
         };
@@ -83,7 +80,7 @@ impl PersistedQueries {
             _ => return Err(PersistedError::Malformed),
         };
         if request.query.is_empty() {
-            match self.cache.get(&hash).await {
+            match self.cache.get(&hash) {
                 Some(doc) => {
                     self.counts.hit();
                     request.query = doc.to_string();
@@ -95,9 +92,7 @@ impl PersistedQueries {
                 }
             }
         } else if sha256_hex(&request.query) == hash {
-            self.cache
-                .insert(hash, Arc::from(request.query.as_str()))
-                .await;
+            self.cache.insert(hash, Arc::from(request.query.as_str()));
             Ok(())
         } else {
             Err(PersistedError::HashMismatch)
@@ -105,6 +100,7 @@ impl PersistedQueries {
     }
 
     pub(super) fn figures(&self) -> CacheFigures {
+        self.cache.run_pending_tasks();
         CacheFigures {
             name: "persisted_queries",
             hits: self.counts.hits(),

@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use actix_web::web::Bytes;
-use moka::future::Cache;
+use moka::sync::Cache;
 use sha2::{Digest, Sha256};
 
 use super::normalize::normalize;
@@ -89,9 +89,9 @@ impl ResponseCache {
         self.cache.is_some()
     }
 
-    pub async fn get(&self, key: &ResponseKey) -> Option<Arc<CachedResponse>> {
+    pub fn get(&self, key: &ResponseKey) -> Option<Arc<CachedResponse>> {
         let found = match &self.cache {
-            Some(c) => c.get(key).await,
+            Some(c) => c.get(key),
             None => None,
         };
         if found.is_some() {
@@ -102,9 +102,9 @@ impl ResponseCache {
         found
     }
 
-    pub async fn put(&self, key: ResponseKey, response: CachedResponse) {
+    pub fn put(&self, key: ResponseKey, response: CachedResponse) {
         if let Some(c) = &self.cache {
-            c.insert(key, Arc::new(response)).await;
+            c.insert(key, Arc::new(response));
         }
     }
 
@@ -115,6 +115,9 @@ impl ResponseCache {
     }
 
     pub(super) fn figures(&self) -> CacheFigures {
+        if let Some(c) = &self.cache {
+            c.run_pending_tasks();
+        }
         CacheFigures {
             name: "responses",
             hits: self.counts.hits(),

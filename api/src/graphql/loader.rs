@@ -128,7 +128,7 @@ macro_rules! by_id_loader {
             async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, $value>, LoadError> {
                 let generation = self.caches.generation();
                 let cache = &self.caches.entities.$cache;
-                let (mut found, missing) = cache.get_many(ids(keys.iter().map(|k| &k.0))).await;
+                let (mut found, missing) = cache.get_many(ids(keys.iter().map(|k| &k.0)));
                 if !missing.is_empty() {
                     let mut fetched = $fetch(&self.db, &missing).await?;
                     if let Some(empty) = <$value as Absent>::absent() {
@@ -136,9 +136,7 @@ macro_rules! by_id_loader {
                             fetched.entry(id).or_insert_with(|| empty.clone());
                         }
                     }
-                    cache
-                        .put_many(generation, self.caches.generation_counter(), &fetched)
-                        .await;
+                    cache.put_many(generation, self.caches.generation_counter(), &fetched);
                     found.extend(fetched);
                 }
                 Ok(rekey(keys, |k| &k.0, found))

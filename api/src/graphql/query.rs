@@ -1,12 +1,14 @@
 //! The query root, split by domain and merged.
 
 use async_graphql::{Context, ID, MergedObject, Object, OutputType, Result};
-use entity::{album, artist, track};
 use sea_orm::FromQueryResult;
 use sea_orm::sea_query::SelectStatement;
 
 use super::inputs::{ArtistFilterInput, ArtistOrder, GenreOrder, TrackFilterInput, TrackOrder};
-use super::types::{Album, Artist, Conn, Genre, LoadRun, RunStatus, Total, Track, connection, db};
+use super::loader::{AlbumKey, ArtistKey, TrackKey};
+use super::types::{
+    Album, Artist, Conn, Genre, LoadRun, RunStatus, Total, Track, connection, db, loader,
+};
 use crate::error::ApiError;
 use crate::service::page::{Ordering, PageArgs, check_first, fetch_page};
 use crate::service::{self, catalog, search};
@@ -24,11 +26,13 @@ pub struct QueryRoot(
 #[derive(Default)]
 pub struct CatalogQuery;
 
+/// Lookups by id go through the DataLoader, and so through the entity caches.
 #[Object]
 impl CatalogQuery {
     /// An artist by id; null when there is none.
     async fn artist(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Artist>> {
-        let found = catalog::by_id::<artist::Entity>(db(ctx), &id)
+        let found = loader(ctx)
+            .load_one(ArtistKey(id.0))
             .await
             .map_err(ApiError::from)?;
         Ok(found.map(Artist))
@@ -36,7 +40,8 @@ impl CatalogQuery {
 
     /// A track by id; null when there is none.
     async fn track(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Track>> {
-        let found = catalog::by_id::<track::Entity>(db(ctx), &id)
+        let found = loader(ctx)
+            .load_one(TrackKey(id.0))
             .await
             .map_err(ApiError::from)?;
         Ok(found.map(Track))
@@ -44,7 +49,8 @@ impl CatalogQuery {
 
     /// An album by id; null when there is none.
     async fn album(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Album>> {
-        let found = catalog::by_id::<album::Entity>(db(ctx), &id)
+        let found = loader(ctx)
+            .load_one(AlbumKey(id.0))
             .await
             .map_err(ApiError::from)?;
         Ok(found.map(Album))
