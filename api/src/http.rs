@@ -88,12 +88,49 @@ pub async fn trace_requests(
     res
 }
 
+/// `POST /graphql`. A JSON body byte for byte like one answered before (as dashboards and
+/// chatbots send) is found in the response cache before it is even parsed.
 async fn graphql_post(
     state: web::Data<GraphqlState>,
     req: HttpRequest,
-    gql: GraphQLRequest,
+    body: Bytes,
 ) -> HttpResponse {
-    answer(&state, &req, gql.into_inner(), false).await
+    let started = Instant::now();
+    let content_type = req
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("application/json");
+    let json = content_type.starts_with("application/json");
+    let raw_key =
+        json.then(|| ResponseKey::of(&[b"POST", &state.caches.generation().to_le_bytes(), &body]));
+    if let Some(key) = &raw_key
+        && let Some(hit) = state.caches.responses.peek(key)
+    {
+        state.metrics.observe(
+            hit.operation.as_deref(),
+            Outcome::Cached,
+            started.elapsed().as_secs_f64(),
+        );
+        return body_response(StatusCode::OK, hit.body.clone(), None, None);
+    }
+    let parsed = if json {
+        serde_json::from_slice::<async_graphql::Request>(&body).map_err(|e| e.to_string())
+    } else {
+        async_graphql::http::receive_body(
+            Some(content_type),
+            &body[..],
+            async_graphql::http::MultipartOptions::default(),
+        )
+        .await
+        .map_err(|e| e.to_string())
+    };
+    match parsed {
+        Ok(request) => answer(&state, &req, request, false, raw_key, started).await,
+        Err(e) => HttpResponse::BadRequest()
+            .content_type(ContentType::plaintext())
+            .body(format!("invalid GraphQL request: {e}")),
+    }
 }
 
 /// `GET /graphql`: GraphiQL for a browser that asks for a page, a query otherwise.
@@ -107,8 +144,9 @@ async fn graphql_get(
             .content_type(ContentType::html())
             .body(GRAPHIQL_HTML));
     }
+    let started = Instant::now();
     let gql = GraphQLRequest::from_request(&req, &mut payload.into_inner()).await?;
-    Ok(answer(&state, &req, gql.into_inner(), true).await)
+    Ok(answer(&state, &req, gql.into_inner(), true, None, started).await)
 }
 
 /// Answers one GraphQL request: persisted query, cache, execution, in that order.
@@ -117,8 +155,9 @@ async fn answer(
     req: &HttpRequest,
     mut request: async_graphql::Request,
     get: bool,
+    raw_key: Option<ResponseKey>,
+    started: Instant,
 ) -> HttpResponse {
-    let started = Instant::now();
     let persisted = state.caches.persisted.resolve(&mut request);
     let operation = request.operation_name.clone();
     let label = operation
@@ -164,6 +203,9 @@ async fn answer(
         && let Some(hit) = state.caches.responses.get(&key)
     {
         done(Outcome::Cached);
+        if let Some(raw) = raw_key {
+            state.caches.responses.alias(raw, hit.clone());
+        }
         let cache_control = get.then(|| hit.cache_control.clone()).flatten();
         return body_response(StatusCode::OK, hit.body.clone(), cache_control, etag);
     }
@@ -191,9 +233,11 @@ async fn answer(
     if cacheable {
         state.caches.responses.put(
             key,
+            raw_key,
             CachedResponse {
                 body: body.clone(),
                 cache_control: Some(cache_control.clone()),
+                operation: label.clone(),
             },
         );
     }

@@ -79,6 +79,10 @@ backend_tests! {
         assert_eq!(app.query(respaced).await?, first);
         assert_eq!(app.statements.get(), before, "a hit runs no SQL");
         assert_eq!(metric(&app, "sixpotify_graphql_requests_total{operation=\"Top\",outcome=\"cached\"}").await?, 1.0);
+        // The same bytes again are found before the body is even parsed.
+        assert_eq!(app.query(TOP).await?, first);
+        assert_eq!(app.statements.get(), before);
+        assert_eq!(metric(&app, "sixpotify_graphql_requests_total{operation=\"Top\",outcome=\"cached\"}").await?, 2.0);
         assert!(metric(&app, "sixpotify_cache_hits_total{cache=\"responses\"}").await? >= 1.0);
         assert!(metric(&app, "sixpotify_cache_size{cache=\"responses\"}").await? > 0.0);
 

@@ -58,6 +58,8 @@ pub struct CachedResponse {
     pub body: Bytes,
     /// The `Cache-Control` value the response was sent with.
     pub cache_control: Option<String>,
+    /// The operation name metrics count a hit under.
+    pub operation: Option<String>,
 }
 
 /// The response cache, bounded by the bytes of the bodies it holds.
@@ -102,9 +104,32 @@ impl ResponseCache {
         found
     }
 
-    pub fn put(&self, key: ResponseKey, response: CachedResponse) {
+    /// Looks up a key that is only a shortcut to another (the raw bytes of a request): a hit
+    /// counts, a miss does not, since the request is then looked up by its real key.
+    pub fn peek(&self, key: &ResponseKey) -> Option<Arc<CachedResponse>> {
+        let found = self.cache.as_ref().and_then(|c| c.get(key));
+        if found.is_some() {
+            self.counts.hit();
+        }
+        found
+    }
+
+    /// Stores a response under its key and, when given, under the raw bytes of the request
+    /// too. A response reached by two keys counts twice against the bound.
+    pub fn put(&self, key: ResponseKey, raw: Option<ResponseKey>, response: CachedResponse) {
         if let Some(c) = &self.cache {
-            c.insert(key, Arc::new(response));
+            let response = Arc::new(response);
+            if let Some(raw) = raw {
+                c.insert(raw, response.clone());
+            }
+            c.insert(key, response);
+        }
+    }
+
+    /// Makes `raw` a shortcut to a response already cached under its real key.
+    pub fn alias(&self, raw: ResponseKey, response: Arc<CachedResponse>) {
+        if let Some(c) = &self.cache {
+            c.insert(raw, response);
         }
     }
 

@@ -1,0 +1,179 @@
+#!/usr/bin/env bash
+# API benchmark: imports the shared dataset into a fresh MariaDB database, starts two release
+# builds of the API over it, and drives them with wrk at 64 connections, one scenario after the
+# other in the same run:
+#
+#   a  GET /healthz                                        the HTTP ceiling
+#   b  one repeated catalogue query (POST)                 response-cache hits
+#   c  track lookups by id, every id once                  cache misses
+#   d  the foundation issue's nested query (artists(first: 50) … tracks(first: 10) …)
+#   e  recommendations from a random artist (1 seed)
+#   f  search for a random artist name prefix
+#
+# Every scenario goes to an API with every cache on, as deployed; c walks ids never asked
+# before, so it misses. d, e and f run again against a second API without the response cache
+# (entity caches on), so that every request is executed. For each scenario: requests per
+# second, p50 and p99 latency (wrk), errors (HTTP and GraphQL), server CPU microseconds per
+# request (from /proc), SQL statements per request and the response-cache hit ratio (from
+# /metrics).
+#
+# Usage: bench/api.sh [DURATION] [DATASET.csv.gz]
+#   DURATION of each scenario (default 15s); MYSQL_URL (default mysql://root@127.0.0.1:3306)
+#   names the server; the database sixpotify_bench_api is dropped and recreated.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+duration="${1:-15s}"
+dataset="${2:-../shared/data/spotify_songs.csv.gz}"
+server="${MYSQL_URL:-mysql://root@127.0.0.1:3306}"
+hostport="${server#mysql://}"; hostport="${hostport#*@}"
+host="${hostport%:*}"; port="${hostport#*:}"
+client=(mariadb --protocol=TCP -h"$host" -P"$port" -uroot)
+connections=64
+threads=2
+db=sixpotify_bench_api
+cached_port="${CACHED_PORT:-18181}"
+uncached_port="${UNCACHED_PORT:-18182}"
+
+command -v wrk > /dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
+cargo build --release --quiet -p sixpotify-loader -p sixpotify-api
+bin="${CARGO_TARGET_DIR:-target}/release"
+work="$(mktemp -d)"
+pids=()
+cleanup() { for p in "${pids[@]}"; do kill "$p" 2> /dev/null || true; done; rm -rf "$work"; }
+trap cleanup EXIT
+
+"${client[@]}" -e "DROP DATABASE IF EXISTS $db; CREATE DATABASE $db CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+DATABASE_URL="$server/$db" "$bin/sixpotify-loader" import-csv "$dataset" --no-progress 2> "$work/import.log" \
+  || { cat "$work/import.log"; exit 1; }
+tail -1 "$work/import.log"
+
+start_api() { # port, extra env...; sets api_pid
+  local p="$1"; shift
+  env DATABASE_URL="$server/$db" SIXPOTIFY_ADDR="127.0.0.1:$p" SIXPOTIFY_SEED=false RUST_LOG=warn "$@" \
+    "$bin/sixpotify-api" > /dev/null 2> "$work/api-$p.log" &
+  api_pid=$!
+  pids+=("$api_pid")
+}
+metric() { # port, series
+  curl -fsS "http://127.0.0.1:$1/metrics" | awk -v s="$2" 'index($0, s" ") == 1 { print $2; f=1 } END { if (!f) print 0 }'
+}
+wait_ready() { # port
+  for _ in $(seq 1 300); do
+    if [ "$(metric "$1" sixpotify_recommendation_index_version 2> /dev/null || echo -1)" -ge 1 ] 2> /dev/null; then return 0; fi
+    sleep 0.2
+  done
+  echo "the API on port $1 never became ready" >&2; cat "$work/api-$1.log" >&2; exit 1
+}
+start_api "$cached_port"; cached_pid=$api_pid
+start_api "$uncached_port" SIXPOTIFY_RESPONSE_CACHE_MB=0; uncached_pid=$api_pid
+wait_ready "$cached_port"; wait_ready "$uncached_port"
+
+# Inputs drawn from the database.
+lua_list() { # name, SQL
+  { echo "$1 = {"; "${client[@]}" -N "$db" -e "$2" | sed 's/\\/\\\\/g; s/"/\\"/g; s/.*/"&",/'; echo "}"; } > "$work/$1.lua"
+}
+lua_list track_ids "SELECT id FROM tracks ORDER BY id"
+lua_list artist_ids "SELECT DISTINCT ta.artist_id FROM track_artists ta JOIN audio_features f ON f.track_id = ta.track_id ORDER BY 1"
+lua_list prefixes "SELECT DISTINCT LEFT(search_key, 4) FROM artists WHERE CHAR_LENGTH(search_key) >= 4 ORDER BY 1"
+
+cat > "$work/common.lua" <<'EOF'
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+function json_string(s) return '"' .. s:gsub('\\', '\\\\'):gsub('"', '\\"') .. '"' end
+function graphql(query, variables)
+  return '{"query":' .. json_string(query) .. ',"variables":' .. variables .. '}'
+end
+local thread_no = 0
+function setup(thread) thread:set("id", thread_no); thread_no = thread_no + 1 end
+EOF
+cat > "$work/b.lua" <<'EOF'
+dofile(dir .. "/common.lua")
+wrk.body = graphql("query Hot { artists(first: 20) { edges { node { name popularity genres { name } } } } }", "{}")
+EOF
+cat > "$work/c.lua" <<EOF
+dofile(dir .. "/common.lua")
+dofile(dir .. "/track_ids.lua")
+local q = "query Lookup(\$id: ID!) { track(id: \$id) { name popularity durationMs album { name releaseDate } artists { name } audioFeatures { energy valence tempo } } }"
+local i = nil
+function request()
+  if i == nil then i = id + 1 end
+  if i > #track_ids then wrk.thread:stop() end
+  local body = graphql(q, '{"id":' .. json_string(track_ids[math.min(i, #track_ids)]) .. '}')
+  i = i + $threads
+  return wrk.format(nil, nil, nil, body)
+end
+EOF
+cat > "$work/d.lua" <<'EOF'
+dofile(dir .. "/common.lua")
+wrk.body = graphql("query Nested { artists(first: 50) { edges { node { name genres { name } tracks(first: 10) { edges { node { name album { name } artists { name } audioFeatures { energy valence } } } } } } } }", "{}")
+EOF
+cat > "$work/e.lua" <<'EOF'
+dofile(dir .. "/common.lua")
+dofile(dir .. "/artist_ids.lua")
+local q = "query Recommend($a: ID!) { recommendations(seedArtists: [$a], limit: 20) { score track { name artists { name } } } }"
+function request()
+  return wrk.format(nil, nil, nil, graphql(q, '{"a":' .. json_string(artist_ids[math.random(#artist_ids)]) .. '}'))
+end
+EOF
+cat > "$work/f.lua" <<'EOF'
+dofile(dir .. "/common.lua")
+dofile(dir .. "/prefixes.lua")
+local q = "query Search($q: String!) { searchArtists(query: $q, first: 10) { name popularity } }"
+function request()
+  return wrk.format(nil, nil, nil, graphql(q, '{"q":' .. json_string(prefixes[math.random(#prefixes)]) .. '}'))
+end
+EOF
+for s in b c d e f; do sed -i "1i dir = \"$work\"" "$work/$s.lua"; done
+
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+ms() { # wrk latency (e.g. 812.00us, 1.20ms, 1.01s) in ms
+  awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n *= 1; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'
+}
+hz=$(getconf CLK_TCK)
+results="$work/results.tsv"
+run() { # name, port, pid, url path, script or ""
+  local name="$1" p="$2" pid="$3" path="$4" script="$5"
+  local args=(-t"$threads" -c"$connections" -d"$duration" --latency --timeout 5s)
+  [ -n "$script" ] && args+=(-s "$work/$script")
+  # Warm up (except for lookups, which must miss): the first requests fill caches and pools.
+  [ "$script" = c.lua ] || wrk -t1 -c4 -d1s ${script:+-s "$work/$script"} "http://127.0.0.1:$p$path" > /dev/null
+  local ticks0 sql0 err0 hit0 miss0
+  ticks0=$(cpu_ticks "$pid")
+  sql0=$(metric "$p" sixpotify_sql_statements_total)
+  err0=$(curl -fsS "http://127.0.0.1:$p/metrics" | awk '/^sixpotify_graphql_requests_total\{.*outcome="error"/ { s += $2 } END { print s + 0 }')
+  hit0=$(metric "$p" 'sixpotify_cache_hits_total{cache="responses"}')
+  miss0=$(metric "$p" 'sixpotify_cache_misses_total{cache="responses"}')
+  wrk "${args[@]}" "http://127.0.0.1:$p$path" > "$work/$name.out"
+  local ticks1 sql1 err1 hit1 miss1
+  ticks1=$(cpu_ticks "$pid")
+  sql1=$(metric "$p" sixpotify_sql_statements_total)
+  err1=$(curl -fsS "http://127.0.0.1:$p/metrics" | awk '/^sixpotify_graphql_requests_total\{.*outcome="error"/ { s += $2 } END { print s + 0 }')
+  hit1=$(metric "$p" 'sixpotify_cache_hits_total{cache="responses"}')
+  miss1=$(metric "$p" 'sixpotify_cache_misses_total{cache="responses"}')
+  local requests rps p50 p99 http_errors
+  requests=$(awk '/requests in/ { print $1 }' "$work/$name.out")
+  rps=$(awk '/^Requests\/sec/ { print $2 }' "$work/$name.out")
+  p50=$(ms "$(awk '$1 == "50%" { print $2 }' "$work/$name.out")")
+  p99=$(ms "$(awk '$1 == "99%" { print $2 }' "$work/$name.out")")
+  http_errors=$(awk '/Non-2xx/ { n += $NF } /Socket errors/ { gsub(/[^0-9 ]/, " "); n += $1 + $2 + $3 + $4 } END { print n + 0 }' "$work/$name.out")
+  awk -v n="$name" -v r="$requests" -v rps="$rps" -v p50="$p50" -v p99="$p99" -v he="$http_errors" \
+      -v ge="$((err1 - err0))" -v t="$((ticks1 - ticks0))" -v hz="$hz" -v sql="$(echo "$sql1 - $sql0" | bc)" \
+      -v hits="$(echo "$hit1 - $hit0" | bc)" -v misses="$(echo "$miss1 - $miss0" | bc)" 'BEGIN {
+    lookups = hits + misses
+    printf "%s\t%.0f\t%s\t%s\t%d\t%d\t%.0f\t%.2f\t%s\n", n, rps, p50, p99, he, ge,
+      t * 1e6 / hz / r, sql / r, lookups ? sprintf("%.2f", hits / lookups) : "-"
+  }' >> "$results"
+}
+
+printf 'scenario\treq/s\tp50_ms\tp99_ms\thttp_errors\tgraphql_errors\tcpu_us/req\tsql/req\tresponse_cache_hits\n' > "$results"
+run "a_healthz" "$cached_port" "$cached_pid" /healthz ""
+run "b_hot_query" "$cached_port" "$cached_pid" /graphql b.lua
+run "c_lookups_by_id" "$cached_port" "$cached_pid" /graphql c.lua
+run "d_nested_query" "$cached_port" "$cached_pid" /graphql d.lua
+run "e_recommendations" "$cached_port" "$cached_pid" /graphql e.lua
+run "f_search" "$cached_port" "$cached_pid" /graphql f.lua
+run "d_nested_query_executed" "$uncached_port" "$uncached_pid" /graphql d.lua
+run "e_recommendations_executed" "$uncached_port" "$uncached_pid" /graphql e.lua
+run "f_search_executed" "$uncached_port" "$uncached_pid" /graphql f.lua
+column -t -s $'\t' "$results"
+awk -F'\t' '$1 == "a_healthz" { a = $2 } $1 == "b_hot_query" { b = $2 } END { printf "b / a = %.2f\n", b / a }' "$results"
