@@ -210,6 +210,7 @@ async fn answer(
         return body_response(StatusCode::OK, hit.body.clone(), cache_control, etag);
     }
 
+    state.caches.documents.prepare(&mut request);
     let response = state.schema.execute(request).await;
     let ok = response.is_ok();
     let cacheable = ok && response.cache_control.max_age != -1;

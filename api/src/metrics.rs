@@ -7,7 +7,7 @@
 //! of their own; the rest count as `other`. Anonymous operations count as `anonymous`.
 
 use std::collections::HashSet;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, RwLock};
 
 use prometheus_client::collector::Collector;
 use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
@@ -74,7 +74,7 @@ pub struct Metrics {
     registry: Arc<Registry>,
     requests: Family<RequestLabels, Counter>,
     latency: HistogramFamily,
-    operations: Arc<Mutex<HashSet<String>>>,
+    operations: Arc<RwLock<HashSet<String>>>,
 }
 
 impl Metrics {
@@ -122,7 +122,15 @@ impl Metrics {
         if !plain {
             return "other".into();
         }
-        let mut known = self.operations.lock().unwrap_or_else(|e| e.into_inner());
+        let seen = self
+            .operations
+            .read()
+            .map(|known| known.contains(name))
+            .unwrap_or(false);
+        if seen {
+            return name.to_owned();
+        }
+        let mut known = self.operations.write().unwrap_or_else(|e| e.into_inner());
         if known.contains(name) || (known.len() < MAX_OPERATIONS && known.insert(name.to_owned())) {
             name.to_owned()
         } else {

@@ -5,12 +5,15 @@
 //! - [`responses::ResponseCache`]: whole responses of queries, by normalised document,
 //!   operation name and variables, bounded by bytes;
 //! - [`persisted::PersistedQueries`]: documents registered by Apollo's automatic persisted
-//!   queries, by SHA-256, bounded by bytes.
+//!   queries, by SHA-256, bounded by bytes;
+//! - [`documents::Documents`]: parsed documents by their text, so that a query sent again with
+//!   other variables is not parsed again.
 //!
 //! Invalidation goes by generation: [`Caches::invalidate`] bumps it and clears everything. A
 //! response computed under an older generation is stored under that generation's key, which no
 //! request asks for any more; an entity fetched under an older generation is not stored.
 
+pub mod documents;
 pub mod normalize;
 pub mod persisted;
 pub mod responses;
@@ -222,6 +225,7 @@ pub struct Caches {
     pub entities: EntityCaches,
     pub responses: responses::ResponseCache,
     pub persisted: persisted::PersistedQueries,
+    pub documents: documents::Documents,
     generation: Arc<AtomicU64>,
     /// The data version the caches hold data of; `i64::MIN` before the first check.
     version: Arc<AtomicI64>,
@@ -233,6 +237,7 @@ impl Caches {
             entities: EntityCaches::new(settings),
             responses: responses::ResponseCache::new(settings),
             persisted: persisted::PersistedQueries::new(settings),
+            documents: documents::Documents::new(),
             generation: Arc::default(),
             version: Arc::new(AtomicI64::new(i64::MIN)),
         }
@@ -272,6 +277,7 @@ impl Caches {
         let mut all = self.entities.figures();
         all.push(self.responses.figures());
         all.push(self.persisted.figures());
+        all.push(self.documents.figures());
         all
     }
 }
