@@ -172,28 +172,29 @@ struct State {
     statements: StatementCounter,
 }
 
-fn gauge<L: EncodeLabelSet>(
-    encoder: &mut DescriptorEncoder,
-    name: &str,
-    help: &str,
-    series: &[(L, i64)],
+/// A value as a constant counter (clamped at 0) or gauge.
+fn encode_value(
+    kind: MetricType,
+    value: i64,
+    metric: prometheus_client::encoding::MetricEncoder<'_>,
 ) -> Result<(), std::fmt::Error> {
-    let mut family = encoder.encode_descriptor(name, help, None, MetricType::Gauge)?;
-    for (labels, v) in series {
-        ConstGauge::new(*v).encode(family.encode_family(labels)?)?;
+    match kind {
+        MetricType::Counter => ConstCounter::new(u64::try_from(value).unwrap_or(0)).encode(metric),
+        _ => ConstGauge::new(value).encode(metric),
     }
-    Ok(())
 }
 
-fn counter<L: EncodeLabelSet>(
+/// One metric with a series per label set.
+fn labelled<L: EncodeLabelSet>(
     encoder: &mut DescriptorEncoder,
     name: &str,
     help: &str,
-    series: &[(L, u64)],
+    kind: MetricType,
+    series: &[(L, i64)],
 ) -> Result<(), std::fmt::Error> {
-    let mut family = encoder.encode_descriptor(name, help, None, MetricType::Counter)?;
+    let mut family = encoder.encode_descriptor(name, help, None, kind)?;
     for (labels, v) in series {
-        ConstCounter::new(*v).encode(family.encode_family(labels)?)?;
+        encode_value(kind, *v, family.encode_family(labels)?)?;
     }
     Ok(())
 }
@@ -206,58 +207,55 @@ fn single(
     kind: MetricType,
     value: i64,
 ) -> Result<(), std::fmt::Error> {
-    let metric = encoder.encode_descriptor(name, help, None, kind)?;
-    match kind {
-        MetricType::Counter => ConstCounter::new(u64::try_from(value).unwrap_or(0)).encode(metric),
-        _ => ConstGauge::new(value).encode(metric),
-    }
+    encode_value(
+        kind,
+        value,
+        encoder.encode_descriptor(name, help, None, kind)?,
+    )
 }
 
 impl Collector for State {
     fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
         let figures = self.caches.figures();
         let by_cache =
-            |f: fn(&crate::cache::CacheFigures) -> u64| -> Vec<([(&str, &str); 1], u64)> {
+            |f: fn(&crate::cache::CacheFigures) -> u64| -> Vec<([(&str, &str); 1], i64)> {
                 figures
                     .iter()
-                    .map(|c| ([("cache", c.name)], f(c)))
+                    .map(|c| ([("cache", c.name)], i64::try_from(f(c)).unwrap_or(i64::MAX)))
                     .collect()
             };
-        counter(
-            &mut encoder,
-            "cache_hits",
-            "Cache hits",
-            &by_cache(|c| c.hits),
-        )?;
-        counter(
-            &mut encoder,
-            "cache_misses",
-            "Cache misses",
-            &by_cache(|c| c.misses),
-        )?;
-        let as_gauge = |v: Vec<([(&'static str, &'static str); 1], u64)>| -> Vec<([(&'static str, &'static str); 1], i64)> {
-            v.into_iter()
-                .map(|(l, v)| (l, i64::try_from(v).unwrap_or(i64::MAX)))
-                .collect()
-        };
-        gauge(
-            &mut encoder,
-            "cache_entries",
-            "Entries held by each cache",
-            &as_gauge(by_cache(|c| c.entries)),
-        )?;
-        gauge(
-            &mut encoder,
-            "cache_size",
-            "Weighted size of each cache: bytes for responses and persisted queries, entries for entity caches",
-            &as_gauge(by_cache(|c| c.bytes)),
-        )?;
+        for (name, help, kind, f) in [
+            (
+                "cache_hits",
+                "Cache hits",
+                MetricType::Counter,
+                (|c| c.hits) as fn(&crate::cache::CacheFigures) -> u64,
+            ),
+            ("cache_misses", "Cache misses", MetricType::Counter, |c| {
+                c.misses
+            }),
+            (
+                "cache_entries",
+                "Entries held by each cache",
+                MetricType::Gauge,
+                |c| c.entries,
+            ),
+            (
+                "cache_size",
+                "Weighted size of each cache: bytes for responses and persisted queries, entries for the others",
+                MetricType::Gauge,
+                |c| c.bytes,
+            ),
+        ] {
+            labelled(&mut encoder, name, help, kind, &by_cache(f))?;
+        }
 
         let (size, idle, max) = pool_figures(&self.db);
-        gauge(
+        labelled(
             &mut encoder,
             "db_pool_connections",
             "Database pool connections by state",
+            MetricType::Gauge,
             &[
                 ([("state", "in_use")], i64::from(size.saturating_sub(idle))),
                 ([("state", "idle")], i64::from(idle)),

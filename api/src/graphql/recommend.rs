@@ -4,7 +4,7 @@
 use async_graphql::{Context, ID, InputObject, Object, Result};
 
 use super::loader::TrackKey;
-use super::types::{Track, db, loader};
+use super::types::{Track, db, load_in_order};
 use crate::error::ApiError;
 use crate::recommend::{DIMS, FEATURES, IndexStore, Recommendation as Found, Wanted};
 use crate::service;
@@ -235,24 +235,15 @@ impl RecommendQuery {
             }
         }
 
-        let found = index.recommend(&wanted);
-        let keys: Vec<TrackKey> = found
-            .iter()
-            .map(|f| TrackKey(index.track_id(f.index).to_owned()))
-            .collect();
-        let mut tracks = loader(ctx)
-            .load_many(keys.iter().cloned())
-            .await
-            .map_err(ApiError::from)?;
-        Ok(found
-            .into_iter()
-            .zip(keys)
-            .filter_map(|(found, key)| {
-                tracks.remove(&key).map(|t| Recommendation {
-                    track: Track(t),
-                    found,
-                })
-            })
-            .collect())
+        load_in_order(
+            ctx,
+            index.recommend(&wanted),
+            |f| TrackKey(index.track_id(f.index).to_owned()),
+            |found, t| Recommendation {
+                track: Track(t),
+                found,
+            },
+        )
+        .await
     }
 }

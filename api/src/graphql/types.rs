@@ -22,6 +22,32 @@ pub(crate) fn loader<'a>(ctx: &Context<'a>) -> &'a DataLoader<CatalogLoader> {
     ctx.data_unchecked::<DataLoader<CatalogLoader>>()
 }
 
+/// Loads `items`' entities by key, in the items' order; an item whose entity is gone (deleted
+/// since the index was built) is left out.
+pub(crate) async fn load_in_order<T, K, V, R>(
+    ctx: &Context<'_>,
+    items: impl IntoIterator<Item = T>,
+    key: impl Fn(&T) -> K,
+    make: impl Fn(T, V) -> R,
+) -> Result<Vec<R>>
+where
+    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
+    CatalogLoader: Loader<K, Value = V, Error = LoadError>,
+    V: Send + Sync + Clone + 'static,
+{
+    let items: Vec<T> = items.into_iter().collect();
+    let keys: Vec<K> = items.iter().map(&key).collect();
+    let mut found = loader(ctx)
+        .load_many(keys.iter().cloned())
+        .await
+        .map_err(ApiError::from)?;
+    Ok(items
+        .into_iter()
+        .zip(keys)
+        .filter_map(|(item, k)| found.remove(&k).map(|v| make(item, v)))
+        .collect())
+}
+
 pub(crate) fn db<'a>(ctx: &Context<'a>) -> &'a DatabaseConnection {
     ctx.data_unchecked::<DatabaseConnection>()
 }
@@ -177,25 +203,17 @@ impl Artist {
             .current()
             .await?;
         let related = index.related_artists(&self.0.id, k).unwrap_or_default();
-        let keys: Vec<ArtistKey> = related
-            .iter()
-            .map(|r| ArtistKey(index.artist_id(r.index).to_owned()))
-            .collect();
-        let mut found = loader(ctx)
-            .load_many(keys.iter().cloned())
-            .await
-            .map_err(ApiError::from)?;
-        Ok(related
-            .iter()
-            .zip(keys)
-            .filter_map(|(r, key)| {
-                found.remove(&key).map(|artist| RelatedArtist {
-                    artist: Artist(artist),
-                    distance: f64::from(r.distance),
-                    similarity: r.similarity(),
-                })
-            })
-            .collect())
+        load_in_order(
+            ctx,
+            related,
+            |r| ArtistKey(index.artist_id(r.index).to_owned()),
+            |r, artist| RelatedArtist {
+                artist: Artist(artist),
+                distance: f64::from(r.distance),
+                similarity: r.similarity(),
+            },
+        )
+        .await
     }
     /// The mean audio features of the artist's tracks (of its top tracks, where it has some);
     /// null for an artist with no audio features.
