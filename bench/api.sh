@@ -5,24 +5,27 @@
 #
 #   a  GET /healthz                                        the HTTP ceiling
 #   b  one repeated catalogue query (POST)                 response-cache hits
-#   c  track lookups by random id, every document new      response-cache misses
+#   c  track lookups by random id (with album, artists and audio features)
 #   d  the foundation issue's nested query (artists(first: 50) … tracks(first: 10) …)
 #   e  recommendations from a random artist (1 seed)
 #   f  search for a random artist name prefix
 #
-# Every scenario goes to an API with every cache on, as deployed; c gives every request a
-# new alias, so it always misses the response cache (the entity caches hit for ids seen before). d, e and f run again against a second API without the response cache
-# (entity caches on), so that every request is executed. For each scenario: requests per
-# second, p50 and p99 latency (wrk), errors (HTTP and GraphQL), server CPU microseconds per
-# request (from /proc), SQL statements per request and the response-cache hit ratio (from
-# /metrics).
+# a, b, d, e and f go to an API with every cache on, as deployed. c goes to a second API
+# without the response cache, so that every lookup is executed (its entity caches are on, as
+# deployed: after warming up they hold the whole catalogue), and again to a third API with no
+# cache at all, so that every lookup reaches MariaDB. d, e and f run again against the second
+# API. For each scenario: requests per second, p50 and p99 latency (wrk), errors (HTTP and
+# GraphQL), server CPU microseconds per request (from /proc), SQL statements per request, and
+# the hit ratios of the response cache and of the entity caches (from /metrics).
 #
 # Usage: bench/api.sh [DURATION] [DATASET.csv.gz]
 #   DURATION of each scenario (default 15s); MYSQL_URL (default mysql://root@127.0.0.1:3306)
-#   names the server; the database sixpotify_bench_api is dropped and recreated.
+#   names the server; the database sixpotify_bench_api is dropped and recreated. SCENARIOS
+#   picks some of the scenarios (default "a b c d e f"); the b / a ratio needs both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration="${1:-15s}"
+scenarios="${SCENARIOS:-a b c d e f}"
 dataset="${2:-../shared/data/spotify_songs.csv.gz}"
 server="${MYSQL_URL:-mysql://root@127.0.0.1:3306}"
 hostport="${server#mysql://}"; hostport="${hostport#*@}"
@@ -33,6 +36,7 @@ threads=2
 db=sixpotify_bench_api
 cached_port="${CACHED_PORT:-18181}"
 uncached_port="${UNCACHED_PORT:-18182}"
+bare_port="${BARE_PORT:-18183}"
 
 command -v wrk > /dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
 cargo build --release --quiet -p sixpotify-loader -p sixpotify-api
@@ -66,7 +70,8 @@ wait_ready() { # port
 }
 start_api "$cached_port"; cached_pid=$api_pid
 start_api "$uncached_port" SIXPOTIFY_RESPONSE_CACHE_MB=0; uncached_pid=$api_pid
-wait_ready "$cached_port"; wait_ready "$uncached_port"
+start_api "$bare_port" SIXPOTIFY_RESPONSE_CACHE_MB=0 SIXPOTIFY_ENTITY_CACHE_ENTRIES=0; bare_pid=$api_pid
+wait_ready "$cached_port"; wait_ready "$uncached_port"; wait_ready "$bare_port"
 
 # Inputs drawn from the database.
 lua_list() { # name, SQL
@@ -95,9 +100,8 @@ EOF
 cat > "$work/c.lua" <<'EOF'
 dofile(dir .. "/common.lua")
 dofile(dir .. "/track_ids.lua")
--- A random alias makes every document new, so that no response comes from the cache.
+local q = "query Lookup($id: ID!) { track(id: $id) { name popularity durationMs album { name releaseDate } artists { name } audioFeatures { energy valence tempo } } }"
 function request()
-  local q = "query Lookup($id: ID!) { t" .. math.random(1000000000) .. ": track(id: $id) { name popularity durationMs album { name releaseDate } artists { name } audioFeatures { energy valence tempo } } }"
   return wrk.format(nil, nil, nil, graphql(q, '{"id":' .. json_string(track_ids[math.random(#track_ids)]) .. '}'))
 end
 EOF
@@ -123,6 +127,13 @@ end
 EOF
 for s in b c d e f; do sed -i "1i dir = \"$work\"" "$work/$s.lua"; done
 
+entity_lookups() { # port: hits and misses summed over the entity caches
+  curl -fsS "http://127.0.0.1:$1/metrics" | awk '
+    /^sixpotify_cache_(hits|misses)_total\{/ && !/cache="(responses|persisted_queries|documents)"/ {
+      if ($1 ~ /hits/) h += $2; else m += $2
+    }
+    END { print h + 0, m + 0 }'
+}
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 ms() { # wrk latency (e.g. 812.00us, 1.20ms, 1.01s) in ms
   awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n *= 1; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'
@@ -141,6 +152,7 @@ run() { # name, port, pid, url path, script or ""
   err0=$(curl -fsS "http://127.0.0.1:$p/metrics" | awk '/^sixpotify_graphql_requests_total\{.*outcome="error"/ { s += $2 } END { print s + 0 }')
   hit0=$(metric "$p" 'sixpotify_cache_hits_total{cache="responses"}')
   miss0=$(metric "$p" 'sixpotify_cache_misses_total{cache="responses"}')
+  read -r ehit0 emiss0 <<< "$(entity_lookups "$p")"
   wrk "${args[@]}" "http://127.0.0.1:$p$path" > "$work/$name.out"
   local ticks1 sql1 err1 hit1 miss1
   ticks1=$(cpu_ticks "$pid")
@@ -148,6 +160,7 @@ run() { # name, port, pid, url path, script or ""
   err1=$(curl -fsS "http://127.0.0.1:$p/metrics" | awk '/^sixpotify_graphql_requests_total\{.*outcome="error"/ { s += $2 } END { print s + 0 }')
   hit1=$(metric "$p" 'sixpotify_cache_hits_total{cache="responses"}')
   miss1=$(metric "$p" 'sixpotify_cache_misses_total{cache="responses"}')
+  read -r ehit1 emiss1 <<< "$(entity_lookups "$p")"
   local requests rps p50 p99 http_errors
   requests=$(awk '/requests in/ { print $1 }' "$work/$name.out")
   rps=$(awk '/^Requests\/sec/ { print $2 }' "$work/$name.out")
@@ -156,22 +169,26 @@ run() { # name, port, pid, url path, script or ""
   http_errors=$(awk '/Non-2xx/ { n += $NF } /Socket errors/ { gsub(/[^0-9 ]/, " "); n += $1 + $2 + $3 + $4 } END { print n + 0 }' "$work/$name.out")
   awk -v n="$name" -v r="$requests" -v rps="$rps" -v p50="$p50" -v p99="$p99" -v he="$http_errors" \
       -v ge="$((err1 - err0))" -v t="$((ticks1 - ticks0))" -v hz="$hz" -v sql="$(echo "$sql1 - $sql0" | bc)" \
-      -v hits="$(echo "$hit1 - $hit0" | bc)" -v misses="$(echo "$miss1 - $miss0" | bc)" 'BEGIN {
-    lookups = hits + misses
-    printf "%s\t%.0f\t%s\t%s\t%d\t%d\t%.0f\t%.2f\t%s\n", n, rps, p50, p99, he, ge,
-      t * 1e6 / hz / r, sql / r, lookups ? sprintf("%.2f", hits / lookups) : "-"
+      -v hits="$(echo "$hit1 - $hit0" | bc)" -v misses="$(echo "$miss1 - $miss0" | bc)" \
+      -v ehits="$(echo "$ehit1 - $ehit0" | bc)" -v emisses="$(echo "$emiss1 - $emiss0" | bc)" 'BEGIN {
+    lookups = hits + misses; elookups = ehits + emisses
+    printf "%s\t%.0f\t%s\t%s\t%d\t%d\t%.0f\t%.2f\t%s\t%s\n", n, rps, p50, p99, he, ge,
+      t * 1e6 / hz / r, sql / r, lookups ? sprintf("%.2f", hits / lookups) : "-",
+      elookups ? sprintf("%.2f", ehits / elookups) : "-"
   }' >> "$results"
 }
 
-printf 'scenario\treq/s\tp50_ms\tp99_ms\thttp_errors\tgraphql_errors\tcpu_us/req\tsql/req\tresponse_cache_hits\n' > "$results"
-run "a_healthz" "$cached_port" "$cached_pid" /healthz ""
-run "b_hot_query" "$cached_port" "$cached_pid" /graphql b.lua
-run "c_lookups_by_id" "$cached_port" "$cached_pid" /graphql c.lua
-run "d_nested_query" "$cached_port" "$cached_pid" /graphql d.lua
-run "e_recommendations" "$cached_port" "$cached_pid" /graphql e.lua
-run "f_search" "$cached_port" "$cached_pid" /graphql f.lua
-run "d_nested_query_executed" "$uncached_port" "$uncached_pid" /graphql d.lua
-run "e_recommendations_executed" "$uncached_port" "$uncached_pid" /graphql e.lua
-run "f_search_executed" "$uncached_port" "$uncached_pid" /graphql f.lua
+printf 'scenario\treq/s\tp50_ms\tp99_ms\thttp_errors\tgraphql_errors\tcpu_us/req\tsql/req\tresponse_cache_hits\tentity_cache_hits\n' > "$results"
+wanted() { [[ " $scenarios " == *" $1 "* ]]; }
+wanted a && run "a_healthz" "$cached_port" "$cached_pid" /healthz ""
+wanted b && run "b_hot_query" "$cached_port" "$cached_pid" /graphql b.lua
+wanted c && run "c_lookups_by_id" "$uncached_port" "$uncached_pid" /graphql c.lua
+wanted c && run "c_lookups_by_id_no_cache" "$bare_port" "$bare_pid" /graphql c.lua
+wanted d && run "d_nested_query" "$cached_port" "$cached_pid" /graphql d.lua
+wanted e && run "e_recommendations" "$cached_port" "$cached_pid" /graphql e.lua
+wanted f && run "f_search" "$cached_port" "$cached_pid" /graphql f.lua
+wanted d && run "d_nested_query_executed" "$uncached_port" "$uncached_pid" /graphql d.lua
+wanted e && run "e_recommendations_executed" "$uncached_port" "$uncached_pid" /graphql e.lua
+wanted f && run "f_search_executed" "$uncached_port" "$uncached_pid" /graphql f.lua
 column -t -s $'\t' "$results"
-awk -F'\t' '$1 == "a_healthz" { a = $2 } $1 == "b_hot_query" { b = $2 } END { printf "b / a = %.2f\n", b / a }' "$results"
+awk -F'\t' '$1 == "a_healthz" { a = $2 } $1 == "b_hot_query" { b = $2 } END { if (a && b) printf "b / a = %.2f\n", b / a }' "$results"

@@ -211,7 +211,7 @@ async fn answer(
     }
 
     state.caches.documents.prepare(&mut request);
-    let response = state.schema.execute(request).await;
+    let response = crate::graphql::codes::execute(&state.schema, request).await;
     let ok = response.is_ok();
     let cacheable = ok && response.cache_control.max_age != -1;
     let body = match serde_json::to_vec(&response) {

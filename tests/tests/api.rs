@@ -301,6 +301,11 @@ mod http {
                 Value::Null,
                 "BAD_USER_INPUT",
             ),
+            (
+                "query A { dataVersion } query B { dataVersion }",
+                Value::Null,
+                "OPERATION_RESOLUTION_FAILURE",
+            ),
         ] {
             let body = app.query_with(query, variables).await?;
             let errors = body["errors"].as_array().cloned().unwrap_or_default();
@@ -309,6 +314,18 @@ mod http {
                 assert_eq!(e["extensions"]["code"], code, "{query}: {body}");
             }
         }
+        let body: Value = app
+            .client
+            .post(format!("{}/graphql", app.base))
+            .json(&json!({ "query": "query A { dataVersion }", "operationName": "C" }))
+            .send()
+            .await?
+            .json()
+            .await?;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "OPERATION_RESOLUTION_FAILURE",
+            "{body}"
+        );
         Ok(())
     }
 

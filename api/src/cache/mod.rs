@@ -116,6 +116,16 @@ impl<V: Clone + Send + Sync + 'static> EntityCache<V> {
         }
     }
 
+    /// The cached value of `id`. Only a hit is counted: the caller is to look again with
+    /// [`get_many`](Self::get_many) before fetching, which counts the miss.
+    pub fn get(&self, id: &str) -> Option<V> {
+        let found = self.cache.get(id);
+        if found.is_some() {
+            self.counts.hit();
+        }
+        found
+    }
+
     /// The cached values of `ids`, and the ids not cached.
     pub fn get_many(
         &self,

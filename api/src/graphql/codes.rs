@@ -1,23 +1,57 @@
-//! Gives every GraphQL error a stable `extensions.code`: errors of our resolvers carry theirs
-//! already (see [`ApiError`](crate::error::ApiError)); this extension labels the rest, which
-//! the GraphQL engine itself raises: a document that does not parse, one that does not validate
-//! against the schema, and arguments or variables of the wrong type.
+//! Gives every GraphQL error a stable `extensions.code`. Errors of our resolvers carry theirs
+//! already (see [`ApiError`](crate::error::ApiError)); [`execute`] labels the rest, which the
+//! GraphQL engine itself raises: a document that does not parse, one that does not validate
+//! against the schema (variables of the wrong type included), an operation that cannot be
+//! chosen, and field arguments that cannot be coerced.
+//!
+//! This is done around execution rather than in a schema extension: any extension sends every
+//! field of every response through the engine's slower per-field path, which costs more than
+//! the whole of some queries.
 
-use std::sync::Arc;
+use async_graphql::{Request, Response, ServerError, Value};
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery, NextValidation,
-};
-use async_graphql::parser::types::ExecutableDocument;
-use async_graphql::{Response, ServerError, ServerResult, ValidationResult, Value, Variables};
+use super::AppSchema;
 
-/// The extension factory to register on the schema.
-#[derive(Debug, Default)]
-pub struct ErrorCodes;
+/// A document that does not parse.
+pub const PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
+/// A document that does not validate against the schema, or variables that do not fit it.
+pub const VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
+/// A valid document from which no operation can be chosen: an unknown `operationName`, or none
+/// given where the document holds several operations.
+pub const OPERATION_RESOLUTION_FAILURE: &str = "OPERATION_RESOLUTION_FAILURE";
+/// Input the resolvers refuse.
+pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
 
-impl ExtensionFactory for ErrorCodes {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ErrorCodes)
+/// Executes `request` on `schema` and gives every error in the response a code.
+pub async fn execute(schema: &AppSchema, mut request: Request) -> Response {
+    if let Err(e) = request.parsed_query() {
+        return Response::from_errors(vec![label(e, PARSE_FAILED)]);
+    }
+    let mut response = schema.execute(request).await;
+    if !response.errors.is_empty() {
+        let before_execution = matches!(response.data, Value::Null);
+        response.errors = std::mem::take(&mut response.errors)
+            .into_iter()
+            .map(|e| {
+                let code = stage_code(&e, before_execution);
+                label(e, code)
+            })
+            .collect();
+    }
+    response
+}
+
+/// The code of an error the engine raised. Errors with a path come from a field whose
+/// arguments could not be coerced; errors without one stopped the request before execution.
+fn stage_code(error: &ServerError, before_execution: bool) -> &'static str {
+    if !error.path.is_empty() || !before_execution {
+        BAD_USER_INPUT
+    } else if error.message.starts_with("Unknown operation named")
+        || error.message.starts_with("Operation name required")
+    {
+        OPERATION_RESOLUTION_FAILURE
+    } else {
+        VALIDATION_FAILED
     }
 }
 
@@ -27,47 +61,4 @@ fn label(mut error: ServerError, code: &str) -> ServerError {
         ext.set("code", Value::from(code));
     }
     error
-}
-
-#[async_trait::async_trait]
-impl Extension for ErrorCodes {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        next.run(ctx, query, variables)
-            .await
-            .map_err(|e| label(e, "GRAPHQL_PARSE_FAILED"))
-    }
-
-    async fn validation(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        next: NextValidation<'_>,
-    ) -> Result<ValidationResult, Vec<ServerError>> {
-        next.run(ctx).await.map_err(|errors| {
-            errors
-                .into_iter()
-                .map(|e| label(e, "GRAPHQL_VALIDATION_FAILED"))
-                .collect()
-        })
-    }
-
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        let mut response = next.run(ctx, operation_name).await;
-        // Errors without a code at this stage come from coercing arguments and variables.
-        response.errors = std::mem::take(&mut response.errors)
-            .into_iter()
-            .map(|e| label(e, "BAD_USER_INPUT"))
-            .collect();
-        response
-    }
 }

@@ -119,8 +119,26 @@ no_absent!(
     audio_features::Model
 );
 
+/// A key of a by-id relation, whose value the entity caches may hold. Resolvers look there
+/// first and go to the DataLoader only for what is missing, so that a cached value never waits
+/// for a batch to gather.
+pub trait ById: Clone + Eq + std::hash::Hash + Send + Sync + 'static {
+    type Value: Clone + Send + Sync + 'static;
+
+    /// The cached value, if any; a hit is counted, a miss is left for the loader to count.
+    fn cached(&self, caches: &Caches) -> Option<Self::Value>;
+}
+
 macro_rules! by_id_loader {
     ($key:ty, $value:ty, $cache:ident, $fetch:path) => {
+        impl ById for $key {
+            type Value = $value;
+
+            fn cached(&self, caches: &Caches) -> Option<$value> {
+                caches.entities.$cache.get(&self.0)
+            }
+        }
+
         impl Loader<$key> for CatalogLoader {
             type Value = $value;
             type Error = LoadError;

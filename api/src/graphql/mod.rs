@@ -66,6 +66,5 @@ pub fn build_schema(
         .data(db)
         .data(loader)
         .data(index)
-        .extension(codes::ErrorCodes)
         .finish()
 }

@@ -7,7 +7,7 @@ use sea_orm::sea_query::SelectStatement;
 use super::inputs::{ArtistFilterInput, ArtistOrder, GenreOrder, TrackFilterInput, TrackOrder};
 use super::loader::{AlbumKey, ArtistKey, TrackKey};
 use super::types::{
-    Album, Artist, Conn, Genre, LoadRun, RunStatus, Total, Track, connection, db, loader,
+    Album, Artist, Conn, Genre, LoadRun, RunStatus, Total, Track, connection, db, load_by_id,
 };
 use crate::error::ApiError;
 use crate::service::page::{Ordering, PageArgs, check_first, fetch_page};
@@ -31,28 +31,19 @@ pub struct CatalogQuery;
 impl CatalogQuery {
     /// An artist by id; null when there is none.
     async fn artist(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Artist>> {
-        let found = loader(ctx)
-            .load_one(ArtistKey(id.0))
-            .await
-            .map_err(ApiError::from)?;
+        let found = load_by_id(ctx, ArtistKey(id.0)).await?;
         Ok(found.map(Artist))
     }
 
     /// A track by id; null when there is none.
     async fn track(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Track>> {
-        let found = loader(ctx)
-            .load_one(TrackKey(id.0))
-            .await
-            .map_err(ApiError::from)?;
+        let found = load_by_id(ctx, TrackKey(id.0)).await?;
         Ok(found.map(Track))
     }
 
     /// An album by id; null when there is none.
     async fn album(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Album>> {
-        let found = loader(ctx)
-            .load_one(AlbumKey(id.0))
-            .await
-            .map_err(ApiError::from)?;
+        let found = load_by_id(ctx, AlbumKey(id.0)).await?;
         Ok(found.map(Album))
     }
 

@@ -1,6 +1,8 @@
 //! GraphQL object types. Each wraps an entity model; relations go through the
 //! [`CatalogLoader`](super::loader::CatalogLoader).
 
+use std::collections::HashMap;
+
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, Enum, ID, Object, OutputType, Result};
@@ -11,8 +13,8 @@ use sea_orm::sea_query::SelectStatement;
 use super::loader::LoadError;
 use super::loader::{
     AlbumArtistsKey, AlbumKey, AlbumTracksKey, ArtistAlbumsKey, ArtistGenresKey, ArtistKey,
-    ArtistTracksKey, CatalogLoader, CountKey, FeaturesKey, PagedKey, TopTracksKey, TrackArtistsKey,
-    TrackGenresKey,
+    ArtistTracksKey, ById, CatalogLoader, CountKey, FeaturesKey, PagedKey, TopTracksKey,
+    TrackArtistsKey, TrackGenresKey,
 };
 use crate::error::ApiError;
 use crate::service::page::{Ordering, Page, PageArgs, count};
@@ -22,28 +24,55 @@ pub(crate) fn loader<'a>(ctx: &Context<'a>) -> &'a DataLoader<CatalogLoader> {
     ctx.data_unchecked::<DataLoader<CatalogLoader>>()
 }
 
+/// The value of a by-id key: from the entity caches when they hold it, else through the
+/// DataLoader, batched with the other lookups of the moment.
+pub(crate) async fn load_by_id<K>(ctx: &Context<'_>, key: K) -> Result<Option<K::Value>>
+where
+    K: ById,
+    CatalogLoader: Loader<K, Value = K::Value, Error = LoadError>,
+{
+    let loader = loader(ctx);
+    if let Some(v) = key.cached(&loader.loader().caches) {
+        return Ok(Some(v));
+    }
+    Ok(loader.load_one(key).await.map_err(ApiError::from)?)
+}
+
 /// Loads `items`' entities by key, in the items' order; an item whose entity is gone (deleted
-/// since the index was built) is left out.
-pub(crate) async fn load_in_order<T, K, V, R>(
+/// since the index was built) is left out. Cached entities are taken at once; the rest come
+/// through the DataLoader in one batch.
+pub(crate) async fn load_in_order<T, K, R>(
     ctx: &Context<'_>,
     items: impl IntoIterator<Item = T>,
     key: impl Fn(&T) -> K,
-    make: impl Fn(T, V) -> R,
+    make: impl Fn(T, K::Value) -> R,
 ) -> Result<Vec<R>>
 where
-    K: Send + Sync + std::hash::Hash + Eq + Clone + 'static,
-    CatalogLoader: Loader<K, Value = V, Error = LoadError>,
-    V: Send + Sync + Clone + 'static,
+    K: ById,
+    CatalogLoader: Loader<K, Value = K::Value, Error = LoadError>,
 {
-    let items: Vec<T> = items.into_iter().collect();
-    let keys: Vec<K> = items.iter().map(&key).collect();
-    let mut found = loader(ctx)
-        .load_many(keys.iter().cloned())
-        .await
-        .map_err(ApiError::from)?;
+    let loader = loader(ctx);
+    let caches = &loader.loader().caches;
+    let mut found = HashMap::new();
+    let mut missing = Vec::new();
+    let items: Vec<(T, K)> = items
+        .into_iter()
+        .map(|item| {
+            let k = key(&item);
+            match k.cached(caches) {
+                Some(v) => {
+                    found.insert(k.clone(), v);
+                }
+                None => missing.push(k.clone()),
+            }
+            (item, k)
+        })
+        .collect();
+    if !missing.is_empty() {
+        found.extend(loader.load_many(missing).await.map_err(ApiError::from)?);
+    }
     Ok(items
         .into_iter()
-        .zip(keys)
         .filter_map(|(item, k)| found.remove(&k).map(|v| make(item, v)))
         .collect())
 }
@@ -151,10 +180,7 @@ impl Artist {
         self.0.spotify_url.as_deref()
     }
     async fn genres(&self, ctx: &Context<'_>) -> Result<Vec<Genre>> {
-        let genres = loader(ctx)
-            .load_one(ArtistGenresKey(self.0.id.clone()))
-            .await
-            .map_err(ApiError::from)?;
+        let genres = load_by_id(ctx, ArtistGenresKey(self.0.id.clone())).await?;
         Ok(genres.unwrap_or_default().into_iter().map(Genre).collect())
     }
     /// The artist's most played tracks in a market (an ISO 3166-1 alpha-2 code such as `KR`),
@@ -297,18 +323,12 @@ impl Track {
         let Some(id) = &self.0.album_id else {
             return Ok(None);
         };
-        let album = loader(ctx)
-            .load_one(AlbumKey(id.clone()))
-            .await
-            .map_err(ApiError::from)?;
+        let album = load_by_id(ctx, AlbumKey(id.clone())).await?;
         Ok(album.map(Album))
     }
     /// Credited artists, main artist first.
     async fn artists(&self, ctx: &Context<'_>) -> Result<Vec<Artist>> {
-        let artists = loader(ctx)
-            .load_one(TrackArtistsKey(self.0.id.clone()))
-            .await
-            .map_err(ApiError::from)?;
+        let artists = load_by_id(ctx, TrackArtistsKey(self.0.id.clone())).await?;
         Ok(artists
             .unwrap_or_default()
             .into_iter()
@@ -316,18 +336,12 @@ impl Track {
             .collect())
     }
     async fn audio_features(&self, ctx: &Context<'_>) -> Result<Option<AudioFeatures>> {
-        let features = loader(ctx)
-            .load_one(FeaturesKey(self.0.id.clone()))
-            .await
-            .map_err(ApiError::from)?;
+        let features = load_by_id(ctx, FeaturesKey(self.0.id.clone())).await?;
         Ok(features.map(AudioFeatures))
     }
     /// Genre labels datasets attach to the track (a playlist's genre and subgenre, say).
     async fn genres(&self, ctx: &Context<'_>) -> Result<Vec<Genre>> {
-        let genres = loader(ctx)
-            .load_one(TrackGenresKey(self.0.id.clone()))
-            .await
-            .map_err(ApiError::from)?;
+        let genres = load_by_id(ctx, TrackGenresKey(self.0.id.clone())).await?;
         Ok(genres.unwrap_or_default().into_iter().map(Genre).collect())
     }
 }
@@ -397,10 +411,7 @@ impl Album {
     }
     /// Artists credited on the album's tracks, main artists first.
     async fn artists(&self, ctx: &Context<'_>) -> Result<Vec<Artist>> {
-        let artists = loader(ctx)
-            .load_one(AlbumArtistsKey(self.0.id.clone()))
-            .await
-            .map_err(ApiError::from)?;
+        let artists = load_by_id(ctx, AlbumArtistsKey(self.0.id.clone())).await?;
         Ok(artists
             .unwrap_or_default()
             .into_iter()
