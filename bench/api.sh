@@ -12,7 +12,8 @@
 #
 # a, b, d, e and f go to an API with every cache on, as deployed. c goes to a second API
 # without the response cache, so that every lookup is executed (its entity caches are on, as
-# deployed: after warming up they hold the whole catalogue), and again to a third API with no
+# deployed, and warmed by 10 s of lookups of every track in turn, as a server running for a
+# while has them: they are sized to hold this catalogue), and again to a third API with no
 # cache at all, so that every lookup reaches MariaDB. d, e and f run again against the second
 # API. For each scenario: requests per second, p50 and p99 latency (wrk), errors (HTTP and
 # GraphQL), server CPU microseconds per request (from /proc), SQL statements per request, and
@@ -105,6 +106,17 @@ function request()
   return wrk.format(nil, nil, nil, graphql(q, '{"id":' .. json_string(track_ids[math.random(#track_ids)]) .. '}'))
 end
 EOF
+cat > "$work/c_warm.lua" <<'EOF'
+dofile(dir .. "/common.lua")
+dofile(dir .. "/track_ids.lua")
+-- Every track once, in order, to fill the entity caches as a server running for a while has.
+local q = "query Lookup($id: ID!) { track(id: $id) { name popularity durationMs album { name releaseDate } artists { name } audioFeatures { energy valence tempo } } }"
+local next_id = 0
+function request()
+  next_id = next_id % #track_ids + 1
+  return wrk.format(nil, nil, nil, graphql(q, '{"id":' .. json_string(track_ids[next_id]) .. '}'))
+end
+EOF
 cat > "$work/d.lua" <<'EOF'
 dofile(dir .. "/common.lua")
 wrk.body = graphql("query Nested { artists(first: 50) { edges { node { name genres { name } tracks(first: 10) { edges { node { name album { name } artists { name } audioFeatures { energy valence } } } } } } } }", "{}")
@@ -125,7 +137,7 @@ function request()
   return wrk.format(nil, nil, nil, graphql(q, '{"q":' .. json_string(prefixes[math.random(#prefixes)]) .. '}'))
 end
 EOF
-for s in b c d e f; do sed -i "1i dir = \"$work\"" "$work/$s.lua"; done
+for s in b c c_warm d e f; do sed -i "1i dir = \"$work\"" "$work/$s.lua"; done
 
 entity_lookups() { # port: hits and misses summed over the entity caches
   curl -fsS "http://127.0.0.1:$1/metrics" | awk '
@@ -140,12 +152,13 @@ ms() { # wrk latency (e.g. 812.00us, 1.20ms, 1.01s) in ms
 }
 hz=$(getconf CLK_TCK)
 results="$work/results.tsv"
-run() { # name, port, pid, url path, script or ""
-  local name="$1" p="$2" pid="$3" path="$4" script="$5"
+run() { # name, port, pid, url path, script or "", warm-up script (default: the script)
+  local name="$1" p="$2" pid="$3" path="$4" script="$5" warm="${6:-$5}" warm_time=1s
   local args=(-t"$threads" -c"$connections" -d"$duration" --latency --timeout 5s)
   [ -n "$script" ] && args+=(-s "$work/$script")
+  [ "$warm" != "$script" ] && warm_time=10s
   # Warm up: the first requests fill caches and pools.
-  wrk -t1 -c4 -d1s ${script:+-s "$work/$script"} "http://127.0.0.1:$p$path" > /dev/null
+  wrk -t1 -c4 -d"$warm_time" ${warm:+-s "$work/$warm"} "http://127.0.0.1:$p$path" > /dev/null
   local ticks0 sql0 err0 hit0 miss0
   ticks0=$(cpu_ticks "$pid")
   sql0=$(metric "$p" sixpotify_sql_statements_total)
@@ -182,7 +195,7 @@ printf 'scenario\treq/s\tp50_ms\tp99_ms\thttp_errors\tgraphql_errors\tcpu_us/req
 wanted() { [[ " $scenarios " == *" $1 "* ]]; }
 wanted a && run "a_healthz" "$cached_port" "$cached_pid" /healthz ""
 wanted b && run "b_hot_query" "$cached_port" "$cached_pid" /graphql b.lua
-wanted c && run "c_lookups_by_id" "$uncached_port" "$uncached_pid" /graphql c.lua
+wanted c && run "c_lookups_by_id" "$uncached_port" "$uncached_pid" /graphql c.lua c_warm.lua
 wanted c && run "c_lookups_by_id_no_cache" "$bare_port" "$bare_pid" /graphql c.lua
 wanted d && run "d_nested_query" "$cached_port" "$cached_pid" /graphql d.lua
 wanted e && run "e_recommendations" "$cached_port" "$cached_pid" /graphql e.lua
