@@ -12,7 +12,7 @@
 #
 # a, b, d, e and f go to an API with every cache on, as deployed. c goes to a second API
 # without the response cache, so that every lookup is executed (its entity caches are on, as
-# deployed, and warmed by 10 s of lookups of every track in turn, as a server running for a
+# deployed, and warmed by 25 s of lookups of every track in turn, as a server running for a
 # while has them: they are sized to hold this catalogue), and again to a third API with no
 # cache at all, so that every lookup reaches MariaDB. d, e and f run again against the second
 # API. For each scenario: requests per second, p50 and p99 latency (wrk), errors (HTTP and
@@ -101,16 +101,15 @@ EOF
 cat > "$work/c.lua" <<'EOF'
 dofile(dir .. "/common.lua")
 dofile(dir .. "/track_ids.lua")
-local q = "query Lookup($id: ID!) { track(id: $id) { name popularity durationMs album { name releaseDate } artists { name } audioFeatures { energy valence tempo } } }"
+q = "query Lookup($id: ID!) { track(id: $id) { name popularity durationMs album { name releaseDate } artists { name } audioFeatures { energy valence tempo } } }"
 function request()
   return wrk.format(nil, nil, nil, graphql(q, '{"id":' .. json_string(track_ids[math.random(#track_ids)]) .. '}'))
 end
 EOF
 cat > "$work/c_warm.lua" <<'EOF'
-dofile(dir .. "/common.lua")
-dofile(dir .. "/track_ids.lua")
--- Every track once, in order, to fill the entity caches as a server running for a while has.
-local q = "query Lookup($id: ID!) { track(id: $id) { name popularity durationMs album { name releaseDate } artists { name } audioFeatures { energy valence tempo } } }"
+dofile(dir .. "/c.lua")
+-- c's lookups of every track once, in order, to fill the entity caches as a server running for
+-- a while has them.
 local next_id = 0
 function request()
   next_id = next_id % #track_ids + 1
@@ -153,12 +152,12 @@ ms() { # wrk latency (e.g. 812.00us, 1.20ms, 1.01s) in ms
 hz=$(getconf CLK_TCK)
 results="$work/results.tsv"
 run() { # name, port, pid, url path, script or "", warm-up script (default: the script)
-  local name="$1" p="$2" pid="$3" path="$4" script="$5" warm="${6:-$5}" warm_time=1s
+  local name="$1" p="$2" pid="$3" path="$4" script="$5" warm="${6:-$5}" warm_args=(-c4 -d1s)
   local args=(-t"$threads" -c"$connections" -d"$duration" --latency --timeout 5s)
   [ -n "$script" ] && args+=(-s "$work/$script")
-  [ "$warm" != "$script" ] && warm_time=10s
+  [ "$warm" != "$script" ] && warm_args=(-c"$connections" -d25s)
   # Warm up: the first requests fill caches and pools.
-  wrk -t1 -c4 -d"$warm_time" ${warm:+-s "$work/$warm"} "http://127.0.0.1:$p$path" > /dev/null
+  wrk -t1 "${warm_args[@]}" ${warm:+-s "$work/$warm"} "http://127.0.0.1:$p$path" > /dev/null
   local ticks0 sql0 err0 hit0 miss0
   ticks0=$(cpu_ticks "$pid")
   sql0=$(metric "$p" sixpotify_sql_statements_total)
