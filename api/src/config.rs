@@ -99,6 +99,10 @@ pub struct Settings {
     /// `Cache-Control: max-age` of cacheable `GET /graphql` answers.
     #[arg(long, env = "SIXPOTIFY_HTTP_MAX_AGE", default_value = "5s", value_parser = humantime::parse_duration)]
     pub http_max_age: std::time::Duration,
+
+    /// HTTP worker threads; 0 for one per CPU.
+    #[arg(long, env = "SIXPOTIFY_WORKERS", default_value_t = 0)]
+    pub workers: usize,
 }
 
 impl Settings {
@@ -116,6 +120,7 @@ impl Settings {
             entity_cache_ttl: std::time::Duration::from_secs(600),
             persisted_queries_mb: 8,
             http_max_age: std::time::Duration::from_secs(5),
+            workers: 0,
         })
     }
 
