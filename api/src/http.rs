@@ -7,6 +7,8 @@
 //! `no-cache` is stored. `GET` answers carry `Cache-Control` and an `ETag` derived from the data
 //! version, the index version and the request, and `If-None-Match` gives `304` without
 //! executing anything. Bodies of 1 KiB and more are compressed when the client accepts it.
+//! Media types and status codes follow the GraphQL-over-HTTP specification (see
+//! [`protocol`]); `GET` runs queries only.
 
 use std::time::{Duration, Instant};
 
@@ -16,8 +18,8 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{self, ContentType, HeaderValue};
 use actix_web::middleware::Next;
 use actix_web::web::Bytes;
-use actix_web::{FromRequest, HttpRequest, HttpResponse, web};
-use async_graphql_actix_web::GraphQLRequest;
+use actix_web::{HttpRequest, HttpResponse, web};
+use async_graphql::parser::types::OperationType;
 use tracing::Instrument as _;
 
 use crate::cache::Caches;
@@ -25,13 +27,11 @@ use crate::cache::normalize::leading_operation_name;
 use crate::cache::responses::{CachedResponse, ResponseKey};
 use crate::graphql::AppSchema;
 use crate::metrics::{Metrics, Outcome};
+use crate::protocol::{self, Media};
 use crate::recommend::IndexStore;
 
 /// Bodies smaller than this are sent uncompressed: compressing them saves too little.
 const COMPRESS_FROM: usize = 1024;
-
-/// The content type of GraphQL responses.
-const GRAPHQL_RESPONSE: &str = "application/graphql-response+json";
 
 /// What the GraphQL routes need.
 #[derive(Clone)]
@@ -54,13 +54,17 @@ impl std::fmt::Debug for GraphqlState {
 
 /// Registers every route.
 pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.route("/graphql", web::post().to(graphql_post))
-        .route("/graphql", web::get().to(graphql_get))
-        .route("/graphiql/{file}", web::get().to(asset))
-        .route("/healthz", web::get().to(healthz))
-        .route("/metrics", web::get().to(metrics))
-        .route("/favicon.ico", web::get().to(no_content))
-        .route("/", web::get().to(root));
+    cfg.service(
+        web::resource("/graphql")
+            .route(web::post().to(graphql_post))
+            .route(web::get().to(graphql_get))
+            .default_service(web::to(graphql_other_method)),
+    )
+    .route("/graphiql/{file}", web::get().to(asset))
+    .route("/healthz", web::get().to(healthz))
+    .route("/metrics", web::get().to(metrics))
+    .route("/favicon.ico", web::get().to(no_content))
+    .route("/", web::get().to(root));
 }
 
 /// Runs each request in a span of its own and logs its outcome: server errors as warnings,
@@ -96,63 +100,80 @@ async fn graphql_post(
     body: Bytes,
 ) -> HttpResponse {
     let started = Instant::now();
-    let content_type = req
+    let media = Media::of(&req);
+    let json = req
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .unwrap_or("application/json");
-    let json = content_type.starts_with("application/json");
-    let raw_key =
-        json.then(|| ResponseKey::of(&[b"POST", &state.caches.generation().to_le_bytes(), &body]));
-    if let Some(key) = &raw_key
-        && let Some(hit) = state.caches.responses.peek(key)
-    {
+        .and_then(|v| v.split(';').next())
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("application/json"));
+    if !json {
+        return request_error(
+            media,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "a GraphQL POST needs `Content-Type: application/json`",
+            protocol::UNSUPPORTED_MEDIA_TYPE,
+        );
+    }
+    let raw_key = ResponseKey::of(&[b"POST", &state.caches.generation().to_le_bytes(), &body]);
+    if let Some(hit) = state.caches.responses.peek(&raw_key) {
         state.metrics.observe(
             hit.operation.as_deref(),
             Outcome::Cached,
             started.elapsed().as_secs_f64(),
         );
-        return body_response(StatusCode::OK, hit.body.clone(), None, None);
+        return body_response(media, StatusCode::OK, hit.body.clone(), None, None);
     }
-    let parsed = if json {
-        serde_json::from_slice::<async_graphql::Request>(&body).map_err(|e| e.to_string())
-    } else {
-        async_graphql::http::receive_body(
-            Some(content_type),
-            &body[..],
-            async_graphql::http::MultipartOptions::default(),
-        )
-        .await
-        .map_err(|e| e.to_string())
-    };
-    match parsed {
-        Ok(request) => answer(&state, &req, request, false, raw_key, started).await,
-        Err(e) => HttpResponse::BadRequest()
-            .content_type(ContentType::plaintext())
-            .body(format!("invalid GraphQL request: {e}")),
+    match protocol::post_request(&body) {
+        Ok(request) => answer(&state, &req, media, request, false, Some(raw_key), started).await,
+        Err(e) => request_error(media, StatusCode::BAD_REQUEST, &e, protocol::BAD_REQUEST),
     }
 }
 
 /// `GET /graphql`: GraphiQL for a browser that asks for a page, a query otherwise.
-async fn graphql_get(
-    state: web::Data<GraphqlState>,
-    req: HttpRequest,
-    payload: web::Payload,
-) -> actix_web::Result<HttpResponse> {
+async fn graphql_get(state: web::Data<GraphqlState>, req: HttpRequest) -> HttpResponse {
     if wants_html(&req) && !has_query_param(&req) {
-        return Ok(HttpResponse::Ok()
+        return HttpResponse::Ok()
             .content_type(ContentType::html())
-            .body(GRAPHIQL_HTML));
+            .body(GRAPHIQL_HTML);
     }
     let started = Instant::now();
-    let gql = GraphQLRequest::from_request(&req, &mut payload.into_inner()).await?;
-    Ok(answer(&state, &req, gql.into_inner(), true, None, started).await)
+    let media = Media::of(&req);
+    match protocol::get_request(req.query_string()) {
+        Ok(request) => answer(&state, &req, media, request, true, None, started).await,
+        Err(e) => request_error(media, StatusCode::BAD_REQUEST, &e, protocol::BAD_REQUEST),
+    }
+}
+
+/// Any other method on `/graphql`.
+async fn graphql_other_method(req: HttpRequest) -> HttpResponse {
+    let mut res = request_error(
+        Media::of(&req),
+        StatusCode::METHOD_NOT_ALLOWED,
+        "/graphql answers GET (queries only) and POST",
+        protocol::METHOD_NOT_ALLOWED,
+    );
+    res.headers_mut()
+        .insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
+    res
+}
+
+/// An error that stops a request before GraphQL execution.
+fn request_error(media: Media, status: StatusCode, message: &str, code: &str) -> HttpResponse {
+    body_response(
+        media,
+        status,
+        protocol::error_body(message, code),
+        None,
+        None,
+    )
 }
 
 /// Answers one GraphQL request: persisted query, cache, execution, in that order.
 async fn answer(
     state: &GraphqlState,
     req: &HttpRequest,
+    media: Media,
     mut request: async_graphql::Request,
     get: bool,
     raw_key: Option<ResponseKey>,
@@ -170,10 +191,15 @@ async fn answer(
     };
     if let Err(e) = persisted {
         done(Outcome::Error);
-        let body = serde_json::json!({
-            "errors": [{ "message": e.to_string(), "extensions": { "code": e.code() } }]
-        });
-        return body_response(StatusCode::OK, Bytes::from(body.to_string()), None, None);
+        // As Apollo's servers do, `200` whatever the media type: clients read the code and
+        // send the document.
+        return body_response(
+            media,
+            StatusCode::OK,
+            protocol::error_body(&e.to_string(), e.code()),
+            None,
+            None,
+        );
     }
     let variables = serde_json::to_vec(&request.variables).unwrap_or_default();
     let etag = get.then(|| {
@@ -190,6 +216,7 @@ async fn answer(
         return HttpResponse::NotModified()
             .insert_header((header::ETAG, tag.as_str()))
             .insert_header((header::CACHE_CONTROL, public_max_age(state.max_age)))
+            .insert_header((header::VARY, "Accept"))
             .finish();
     }
 
@@ -207,15 +234,31 @@ async fn answer(
             state.caches.responses.alias(raw, hit.clone());
         }
         let cache_control = get.then(|| hit.cache_control.clone()).flatten();
-        return body_response(StatusCode::OK, hit.body.clone(), cache_control, etag);
+        return body_response(media, StatusCode::OK, hit.body.clone(), cache_control, etag);
     }
 
     state.caches.documents.prepare(&mut request);
+    if get
+        && let Some(ty) = protocol::operation_type(&mut request)
+        && ty != OperationType::Query
+    {
+        done(Outcome::Error);
+        let mut res = request_error(
+            media,
+            StatusCode::METHOD_NOT_ALLOWED,
+            &format!("a {ty} cannot be sent with GET; use POST"),
+            protocol::METHOD_NOT_ALLOWED,
+        );
+        res.headers_mut()
+            .insert(header::ALLOW, HeaderValue::from_static("POST"));
+        return res;
+    }
     let response = crate::graphql::codes::execute(&state.schema, request).await;
     let ok = response.is_ok();
     let cacheable = ok && response.cache_control.max_age != -1;
-    let body = match serde_json::to_vec(&response) {
-        Ok(b) => Bytes::from(b),
+    let status = media.status(&response);
+    let body = match protocol::response_body(&response) {
+        Ok(b) => b,
         Err(e) => {
             tracing::error!(error = %e, "could not serialise a response");
             done(Outcome::Error);
@@ -244,7 +287,8 @@ async fn answer(
     }
     done(if ok { Outcome::Ok } else { Outcome::Error });
     body_response(
-        StatusCode::OK,
+        media,
+        status,
         body,
         get.then_some(cache_control),
         etag.filter(|_| cacheable),
@@ -265,15 +309,18 @@ fn if_none_match(req: &HttpRequest, tag: &str) -> bool {
         .any(|t| t == "*" || t.trim_start_matches("W/") == tag.trim_start_matches("W/"))
 }
 
-/// A JSON response; small bodies are marked so that the compression middleware leaves them.
+/// A GraphQL response in `media`; small bodies are marked so that the compression middleware
+/// leaves them.
 fn body_response(
+    media: Media,
     status: StatusCode,
     body: Bytes,
     cache_control: Option<String>,
     etag: Option<String>,
 ) -> HttpResponse {
     let mut builder = HttpResponse::build(status);
-    builder.insert_header((header::CONTENT_TYPE, GRAPHQL_RESPONSE));
+    builder.insert_header((header::CONTENT_TYPE, media.content_type()));
+    builder.insert_header((header::VARY, "Accept"));
     if let Some(cc) = cache_control {
         builder.insert_header((header::CACHE_CONTROL, cc));
     }

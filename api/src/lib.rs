@@ -4,7 +4,8 @@
 //! [`app::Application`] is the server; [`graphql::build_schema`] the schema without HTTP;
 //! [`service`] holds every database query; [`seed`] fills an empty database with the bundled
 //! sample on first run; [`cache`] holds the caches across requests, which [`freshness`] drops
-//! when the data version changes; [`metrics`] serves `/metrics`.
+//! when the data version changes; [`metrics`] serves `/metrics`; [`protocol`] holds the
+//! GraphQL-over-HTTP rules.
 
 pub mod app;
 pub mod cache;
@@ -14,6 +15,7 @@ pub mod freshness;
 pub mod graphql;
 pub mod http;
 pub mod metrics;
+pub mod protocol;
 pub mod recommend;
 pub mod seed;
 pub mod service;

@@ -1,0 +1,294 @@
+//! The GraphQL-over-HTTP specification's rules for `/graphql`: which media type answers a
+//! request (by its `Accept` header), which status code goes with a response, and the error
+//! body of a request the server cannot even read.
+//!
+//! A client that accepts `application/graphql-response+json` gets it, with `400` for request
+//! errors (a body that is not a GraphQL request, a document that does not parse or validate,
+//! variables that do not fit, no operation to run) and no `data` entry in their body. Any
+//! other client gets `application/json`, the specification's default, with `200` for every
+//! GraphQL response and `400` only for a body that is not a GraphQL request at all.
+
+use actix_web::HttpRequest;
+use actix_web::http::StatusCode;
+use actix_web::http::header;
+use actix_web::web::Bytes;
+use async_graphql::parser::types::{DocumentOperations, OperationType};
+use async_graphql::{Request, Response};
+
+use crate::graphql::codes;
+
+/// A request the server cannot read as a GraphQL request: malformed JSON, parameters of the
+/// wrong type, a missing `query`.
+pub const BAD_REQUEST: &str = "BAD_REQUEST";
+/// A `POST` without a content type the server reads.
+pub const UNSUPPORTED_MEDIA_TYPE: &str = "UNSUPPORTED_MEDIA_TYPE";
+/// A mutation or subscription sent with `GET`, or a method `/graphql` does not answer.
+pub const METHOD_NOT_ALLOWED: &str = "METHOD_NOT_ALLOWED";
+
+/// The media type of a GraphQL response.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Media {
+    /// `application/graphql-response+json`: request errors are `400`.
+    GraphqlResponse,
+    /// `application/json`: every GraphQL response is `200`.
+    Json,
+}
+
+impl Media {
+    /// The `Content-Type` value.
+    pub fn content_type(self) -> &'static str {
+        match self {
+            Self::GraphqlResponse => "application/graphql-response+json; charset=utf-8",
+            Self::Json => "application/json; charset=utf-8",
+        }
+    }
+
+    /// The media type the `Accept` header of `req` prefers: `application/graphql-response+json`
+    /// when it is accepted at least as much as `application/json`, else `application/json`
+    /// (also for a missing header, `*/*`, or only types the server does not produce).
+    pub fn of(req: &HttpRequest) -> Self {
+        let Some(accept) = req
+            .headers()
+            .get(header::ACCEPT)
+            .and_then(|v| v.to_str().ok())
+        else {
+            return Self::Json;
+        };
+        Self::from_accept(accept)
+    }
+
+    fn from_accept(accept: &str) -> Self {
+        let mut graphql = 0.0f32;
+        let mut json = 0.0f32;
+        for item in accept.split(',') {
+            let mut parts = item.split(';');
+            let range = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+            let q = parts
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .find_map(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            match range.as_str() {
+                "application/graphql-response+json" => graphql = graphql.max(q),
+                "application/json" | "application/*" | "*/*" => json = json.max(q),
+                _ => {}
+            }
+        }
+        if graphql > 0.0 && graphql >= json {
+            Self::GraphqlResponse
+        } else {
+            Self::Json
+        }
+    }
+
+    /// The status code of `response`, a GraphQL response.
+    pub fn status(self, response: &Response) -> StatusCode {
+        if self == Self::GraphqlResponse && is_request_error(response) {
+            StatusCode::BAD_REQUEST
+        } else {
+            StatusCode::OK
+        }
+    }
+}
+
+/// Whether `response` reports a request error: one raised before execution, so that no
+/// `data` entry belongs in it.
+pub fn is_request_error(response: &Response) -> bool {
+    !response.errors.is_empty()
+        && response.data == async_graphql::Value::Null
+        && response.errors.iter().all(|e| {
+            e.extensions
+                .as_ref()
+                .and_then(|x| x.get("code"))
+                .is_some_and(|code| {
+                    matches!(code, async_graphql::Value::String(c) if [
+                        codes::PARSE_FAILED,
+                        codes::VALIDATION_FAILED,
+                        codes::OPERATION_RESOLUTION_FAILURE,
+                    ]
+                    .contains(&c.as_str()))
+                })
+        })
+}
+
+/// The JSON body of `response`: without `data` for a request error.
+pub fn response_body(response: &Response) -> serde_json::Result<Bytes> {
+    if is_request_error(response) {
+        let errors = serde_json::json!({ "errors": response.errors });
+        return serde_json::to_vec(&errors).map(Bytes::from);
+    }
+    serde_json::to_vec(response).map(Bytes::from)
+}
+
+/// The body of an error that stops a request before GraphQL sees it.
+pub fn error_body(message: &str, code: &str) -> Bytes {
+    let body = serde_json::json!({
+        "errors": [{ "message": message, "extensions": { "code": code } }]
+    });
+    Bytes::from(body.to_string())
+}
+
+/// The type of the operation `request` would run, when its document parses and names one.
+pub fn operation_type(request: &mut Request) -> Option<OperationType> {
+    let name = request.operation_name.clone();
+    let doc = request.parsed_query().ok()?;
+    match (&doc.operations, name) {
+        (DocumentOperations::Single(op), _) => Some(op.node.ty),
+        (DocumentOperations::Multiple(ops), Some(name)) => {
+            ops.get(name.as_str()).map(|op| op.node.ty)
+        }
+        (DocumentOperations::Multiple(ops), None) if ops.len() == 1 => {
+            ops.values().next().map(|op| op.node.ty)
+        }
+        _ => None,
+    }
+}
+
+/// Reads the parameters of a `GET /graphql` from its query string: `query`, `operationName`,
+/// and `variables` and `extensions` as JSON.
+pub fn get_request(query_string: &str) -> Result<Request, String> {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Params {
+        query: Option<String>,
+        operation_name: Option<String>,
+        variables: Option<String>,
+        extensions: Option<String>,
+    }
+    let params: Params = serde_urlencoded::from_str(query_string)
+        .map_err(|e| format!("invalid query string: {e}"))?;
+    let json = |name: &str, value: Option<String>| -> Result<serde_json::Value, String> {
+        match value.as_deref().map(str::trim) {
+            None | Some("") | Some("null") => Ok(serde_json::Value::Null),
+            Some(v) => serde_json::from_str(v).map_err(|e| format!("`{name}` is not JSON: {e}")),
+        }
+    };
+    let body = serde_json::json!({
+        "query": params.query,
+        "operationName": params.operation_name,
+        "variables": json("variables", params.variables)?,
+        "extensions": json("extensions", params.extensions)?,
+    });
+    post_request(body.to_string().as_bytes())
+}
+
+/// Reads a JSON `POST` body as a GraphQL request. `variables`, `operationName` and
+/// `extensions` may be absent or `null` (and `operationName` empty); `query` may be absent only when `extensions` names a
+/// persisted query.
+pub fn post_request(body: &[u8]) -> Result<Request, String> {
+    #[derive(serde::Deserialize)]
+    #[serde(rename_all = "camelCase")]
+    struct Params {
+        #[serde(default)]
+        query: Option<String>,
+        #[serde(default)]
+        operation_name: Option<String>,
+        #[serde(default)]
+        variables: Option<serde_json::Map<String, serde_json::Value>>,
+        #[serde(default)]
+        extensions: Option<serde_json::Map<String, serde_json::Value>>,
+    }
+    if body.iter().all(u8::is_ascii_whitespace) {
+        return Err("the request body is empty".into());
+    }
+    let params: Params = serde_json::from_slice(body).map_err(|e| {
+        if e.is_data() {
+            format!("invalid GraphQL request parameters: {e}")
+        } else {
+            format!("the request body is not JSON: {e}")
+        }
+    })?;
+    let persisted = params
+        .extensions
+        .as_ref()
+        .is_some_and(|x| x.contains_key("persistedQuery"));
+    let query = match params.query {
+        Some(q) => q,
+        None if persisted => String::new(),
+        None => return Err("the `query` parameter is missing".into()),
+    };
+    let mut request = Request::new(query);
+    if let Some(name) = params.operation_name.filter(|n| !n.is_empty()) {
+        request = request.operation_name(name);
+    }
+    if let Some(vars) = params.variables {
+        request = request.variables(async_graphql::Variables::from_json(
+            serde_json::Value::Object(vars),
+        ));
+    }
+    if let Some(ext) = params.extensions {
+        for (k, v) in ext {
+            let value = async_graphql::Value::from_json(v).map_err(|e| e.to_string())?;
+            request.extensions.insert(k, value);
+        }
+    }
+    Ok(request)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn accept_headers_choose_the_media_type() {
+        for (accept, media) in [
+            ("application/graphql-response+json", Media::GraphqlResponse),
+            ("application/json", Media::Json),
+            ("*/*", Media::Json),
+            ("text/html", Media::Json),
+            (
+                "application/graphql-response+json, application/json;q=0.9",
+                Media::GraphqlResponse,
+            ),
+            (
+                "application/json, application/graphql-response+json;q=0.5",
+                Media::Json,
+            ),
+            ("application/graphql-response+json;q=0", Media::Json),
+            ("Application/GraphQL-Response+JSON", Media::GraphqlResponse),
+        ] {
+            assert_eq!(Media::from_accept(accept), media, "{accept}");
+        }
+    }
+
+    #[test]
+    fn post_bodies_accept_null_and_absent_parameters() {
+        for body in [
+            r#"{"query":"{ __typename }"}"#,
+            r#"{"query":"{ __typename }","variables":null,"operationName":null,"extensions":null}"#,
+            r#"{"query":"{ __typename }","variables":{},"extensions":{}}"#,
+        ] {
+            assert!(post_request(body.as_bytes()).is_ok(), "{body}");
+        }
+    }
+
+    #[test]
+    fn post_bodies_of_the_wrong_shape_are_refused_with_a_reason() {
+        for (body, reason) in [
+            ("", "empty"),
+            ("{", "not JSON"),
+            ("[1]", "parameters"),
+            (r#"{"query":{"obj":"ect"}}"#, "parameters"),
+            (r#"{"query":"{ a }","variables":"x"}"#, "parameters"),
+            (r#"{"query":"{ a }","extensions":[1]}"#, "parameters"),
+            (r#"{"query":"{ a }","operationName":0}"#, "parameters"),
+            (r#"{"variables":{}}"#, "missing"),
+        ] {
+            let err = post_request(body.as_bytes()).expect_err(body);
+            assert!(err.contains(reason), "{body}: {err}");
+        }
+    }
+
+    #[test]
+    fn get_parameters_are_read_from_the_query_string() {
+        let mut request = get_request(
+            "query=query%20Q(%24a%3A%20Int)%20%7B%20__typename%20%7D&operationName=Q&variables=%7B%22a%22%3A1%7D",
+        )
+        .expect("valid");
+        assert_eq!(request.operation_name.as_deref(), Some("Q"));
+        assert_eq!(operation_type(&mut request), Some(OperationType::Query));
+        assert!(get_request("operationName=Q").is_err());
+        assert!(get_request("query=%7Ba%7D&variables=%7B").is_err());
+        let mut mutation = get_request("query=mutation%20%7B%20a%20%7D").expect("parses");
+        assert_eq!(operation_type(&mut mutation), Some(OperationType::Mutation));
+    }
+}
