@@ -79,6 +79,7 @@ impl Application {
             statements.clone(),
         );
         let max_age = settings.http_max_age;
+        let limits = settings.query_limits();
         // Runs once on each worker's thread. Each worker has a schema of its own, and so a
         // DataLoader of its own: one shared by the workers answered lookups that reach the
         // database 2.5 times slower under load, as its batches and their waiters land on
@@ -90,6 +91,7 @@ impl Application {
                 index: index.clone(),
                 metrics: metrics.clone(),
                 max_age,
+                limits,
             });
             App::new()
                 .wrap(actix_web::middleware::Compress::default())

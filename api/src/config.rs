@@ -100,6 +100,22 @@ pub struct Settings {
     #[arg(long, env = "SIXPOTIFY_HTTP_MAX_AGE", default_value = "5s", value_parser = humantime::parse_duration)]
     pub http_max_age: std::time::Duration,
 
+    /// The deepest nesting of fields a query may have.
+    #[arg(long, env = "SIXPOTIFY_MAX_DEPTH", default_value_t = crate::graphql::limits::QueryLimits::default().max_depth)]
+    pub max_depth: usize,
+
+    /// The most fields a query may select, counted where they are selected, fragments expanded.
+    #[arg(long, env = "SIXPOTIFY_MAX_FIELDS", default_value_t = crate::graphql::limits::QueryLimits::default().max_fields)]
+    pub max_fields: usize,
+
+    /// The most aliases a query may have.
+    #[arg(long, env = "SIXPOTIFY_MAX_ALIASES", default_value_t = crate::graphql::limits::QueryLimits::default().max_aliases)]
+    pub max_aliases: usize,
+
+    /// The most root fields an operation may select.
+    #[arg(long, env = "SIXPOTIFY_MAX_ROOT_FIELDS", default_value_t = crate::graphql::limits::QueryLimits::default().max_root_fields)]
+    pub max_root_fields: usize,
+
     /// HTTP worker threads; 0 for one per CPU.
     #[arg(long, env = "SIXPOTIFY_WORKERS", default_value_t = 0)]
     pub workers: usize,
@@ -108,6 +124,7 @@ pub struct Settings {
 impl Settings {
     /// Settings for tests and embedders: the given database, port 0 on loopback, no seeding.
     pub fn for_database(url: &str) -> Result<Self, String> {
+        let defaults = crate::graphql::limits::QueryLimits::default();
         Ok(Self {
             addr: "127.0.0.1:0".into(),
             database_url: url.parse()?,
@@ -121,7 +138,21 @@ impl Settings {
             persisted_queries_mb: 8,
             http_max_age: std::time::Duration::from_secs(5),
             workers: 0,
+            max_depth: defaults.max_depth,
+            max_fields: defaults.max_fields,
+            max_aliases: defaults.max_aliases,
+            max_root_fields: defaults.max_root_fields,
         })
+    }
+
+    /// The largest document shape executed.
+    pub fn query_limits(&self) -> crate::graphql::limits::QueryLimits {
+        crate::graphql::limits::QueryLimits {
+            max_depth: self.max_depth,
+            max_fields: self.max_fields,
+            max_aliases: self.max_aliases,
+            max_root_fields: self.max_root_fields,
+        }
     }
 
     /// The cache sizes and lifetimes.

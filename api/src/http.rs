@@ -26,6 +26,7 @@ use crate::cache::Caches;
 use crate::cache::normalize::leading_operation_name;
 use crate::cache::responses::{CachedResponse, ResponseKey};
 use crate::graphql::AppSchema;
+use crate::graphql::limits::QueryLimits;
 use crate::metrics::{Metrics, Outcome};
 use crate::protocol::{self, Media};
 use crate::recommend::IndexStore;
@@ -42,6 +43,8 @@ pub struct GraphqlState {
     pub metrics: Metrics,
     /// `max-age` of cacheable `GET` answers.
     pub max_age: Duration,
+    /// The largest document shape executed.
+    pub limits: QueryLimits,
 }
 
 impl std::fmt::Debug for GraphqlState {
@@ -253,7 +256,7 @@ async fn answer(
             .insert(header::ALLOW, HeaderValue::from_static("POST"));
         return res;
     }
-    let response = crate::graphql::codes::execute(&state.schema, request).await;
+    let response = crate::graphql::codes::execute(&state.schema, request, &state.limits).await;
     let ok = response.is_ok();
     let cacheable = ok && response.cache_control.max_age != -1;
     let status = media.status(&response);

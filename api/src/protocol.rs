@@ -3,8 +3,8 @@
 //! body of a request the server cannot even read.
 //!
 //! A client that accepts `application/graphql-response+json` gets it, with `400` for request
-//! errors (a body that is not a GraphQL request, a document that does not parse or validate,
-//! variables that do not fit, no operation to run) and no `data` entry in their body. Any
+//! errors (a body that is not a GraphQL request, a document that does not parse, exceeds the
+//! query limits or does not validate, variables that do not fit, no operation to run) and no `data` entry in their body. Any
 //! other client gets `application/json`, the specification's default, with `200` for every
 //! GraphQL response and `400` only for a body that is not a GraphQL request at all.
 
@@ -15,7 +15,7 @@ use actix_web::web::Bytes;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{Request, Response};
 
-use crate::graphql::codes;
+use crate::graphql::{codes, limits};
 
 /// A request the server cannot read as a GraphQL request: malformed JSON, parameters of the
 /// wrong type, a missing `query`.
@@ -104,6 +104,10 @@ pub fn is_request_error(response: &Response) -> bool {
                         codes::PARSE_FAILED,
                         codes::VALIDATION_FAILED,
                         codes::OPERATION_RESOLUTION_FAILURE,
+                        limits::QUERY_TOO_DEEP,
+                        limits::QUERY_TOO_COMPLEX,
+                        limits::TOO_MANY_ALIASES,
+                        limits::TOO_MANY_ROOT_FIELDS,
                     ]
                     .contains(&c.as_str()))
                 })

@@ -286,3 +286,96 @@ async fn cached_answers_follow_each_clients_accept_header() -> Result<()> {
     }
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn queries_beyond_the_limits_are_refused_with_the_limits_code() -> Result<()> {
+    let db = TestDb::sqlite().await?;
+    import_sample(&db.connect().await?).await?;
+    let app = TestApp::spawn_with(&db, |s| {
+        s.max_depth = 6;
+        s.max_fields = 40;
+        s.max_aliases = 3;
+        s.max_root_fields = 4;
+    })
+    .await?;
+    let url = format!("{}/graphql", app.base);
+    let aliases: String = (0..4).map(|i| format!("a{i}: name ")).collect();
+    let roots = "dataVersion ".repeat(5);
+    let mut bomb = String::from("{ ...F12 } fragment F0 on QueryRoot { dataVersion }");
+    for n in 1..=12 {
+        bomb.push_str(&format!(
+            " fragment F{n} on QueryRoot {{ ...F{m} ...F{m} }}",
+            m = n - 1
+        ));
+    }
+    for (query, code) in [
+        (
+            "{ artists(first: 1) { edges { node { tracks(first: 1) { edges { node { album { name } } } } } } } }",
+            "QUERY_TOO_DEEP",
+        ),
+        (bomb.as_str(), "QUERY_TOO_COMPLEX"),
+        (
+            &format!("{{ artists(first: 1) {{ edges {{ node {{ {aliases} }} }} }} }}"),
+            "TOO_MANY_ALIASES",
+        ),
+        (&format!("{{ {roots} }}"), "TOO_MANY_ROOT_FIELDS"),
+    ] {
+        let resp = app
+            .client
+            .post(&url)
+            .header("accept", GRAPHQL_RESPONSE)
+            .json(&json!({ "query": query }))
+            .send()
+            .await?;
+        assert_eq!(resp.status(), StatusCode::BAD_REQUEST, "{code}");
+        let answer: Value = resp.json().await?;
+        assert_eq!(answer["errors"][0]["extensions"]["code"], code, "{answer}");
+        assert!(answer.get("data").is_none());
+    }
+    // Within the limits, the same shapes run.
+    let ok = app
+        .query("{ artists(first: 1) { edges { node { name a: name } } } dataVersion }")
+        .await?;
+    assert!(ok.get("errors").is_none(), "{ok}");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_default_limits_let_graphiqls_introspection_query_through() -> Result<()> {
+    let (_db, app) = app().await?;
+    let answer = app.query(INTROSPECTION).await?;
+    assert!(answer.get("errors").is_none(), "{answer}");
+    assert!(
+        answer["data"]["__schema"]["types"]
+            .as_array()
+            .is_some_and(|t| t.len() > 20)
+    );
+    Ok(())
+}
+
+/// The introspection query GraphiQL sends when it opens (graphql-js `getIntrospectionQuery`).
+const INTROSPECTION: &str = r#"
+query IntrospectionQuery {
+  __schema {
+    queryType { name } mutationType { name } subscriptionType { name }
+    types { ...FullType }
+    directives { name description locations args { ...InputValue } }
+  }
+}
+fragment FullType on __Type {
+  kind name description
+  fields(includeDeprecated: true) {
+    name description args { ...InputValue } type { ...TypeRef } isDeprecated deprecationReason
+  }
+  inputFields { ...InputValue }
+  interfaces { ...TypeRef }
+  enumValues(includeDeprecated: true) { name description isDeprecated deprecationReason }
+  possibleTypes { ...TypeRef }
+}
+fragment InputValue on __InputValue { name description type { ...TypeRef } defaultValue }
+fragment TypeRef on __Type {
+  kind name
+  ofType { kind name ofType { kind name ofType { kind name ofType { kind name ofType {
+    kind name ofType { kind name ofType { kind name ofType { kind name } } } } } } } }
+}
+"#;

@@ -1,6 +1,7 @@
 //! Gives every GraphQL error a stable `extensions.code`. Errors of our resolvers carry theirs
 //! already (see [`ApiError`](crate::error::ApiError)); [`execute`] labels the rest, which the
-//! GraphQL engine itself raises: a document that does not parse, one that does not validate
+//! GraphQL engine itself raises: a document that does not parse, one that exceeds the
+//! [limits](super::limits) (with the limit's own code), one that does not validate
 //! against the schema (variables of the wrong type included), an operation that cannot be
 //! chosen, and field arguments that cannot be coerced.
 //!
@@ -11,6 +12,7 @@
 use async_graphql::{Request, Response, ServerError, Value};
 
 use super::AppSchema;
+use super::limits::QueryLimits;
 
 /// A document that does not parse.
 pub const PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
@@ -22,10 +24,19 @@ pub const OPERATION_RESOLUTION_FAILURE: &str = "OPERATION_RESOLUTION_FAILURE";
 /// Input the resolvers refuse.
 pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
 
-/// Executes `request` on `schema` and gives every error in the response a code.
-pub async fn execute(schema: &AppSchema, mut request: Request) -> Response {
-    if let Err(e) = request.parsed_query() {
-        return Response::from_errors(vec![label(e, PARSE_FAILED)]);
+/// Executes `request` on `schema`, if its document parses and keeps within `limits`, and gives
+/// every error in the response a code.
+pub async fn execute(schema: &AppSchema, mut request: Request, limits: &QueryLimits) -> Response {
+    match request.parsed_query() {
+        Err(e) => return Response::from_errors(vec![label(e, PARSE_FAILED)]),
+        Ok(doc) => {
+            if let Err(e) = super::limits::check(doc, limits) {
+                return Response::from_errors(vec![label(
+                    ServerError::new(e.message, None),
+                    e.code,
+                )]);
+            }
+        }
     }
     let mut response = schema.execute(request).await;
     if !response.errors.is_empty() {

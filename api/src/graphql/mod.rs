@@ -3,6 +3,7 @@
 
 pub mod codes;
 pub mod inputs;
+pub mod limits;
 pub mod loader;
 pub mod query;
 pub mod recommend;
