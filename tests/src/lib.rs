@@ -55,6 +55,26 @@ pub fn notice(line: &str) {
     let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
+/// Runs `node SCRIPT ARGS…` off the async runtime and returns its standard output, or fails
+/// with everything it printed when it exits with an error.
+pub async fn run_node(script: PathBuf, args: Vec<String>) -> Result<Vec<u8>> {
+    let out = tokio::task::spawn_blocking(move || {
+        std::process::Command::new("node")
+            .arg(&script)
+            .args(&args)
+            .output()
+    })
+    .await??;
+    if !out.status.success() {
+        bail!(
+            "node failed:\n{}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    Ok(out.stdout)
+}
+
 /// Which database engine a test runs on.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Backend {

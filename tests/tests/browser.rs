@@ -4,9 +4,8 @@
 //! `SIXPOTIFY_TEST_BROWSER=require`); otherwise says it was skipped.
 
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
-use anyhow::{Result, bail};
+use anyhow::{Context as _, Result, bail};
 use sixpotify_tests::{TestApp, TestDb, import_sample};
 
 fn browser_ready() -> Result<Option<PathBuf>> {
@@ -37,20 +36,11 @@ async fn graphiql_loads_in_chromium_and_runs_its_first_query() -> Result<()> {
     let app = TestApp::spawn(&db).await?;
     let screenshot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("graphiql.png");
     let url = format!("{}/graphql", app.base);
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new("node")
-            .arg(dir.join("graphiql.mjs"))
-            .arg(&url)
-            .arg(&screenshot)
-            .output()
-    })
-    .await??;
-    if !out.status.success() {
-        bail!(
-            "GraphiQL failed in Chromium:\n{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
+    sixpotify_tests::run_node(
+        dir.join("graphiql.mjs"),
+        vec![url, screenshot.display().to_string()],
+    )
+    .await
+    .context("GraphiQL failed in Chromium")?;
     Ok(())
 }

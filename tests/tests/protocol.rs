@@ -3,7 +3,6 @@
 //! `SIXPOTIFY_TEST_AUDIT=require`), and the rules it leaves to the server, checked one by one.
 
 use std::path::Path;
-use std::process::Command;
 
 use anyhow::{Result, bail};
 use reqwest::StatusCode;
@@ -41,21 +40,8 @@ async fn the_graphql_http_audit_passes_every_must_and_should() -> Result<()> {
     }
     let (_db, app) = app().await?;
     let url = format!("{}/graphql", app.base);
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new("node")
-            .arg(dir.join("audit.mjs"))
-            .arg(&url)
-            .output()
-    })
-    .await??;
-    if !out.status.success() {
-        bail!(
-            "the audit did not run:\n{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    let results: Vec<Value> = serde_json::from_slice(&out.stdout)?;
+    let out = sixpotify_tests::run_node(dir.join("audit.mjs"), vec![url]).await?;
+    let results: Vec<Value> = serde_json::from_slice(&out)?;
     assert!(
         results.len() > 40,
         "the audit ran only {} checks",

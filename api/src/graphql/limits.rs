@@ -82,41 +82,28 @@ pub fn check(doc: &ExecutableDocument, limits: &QueryLimits) -> Result<(), Excee
     };
     for (_, operation) in doc.operations.iter() {
         let cost = measure.selection_set(&operation.node.selection_set);
-        let exceeded = |code, what: &str, n: usize, max: usize| Exceeded {
-            code,
-            message: format!("the query has {what} {n}, more than the {max} allowed"),
-        };
-        if cost.depth > limits.max_depth {
-            return Err(exceeded(
-                QUERY_TOO_DEEP,
-                "a depth of",
-                cost.depth,
-                limits.max_depth,
-            ));
-        }
-        if cost.fields > limits.max_fields {
-            return Err(exceeded(
-                QUERY_TOO_COMPLEX,
-                "fields:",
-                cost.fields,
-                limits.max_fields,
-            ));
-        }
-        if cost.aliases > limits.max_aliases {
-            return Err(exceeded(
+        for (code, what, n, max) in [
+            (QUERY_TOO_DEEP, "a depth of", cost.depth, limits.max_depth),
+            (QUERY_TOO_COMPLEX, "fields:", cost.fields, limits.max_fields),
+            (
                 TOO_MANY_ALIASES,
                 "aliases:",
                 cost.aliases,
                 limits.max_aliases,
-            ));
-        }
-        if cost.top > limits.max_root_fields {
-            return Err(exceeded(
+            ),
+            (
                 TOO_MANY_ROOT_FIELDS,
                 "root fields:",
                 cost.top,
                 limits.max_root_fields,
-            ));
+            ),
+        ] {
+            if n > max {
+                return Err(Exceeded {
+                    code,
+                    message: format!("the query has {what} {n}, more than the {max} allowed"),
+                });
+            }
         }
     }
     Ok(())
