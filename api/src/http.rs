@@ -150,14 +150,23 @@ async fn graphql_get(state: web::Data<GraphqlState>, req: HttpRequest) -> HttpRe
 
 /// Any other method on `/graphql`.
 async fn graphql_other_method(req: HttpRequest) -> HttpResponse {
-    let mut res = request_error(
+    method_not_allowed(
         Media::of(&req),
-        StatusCode::METHOD_NOT_ALLOWED,
         "/graphql answers GET (queries only) and POST",
+        "GET, POST",
+    )
+}
+
+/// `405` with the methods that would do.
+fn method_not_allowed(media: Media, message: &str, allow: &'static str) -> HttpResponse {
+    let mut res = request_error(
+        media,
+        StatusCode::METHOD_NOT_ALLOWED,
+        message,
         protocol::METHOD_NOT_ALLOWED,
     );
     res.headers_mut()
-        .insert(header::ALLOW, HeaderValue::from_static("GET, POST"));
+        .insert(header::ALLOW, HeaderValue::from_static(allow));
     res
 }
 
@@ -246,15 +255,11 @@ async fn answer(
         && ty != OperationType::Query
     {
         done(Outcome::Error);
-        let mut res = request_error(
+        return method_not_allowed(
             media,
-            StatusCode::METHOD_NOT_ALLOWED,
             &format!("a {ty} cannot be sent with GET; use POST"),
-            protocol::METHOD_NOT_ALLOWED,
+            "POST",
         );
-        res.headers_mut()
-            .insert(header::ALLOW, HeaderValue::from_static("POST"));
-        return res;
     }
     let response = crate::graphql::codes::execute(&state.schema, request, &state.limits).await;
     let ok = response.is_ok();

@@ -147,50 +147,48 @@ pub fn operation_type(request: &mut Request) -> Option<OperationType> {
     }
 }
 
+/// The parameters of a GraphQL request, from a JSON body or a query string.
+#[derive(Default, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Params {
+    #[serde(default)]
+    query: Option<String>,
+    #[serde(default)]
+    operation_name: Option<String>,
+    #[serde(default)]
+    variables: Option<serde_json::Map<String, serde_json::Value>>,
+    #[serde(default)]
+    extensions: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
 /// Reads the parameters of a `GET /graphql` from its query string: `query`, `operationName`,
-/// and `variables` and `extensions` as JSON.
+/// and `variables` and `extensions` as JSON objects (or `null`).
 pub fn get_request(query_string: &str) -> Result<Request, String> {
     #[derive(serde::Deserialize)]
     #[serde(rename_all = "camelCase")]
-    struct Params {
+    struct Raw {
         query: Option<String>,
         operation_name: Option<String>,
         variables: Option<String>,
         extensions: Option<String>,
     }
-    let params: Params = serde_urlencoded::from_str(query_string)
+    let raw: Raw = serde_urlencoded::from_str(query_string)
         .map_err(|e| format!("invalid query string: {e}"))?;
-    let json = |name: &str, value: Option<String>| -> Result<serde_json::Value, String> {
-        match value.as_deref().map(str::trim) {
-            None | Some("") | Some("null") => Ok(serde_json::Value::Null),
-            Some(v) => serde_json::from_str(v).map_err(|e| format!("`{name}` is not JSON: {e}")),
-        }
+    let object = |name: &str, value: Option<String>| match value.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(v) => serde_json::from_str(v)
+            .map_err(|e| format!("`{name}` is not a JSON object or null: {e}")),
     };
-    let body = serde_json::json!({
-        "query": params.query,
-        "operationName": params.operation_name,
-        "variables": json("variables", params.variables)?,
-        "extensions": json("extensions", params.extensions)?,
-    });
-    post_request(body.to_string().as_bytes())
+    request_from(Params {
+        query: raw.query,
+        operation_name: raw.operation_name,
+        variables: object("variables", raw.variables)?,
+        extensions: object("extensions", raw.extensions)?,
+    })
 }
 
-/// Reads a JSON `POST` body as a GraphQL request. `variables`, `operationName` and
-/// `extensions` may be absent or `null` (and `operationName` empty); `query` may be absent only when `extensions` names a
-/// persisted query.
+/// Reads a JSON `POST` body as a GraphQL request.
 pub fn post_request(body: &[u8]) -> Result<Request, String> {
-    #[derive(serde::Deserialize)]
-    #[serde(rename_all = "camelCase")]
-    struct Params {
-        #[serde(default)]
-        query: Option<String>,
-        #[serde(default)]
-        operation_name: Option<String>,
-        #[serde(default)]
-        variables: Option<serde_json::Map<String, serde_json::Value>>,
-        #[serde(default)]
-        extensions: Option<serde_json::Map<String, serde_json::Value>>,
-    }
     if body.iter().all(u8::is_ascii_whitespace) {
         return Err("the request body is empty".into());
     }
@@ -201,6 +199,13 @@ pub fn post_request(body: &[u8]) -> Result<Request, String> {
             format!("the request body is not JSON: {e}")
         }
     })?;
+    request_from(params)
+}
+
+/// The request `params` ask for. `variables`, `operationName` and `extensions` may be absent or
+/// `null` (and `operationName` empty); `query` may be absent only when `extensions` names a
+/// persisted query.
+fn request_from(params: Params) -> Result<Request, String> {
     let persisted = params
         .extensions
         .as_ref()
