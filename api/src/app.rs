@@ -36,7 +36,11 @@ impl Application {
     /// asked to, and binds the listener.
     pub async fn build(settings: &Settings) -> Result<Self> {
         info!(database = %settings.database_url, "connecting");
-        let mut db = sixpotify_loader::db::connect(settings.database_url.expose()).await?;
+        let mut db = sixpotify_loader::db::connect_with(
+            settings.database_url.expose(),
+            settings.db_acquire_timeout,
+        )
+        .await?;
         let statements = StatementCounter::install(&mut db);
         if settings.seed {
             seed::seed_if_empty(&db).await?;
@@ -78,27 +82,56 @@ impl Application {
             index.clone(),
             statements.clone(),
         );
+        let access = crate::access::Access::new(&crate::access::AccessSettings {
+            keys: &settings.api_keys,
+            header: &settings.api_key_header,
+            per_second: settings.rate_limit,
+            burst: settings.rate_limit_burst,
+            trust_forwarded: settings.trust_forwarded,
+        })
+        .map_err(ApiError::Config)?;
+        access.forget_idle_clients();
+        let cors_origins = cors_origins(&settings.cors_origins)?;
+        let api_key_header = settings.api_key_header.clone();
+        let schema_options = settings.schema_options();
         let max_age = settings.http_max_age;
         let limits = settings.query_limits();
+        let (max_body_bytes, request_timeout, max_batch, graphiql) = (
+            settings.max_body_bytes,
+            settings.request_timeout,
+            settings.max_batch,
+            settings.graphiql,
+        );
         // Runs once on each worker's thread. Each worker has a schema of its own, and so a
         // DataLoader of its own: one shared by the workers answered lookups that reach the
         // database 2.5 times slower under load, as its batches and their waiters land on
         // different threads (see the README's figures for the API under load).
         let mut server = HttpServer::new(move || {
             let state = web::Data::new(http::GraphqlState {
-                schema: build_schema(db.clone(), index.clone(), caches.clone()),
+                schema: build_schema(db.clone(), index.clone(), caches.clone(), schema_options),
+                db: db.clone(),
                 caches: caches.clone(),
                 index: index.clone(),
                 metrics: metrics.clone(),
                 max_age,
                 limits,
+                max_body_bytes,
+                request_timeout,
+                max_batch,
+                graphiql,
             });
             App::new()
                 .wrap(actix_web::middleware::Compress::default())
+                .wrap(actix_web::middleware::Condition::new(
+                    !cors_origins.is_empty(),
+                    cors(&cors_origins, &api_key_header),
+                ))
                 .wrap(actix_web::middleware::from_fn(http::trace_requests))
                 .app_data(state)
+                .app_data(web::Data::new(access.clone()))
                 .configure(http::routes)
-        });
+        })
+        .shutdown_timeout(settings.shutdown_timeout.as_secs());
         if settings.workers > 0 {
             server = server.workers(settings.workers);
         }
@@ -132,5 +165,72 @@ impl Application {
     /// flight.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         self.server.await
+    }
+}
+
+/// Checks configured CORS origins: `*`, or each a `scheme://host[:port]` origin.
+fn cors_origins(origins: &[String]) -> Result<Vec<String>> {
+    let origins: Vec<String> = origins
+        .iter()
+        .map(|o| o.trim())
+        .filter(|o| !o.is_empty())
+        .map(str::to_owned)
+        .collect();
+    for origin in &origins {
+        if origin == "*" {
+            continue;
+        }
+        let parsed = url::Url::parse(origin)
+            .ok()
+            .map(|u| u.origin().ascii_serialization());
+        if parsed.as_deref() != Some(origin.trim_end_matches('/')) {
+            return Err(ApiError::Config(format!(
+                "CORS origin `{origin}` is not `*` nor an origin like `https://bi.example.com`"
+            )));
+        }
+    }
+    Ok(origins
+        .into_iter()
+        .map(|o| o.trim_end_matches('/').to_owned())
+        .collect())
+}
+
+/// CORS for `origins` (checked by [`cors_origins`]): `GET` and `POST` with the headers a
+/// GraphQL client sends, the request id and `Retry-After` readable by the page.
+fn cors(origins: &[String], api_key_header: &str) -> actix_cors::Cors {
+    let mut cors = actix_cors::Cors::default()
+        .allowed_methods(["GET", "POST"])
+        .allowed_headers([
+            "content-type",
+            "accept",
+            "if-none-match",
+            http::REQUEST_ID,
+            api_key_header,
+        ])
+        .expose_headers(["x-request-id", "retry-after", "etag"])
+        .max_age(3600);
+    for origin in origins {
+        cors = if origin == "*" {
+            cors.allow_any_origin()
+        } else {
+            cors.allowed_origin(origin)
+        };
+    }
+    cors
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cors_origins_must_be_origins() {
+        assert_eq!(
+            cors_origins(&["https://bi.example.com/".into(), " * ".into()]).ok(),
+            Some(vec!["https://bi.example.com".to_owned(), "*".to_owned()])
+        );
+        assert!(cors_origins(&["https://bi.example.com/dash".into()]).is_err());
+        assert!(cors_origins(&["bi.example.com".into()]).is_err());
+        assert_eq!(cors_origins(&[]).ok(), Some(vec![]));
     }
 }

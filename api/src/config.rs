@@ -116,9 +116,106 @@ pub struct Settings {
     #[arg(long, env = "SIXPOTIFY_MAX_ROOT_FIELDS", default_value_t = crate::graphql::limits::QueryLimits::default().max_root_fields)]
     pub max_root_fields: usize,
 
+    /// The largest page (`first`) a list may return.
+    #[arg(long, env = "SIXPOTIFY_MAX_PAGE_SIZE", default_value_t = crate::graphql::SchemaOptions::default().max_page_size, value_parser = clap::value_parser!(i32).range(1..=10_000))]
+    pub max_page_size: i32,
+
+    /// The largest request body, in bytes.
+    #[arg(long, env = "SIXPOTIFY_MAX_BODY_BYTES", default_value_t = 256 * 1024)]
+    pub max_body_bytes: usize,
+
+    /// The longest a GraphQL request may execute before it is answered with `REQUEST_TIMEOUT`.
+    #[arg(long, env = "SIXPOTIFY_REQUEST_TIMEOUT", default_value = "10s", value_parser = humantime::parse_duration)]
+    pub request_timeout: std::time::Duration,
+
+    /// The most operations one batched request (a JSON array) may hold; 0 refuses batches.
+    #[arg(long, env = "SIXPOTIFY_MAX_BATCH", default_value_t = 10)]
+    pub max_batch: usize,
+
+    /// Answer introspection queries (turn off in production to hide the schema).
+    #[arg(long, env = "SIXPOTIFY_INTROSPECTION", default_value_t = true, action = ArgAction::Set)]
+    pub introspection: bool,
+
+    /// Serve GraphiQL at `GET /graphql` to browsers.
+    #[arg(long, env = "SIXPOTIFY_GRAPHIQL", default_value_t = true, action = ArgAction::Set)]
+    pub graphiql: bool,
+
+    /// Origins allowed to call the API from a browser page of theirs (CORS), comma-separated;
+    /// `*` allows any. None by default: the API's own pages need no CORS.
+    #[arg(long, env = "SIXPOTIFY_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<String>,
+
+    /// GraphQL requests per second each client may make (the sustained rate); 0 turns rate
+    /// limiting off. A client is an API key when keys are configured, its IP address otherwise.
+    #[arg(long, env = "SIXPOTIFY_RATE_LIMIT", default_value_t = 0)]
+    pub rate_limit: u32,
+
+    /// Requests a client may make at once above the sustained rate.
+    #[arg(long, env = "SIXPOTIFY_RATE_LIMIT_BURST", default_value_t = 50)]
+    pub rate_limit_burst: u32,
+
+    /// API keys, comma-separated. When any are set, `/graphql` requires one in the API key
+    /// header, and each key is rate-limited on its own.
+    #[arg(
+        long,
+        env = "SIXPOTIFY_API_KEYS",
+        value_delimiter = ',',
+        hide_env_values = true
+    )]
+    pub api_keys: Vec<ApiKey>,
+
+    /// The header that carries an API key.
+    #[arg(long, env = "SIXPOTIFY_API_KEY_HEADER", default_value = "x-api-key")]
+    pub api_key_header: String,
+
+    /// Take the client address from `Forwarded` / `X-Forwarded-For` (only behind a proxy that
+    /// sets them), for rate limiting and logs.
+    #[arg(long, env = "SIXPOTIFY_TRUST_FORWARDED", default_value_t = false, action = ArgAction::Set)]
+    pub trust_forwarded: bool,
+
+    /// On SIGTERM or SIGINT, how long requests in flight may take to finish.
+    #[arg(long, env = "SIXPOTIFY_SHUTDOWN_TIMEOUT", default_value = "30s", value_parser = humantime::parse_duration)]
+    pub shutdown_timeout: std::time::Duration,
+
+    /// How long a request waits for a database connection before it is answered with
+    /// `SERVICE_UNAVAILABLE`.
+    #[arg(long, env = "SIXPOTIFY_DB_ACQUIRE_TIMEOUT", default_value = "3s", value_parser = humantime::parse_duration)]
+    pub db_acquire_timeout: std::time::Duration,
+
     /// HTTP worker threads; 0 for one per CPU.
     #[arg(long, env = "SIXPOTIFY_WORKERS", default_value_t = 0)]
     pub workers: usize,
+}
+
+/// An API key. It is a secret, so it prints only redacted.
+#[derive(Clone, PartialEq, Eq)]
+pub struct ApiKey(String);
+
+impl ApiKey {
+    /// The key itself, to compare with. Never log it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for ApiKey {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        if s.len() < 16 {
+            return Err("an API key needs at least 16 characters".to_owned());
+        }
+        if !s.bytes().all(|b| b.is_ascii_graphic()) {
+            return Err("an API key is printable ASCII without spaces".to_owned());
+        }
+        Ok(Self(s.to_owned()))
+    }
+}
+
+impl fmt::Debug for ApiKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ApiKey(***)")
+    }
 }
 
 impl Settings {
@@ -138,6 +235,20 @@ impl Settings {
             persisted_queries_mb: 8,
             http_max_age: std::time::Duration::from_secs(5),
             workers: 0,
+            max_page_size: crate::graphql::SchemaOptions::default().max_page_size,
+            max_body_bytes: 256 * 1024,
+            request_timeout: std::time::Duration::from_secs(10),
+            max_batch: 10,
+            introspection: true,
+            graphiql: true,
+            cors_origins: Vec::new(),
+            rate_limit: 0,
+            rate_limit_burst: 50,
+            api_keys: Vec::new(),
+            api_key_header: "x-api-key".to_owned(),
+            trust_forwarded: false,
+            shutdown_timeout: std::time::Duration::from_secs(30),
+            db_acquire_timeout: std::time::Duration::from_secs(3),
             max_depth: defaults.max_depth,
             max_fields: defaults.max_fields,
             max_aliases: defaults.max_aliases,
@@ -152,6 +263,15 @@ impl Settings {
             max_fields: self.max_fields,
             max_aliases: self.max_aliases,
             max_root_fields: self.max_root_fields,
+            introspection: self.introspection,
+        }
+    }
+
+    /// What the schema enforces itself.
+    pub fn schema_options(&self) -> crate::graphql::SchemaOptions {
+        crate::graphql::SchemaOptions {
+            max_page_size: self.max_page_size,
+            introspection: self.introspection,
         }
     }
 
@@ -177,5 +297,22 @@ mod tests {
         let printed = format!("{settings:?}");
         assert!(!printed.contains("hunter2"), "{printed}");
         assert!(printed.contains("mysql://app:***@db/music"), "{printed}");
+    }
+
+    #[test]
+    fn settings_never_print_api_keys() {
+        let settings = Settings::parse_from([
+            "sixpotify-api",
+            "--api-keys",
+            "dashboard-0123456789,chatbot-0123456789",
+        ]);
+        assert_eq!(settings.api_keys.len(), 2);
+        let printed = format!("{settings:?}");
+        assert!(!printed.contains("0123456789"), "{printed}");
+    }
+
+    #[test]
+    fn short_api_keys_are_refused() {
+        assert!(Settings::try_parse_from(["sixpotify-api", "--api-keys", "short"]).is_err());
     }
 }

@@ -27,8 +27,16 @@ pub enum ApiError {
         source: std::io::Error,
     },
 
+    /// A setting that cannot be used.
+    #[error("invalid setting: {0}")]
+    Config(String),
+
     #[error("failed to prepare the database")]
     Loader(#[from] sixpotify_loader::LoaderError),
+
+    /// A list was asked for more items than the page size limit.
+    #[error("{0}")]
+    PageTooLarge(String),
 
     /// A part of the service is not ready yet or cannot be reached; worth retrying.
     #[error("{0}")]
@@ -44,10 +52,30 @@ impl ApiError {
     /// The stable code clients match on.
     pub fn code(&self) -> &'static str {
         match self {
+            Self::Database(e) if database_unreachable(e) => "SERVICE_UNAVAILABLE",
+            Self::SharedDatabase(e) if database_unreachable(e) => "SERVICE_UNAVAILABLE",
             Self::BadUserInput(_) => "BAD_USER_INPUT",
+            Self::PageTooLarge(_) => "PAGE_TOO_LARGE",
             Self::Unavailable(_) => "SERVICE_UNAVAILABLE",
             _ => "INTERNAL_SERVER_ERROR",
         }
+    }
+}
+
+/// Whether `e` says the database cannot be reached (no connection to be had, or one lost
+/// mid-statement) rather than that a statement is wrong: worth retrying once it is back.
+pub fn database_unreachable(e: &sea_orm::DbErr) -> bool {
+    use sea_orm::sqlx::Error as Sqlx;
+    use sea_orm::{DbErr, RuntimeErr};
+    match e {
+        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
+        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
+            matches!(
+                e.as_ref(),
+                Sqlx::Io(_) | Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::WorkerCrashed
+            )
+        }
+        _ => false,
     }
 }
 
@@ -55,7 +83,13 @@ impl From<ApiError> for async_graphql::Error {
     fn from(e: ApiError) -> Self {
         let code = e.code();
         let message = match &e {
-            ApiError::BadUserInput(msg) | ApiError::Unavailable(msg) => msg.clone(),
+            _ if code == "SERVICE_UNAVAILABLE" && !matches!(e, ApiError::Unavailable(_)) => {
+                tracing::warn!(error = %sixpotify_loader::import::error_chain(&e), "database unreachable");
+                "the database cannot be reached; retry shortly".to_owned()
+            }
+            ApiError::BadUserInput(msg)
+            | ApiError::PageTooLarge(msg)
+            | ApiError::Unavailable(msg) => msg.clone(),
             internal => {
                 tracing::error!(error = %sixpotify_loader::import::error_chain(internal), "request failed");
                 "internal server error".to_owned()

@@ -38,6 +38,7 @@ const COMPRESS_FROM: usize = 1024;
 #[derive(Clone)]
 pub struct GraphqlState {
     pub schema: AppSchema,
+    pub db: sea_orm::DatabaseConnection,
     pub caches: Caches,
     pub index: IndexStore,
     pub metrics: Metrics,
@@ -45,6 +46,14 @@ pub struct GraphqlState {
     pub max_age: Duration,
     /// The largest document shape executed.
     pub limits: QueryLimits,
+    /// The largest request body read.
+    pub max_body_bytes: usize,
+    /// The longest a request executes.
+    pub request_timeout: Duration,
+    /// The most requests a batch may hold (0: no batches).
+    pub max_batch: usize,
+    /// Whether GraphiQL is served.
+    pub graphiql: bool,
 }
 
 impl std::fmt::Debug for GraphqlState {
@@ -59,30 +68,59 @@ impl std::fmt::Debug for GraphqlState {
 pub fn routes(cfg: &mut web::ServiceConfig) {
     cfg.service(
         web::resource("/graphql")
+            .wrap(actix_web::middleware::from_fn(crate::access::guard))
             .route(web::post().to(graphql_post))
             .route(web::get().to(graphql_get))
             .default_service(web::to(graphql_other_method)),
     )
     .route("/graphiql/{file}", web::get().to(asset))
     .route("/healthz", web::get().to(healthz))
+    .route("/readyz", web::get().to(readyz))
     .route("/metrics", web::get().to(metrics))
     .route("/favicon.ico", web::get().to(no_content))
     .route("/", web::get().to(root));
 }
 
-/// Runs each request in a span of its own and logs its outcome: server errors as warnings,
-/// the rest at debug level (`RUST_LOG=sixpotify_api=debug` shows every request).
+/// The header carrying a request's id, both ways.
+pub const REQUEST_ID: &str = "x-request-id";
+
+/// The id of a request: the client's own `X-Request-Id` when it is a sensible one (1 to 64
+/// letters, digits, `-`, `_`, `.`), so that a caller can follow its request through, else a
+/// new random one.
+fn request_id(req: &ServiceRequest) -> String {
+    req.headers()
+        .get(REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .filter(|v| {
+            (1..=64).contains(&v.len())
+                && v.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+        })
+        .map_or_else(|| uuid::Uuid::new_v4().simple().to_string(), str::to_owned)
+}
+
+/// Runs each request in a span of its own, carrying its id (also sent back in
+/// `X-Request-Id`), and logs its outcome: server errors as warnings, the rest at debug level
+/// (`RUST_LOG=sixpotify_api=debug` shows every request).
 pub async fn trace_requests(
     req: ServiceRequest,
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
+    let id = request_id(&req);
     let span = tracing::info_span!(
         "request",
+        request_id = %id,
         method = %req.method(),
         path = %req.path(),
     );
     let started = Instant::now();
-    let res = next.call(req).instrument(span.clone()).await;
+    let mut res = next.call(req).instrument(span.clone()).await;
+    if let Ok(r) = &mut res
+        && let Ok(value) = HeaderValue::from_str(&id)
+    {
+        r.headers_mut()
+            .insert(header::HeaderName::from_static(REQUEST_ID), value);
+    }
     let _enter = span.enter();
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
     match &res {
@@ -100,7 +138,7 @@ pub async fn trace_requests(
 async fn graphql_post(
     state: web::Data<GraphqlState>,
     req: HttpRequest,
-    body: Bytes,
+    payload: web::Payload,
 ) -> HttpResponse {
     let started = Instant::now();
     let media = Media::of(&req);
@@ -118,6 +156,31 @@ async fn graphql_post(
             protocol::UNSUPPORTED_MEDIA_TYPE,
         );
     }
+    let body = match payload.to_bytes_limited(state.max_body_bytes).await {
+        Ok(Ok(body)) => body,
+        Ok(Err(e)) => {
+            return request_error(
+                media,
+                StatusCode::BAD_REQUEST,
+                &format!("the request body could not be read: {e}"),
+                protocol::BAD_REQUEST,
+            );
+        }
+        Err(_) => {
+            return request_error(
+                media,
+                StatusCode::PAYLOAD_TOO_LARGE,
+                &format!(
+                    "the request body is larger than the {} bytes this server reads",
+                    state.max_body_bytes
+                ),
+                protocol::PAYLOAD_TOO_LARGE,
+            );
+        }
+    };
+    if protocol::is_batch(&body) {
+        return batch(&state, &req, media, &body, started).await;
+    }
     let raw_key = ResponseKey::of(&[b"POST", &state.caches.generation().to_le_bytes(), &body]);
     if let Some(hit) = state.caches.responses.peek(&raw_key) {
         state.metrics.observe(
@@ -133,9 +196,56 @@ async fn graphql_post(
     }
 }
 
+/// A batch: each request answered as if it came alone (persisted queries, caches, limits and
+/// timeout included), all at once, in one JSON array in the order asked.
+async fn batch(
+    state: &GraphqlState,
+    req: &HttpRequest,
+    media: Media,
+    body: &[u8],
+    started: Instant,
+) -> HttpResponse {
+    let requests = match protocol::post_batch(body, state.max_batch) {
+        Ok(requests) => requests,
+        Err(protocol::BatchError::Invalid(e)) => {
+            return request_error(media, StatusCode::BAD_REQUEST, &e, protocol::BAD_REQUEST);
+        }
+        Err(protocol::BatchError::TooLarge(e)) => {
+            return request_error(
+                media,
+                StatusCode::BAD_REQUEST,
+                &e,
+                protocol::BATCH_TOO_LARGE,
+            );
+        }
+    };
+    let answers = futures_util::future::join_all(
+        requests
+            .into_iter()
+            .map(|r| answer(state, req, media, r, false, None, started)),
+    )
+    .await;
+    let mut out = Vec::with_capacity(body.len().min(1 << 16));
+    out.push(b'[');
+    for (i, res) in answers.into_iter().enumerate() {
+        if i > 0 {
+            out.push(b',');
+        }
+        match actix_web::body::to_bytes(res.into_body()).await {
+            Ok(b) if !b.is_empty() => out.extend_from_slice(&b),
+            _ => out.extend_from_slice(&protocol::error_body(
+                "internal server error",
+                "INTERNAL_SERVER_ERROR",
+            )),
+        }
+    }
+    out.push(b']');
+    body_response(media, StatusCode::OK, Bytes::from(out), None, None)
+}
+
 /// `GET /graphql`: GraphiQL for a browser that asks for a page, a query otherwise.
 async fn graphql_get(state: web::Data<GraphqlState>, req: HttpRequest) -> HttpResponse {
-    if wants_html(&req) && !has_query_param(&req) {
+    if state.graphiql && wants_html(&req) && !has_query_param(&req) {
         return HttpResponse::Ok()
             .content_type(ContentType::html())
             .body(GRAPHIQL_HTML);
@@ -261,7 +371,13 @@ async fn answer(
             "POST",
         );
     }
-    let response = crate::graphql::codes::execute(&state.schema, request, &state.limits).await;
+    let response = crate::graphql::codes::execute_within(
+        &state.schema,
+        request,
+        &state.limits,
+        state.request_timeout,
+    )
+    .await;
     let ok = response.is_ok();
     let cacheable = ok && response.cache_control.max_age != -1;
     let status = media.status(&response);
@@ -363,7 +479,10 @@ fn has_query_param(req: &HttpRequest) -> bool {
         .any(|kv| kv.split('=').next() == Some("query"))
 }
 
-async fn root() -> HttpResponse {
+async fn root(state: web::Data<GraphqlState>) -> HttpResponse {
+    if !state.graphiql {
+        return HttpResponse::NotFound().finish();
+    }
     HttpResponse::Found()
         .insert_header((header::LOCATION, "/graphql"))
         .finish()
@@ -374,8 +493,53 @@ async fn no_content() -> HttpResponse {
     HttpResponse::NoContent().finish()
 }
 
+/// Alive: the process answers HTTP. Says nothing of the database (see [`readyz`]).
 async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({ "status": "ok" }))
+}
+
+/// How long `/readyz` waits for the database.
+const READY_CHECK_TIMEOUT: Duration = Duration::from_secs(2);
+
+/// Ready to serve: the database answers, every migration is applied, and the recommendation
+/// index is built. `503` with the failing checks otherwise; no error detail is shown.
+async fn readyz(state: web::Data<GraphqlState>) -> HttpResponse {
+    use migration::MigratorTrait as _;
+    let db = &state.db;
+    let checks = async {
+        if db.ping().await.is_err() {
+            return ("unreachable", "unknown");
+        }
+        match migration::Migrator::get_pending_migrations(db).await {
+            Ok(pending) if pending.is_empty() => ("ok", "ok"),
+            Ok(_) => ("ok", "pending"),
+            Err(_) => ("unreachable", "unknown"),
+        }
+    };
+    let (database, migrations) = tokio::time::timeout(READY_CHECK_TIMEOUT, checks)
+        .await
+        .unwrap_or(("unreachable", "unknown"));
+    let index = if state.index.is_ready() {
+        "ok"
+    } else {
+        "building"
+    };
+    let ready = database == "ok" && migrations == "ok" && index == "ok";
+    let body = serde_json::json!({
+        "status": if ready { "ready" } else { "unavailable" },
+        "checks": {
+            "database": database,
+            "migrations": migrations,
+            "recommendationIndex": index,
+        },
+    });
+    let mut res = if ready {
+        HttpResponse::Ok()
+    } else {
+        HttpResponse::ServiceUnavailable()
+    };
+    res.insert_header((header::CACHE_CONTROL, "no-store"))
+        .json(body)
 }
 
 const GRAPHIQL_HTML: &str = include_str!("../assets/graphiql/index.html");
@@ -409,7 +573,10 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
     ),
 ];
 
-async fn asset(file: web::Path<String>) -> HttpResponse {
+async fn asset(state: web::Data<GraphqlState>, file: web::Path<String>) -> HttpResponse {
+    if !state.graphiql {
+        return HttpResponse::NotFound().finish();
+    }
     match ASSETS.iter().find(|(name, _, _)| *name == file.as_str()) {
         Some((_, content_type, body)) => HttpResponse::Ok()
             .insert_header((header::CONTENT_TYPE, *content_type))

@@ -5,8 +5,10 @@
 //! [`service`] holds every database query; [`seed`] fills an empty database with the bundled
 //! sample on first run; [`cache`] holds the caches across requests, which [`freshness`] drops
 //! when the data version changes; [`metrics`] serves `/metrics`; [`protocol`] holds the
-//! GraphQL-over-HTTP rules.
+//! GraphQL-over-HTTP rules;
+//! [`access`] API keys and rate limits.
 
+pub mod access;
 pub mod app;
 pub mod cache;
 pub mod config;

@@ -24,6 +24,10 @@ pub const BAD_REQUEST: &str = "BAD_REQUEST";
 pub const UNSUPPORTED_MEDIA_TYPE: &str = "UNSUPPORTED_MEDIA_TYPE";
 /// A mutation or subscription sent with `GET`, or a method `/graphql` does not answer.
 pub const METHOD_NOT_ALLOWED: &str = "METHOD_NOT_ALLOWED";
+/// A request body larger than the configured limit.
+pub const PAYLOAD_TOO_LARGE: &str = "PAYLOAD_TOO_LARGE";
+/// A batch of more operations than the configured limit (or any batch, when batches are off).
+pub const BATCH_TOO_LARGE: &str = "BATCH_TOO_LARGE";
 
 /// The media type of a GraphQL response.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -108,6 +112,7 @@ pub fn is_request_error(response: &Response) -> bool {
                         limits::QUERY_TOO_COMPLEX,
                         limits::TOO_MANY_ALIASES,
                         limits::TOO_MANY_ROOT_FIELDS,
+                        limits::INTROSPECTION_DISABLED,
                     ]
                     .contains(&c.as_str()))
                 })
@@ -202,6 +207,56 @@ pub fn post_request(body: &[u8]) -> Result<Request, String> {
     request_from(params)
 }
 
+/// Whether a `POST` body is a batch: a JSON array of requests.
+pub fn is_batch(body: &[u8]) -> bool {
+    body.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[')
+}
+
+/// Why a batch cannot be run.
+#[derive(Debug, PartialEq, Eq)]
+pub enum BatchError {
+    /// Not a JSON array of GraphQL requests, or an empty one.
+    Invalid(String),
+    /// More requests than the limit.
+    TooLarge(String),
+}
+
+/// Reads a batch body (a JSON array of requests) of at most `max` requests.
+pub fn post_batch(body: &[u8], max: usize) -> Result<Vec<Request>, BatchError> {
+    let items: Vec<serde_json::Value> = serde_json::from_slice(body).map_err(|e| {
+        BatchError::Invalid(if e.is_data() {
+            format!("a batch is a JSON array of GraphQL requests: {e}")
+        } else {
+            format!("the request body is not JSON: {e}")
+        })
+    })?;
+    if items.is_empty() {
+        return Err(BatchError::Invalid("the batch is empty".into()));
+    }
+    if max == 0 {
+        return Err(BatchError::TooLarge(
+            "this server does not accept batched requests".into(),
+        ));
+    }
+    if items.len() > max {
+        return Err(BatchError::TooLarge(format!(
+            "a batch may hold at most {max} requests, not {}",
+            items.len()
+        )));
+    }
+    items
+        .into_iter()
+        .enumerate()
+        .map(|(i, item)| {
+            let params: Params = serde_json::from_value(item).map_err(|e| {
+                BatchError::Invalid(format!("invalid GraphQL request at index {i}: {e}"))
+            })?;
+            request_from(params)
+                .map_err(|e| BatchError::Invalid(format!("request at index {i}: {e}")))
+        })
+        .collect()
+}
+
 /// The request `params` ask for. `variables`, `operationName` and `extensions` may be absent or
 /// `null` (and `operationName` empty); `query` may be absent only when `extensions` names a
 /// persisted query.
@@ -236,6 +291,23 @@ fn request_from(params: Params) -> Result<Request, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn batches_are_read_within_their_limit() {
+        assert!(is_batch(b"  [{}]"));
+        assert!(!is_batch(b"{\"query\": \"[\"}"));
+        let two = br#"[{"query": "{ a }"}, {"query": "{ b }", "variables": null}]"#;
+        assert_eq!(post_batch(two, 2).map(|v| v.len()), Ok(2));
+        assert!(matches!(post_batch(two, 1), Err(BatchError::TooLarge(_))));
+        assert!(matches!(post_batch(two, 0), Err(BatchError::TooLarge(_))));
+        assert!(matches!(post_batch(b"[]", 5), Err(BatchError::Invalid(_))));
+        assert!(matches!(post_batch(b"[1]", 5), Err(BatchError::Invalid(_))));
+        assert!(matches!(
+            post_batch(b"[{}]", 5),
+            Err(BatchError::Invalid(_))
+        ));
+        assert!(matches!(post_batch(b"[{", 5), Err(BatchError::Invalid(_))));
+    }
 
     #[test]
     fn accept_headers_choose_the_media_type() {

@@ -12,10 +12,16 @@ use crate::error::{LoaderError, Result};
 /// SQLite files are created when missing and opened in WAL mode with a busy timeout, so that an
 /// API can read while a loader writes.
 pub async fn connect(url: &str) -> Result<DatabaseConnection> {
+    connect_with(url, Duration::from_secs(10)).await
+}
+
+/// [`connect`], with statements waiting at most `acquire_timeout` for a connection: a server
+/// that must answer fast when the database is gone gives a short one.
+pub async fn connect_with(url: &str, acquire_timeout: Duration) -> Result<DatabaseConnection> {
     let mut opts = ConnectOptions::new(sqlite_create_mode(url)?);
     opts.sqlx_logging(false)
         .connect_timeout(Duration::from_secs(10))
-        .acquire_timeout(Duration::from_secs(10))
+        .acquire_timeout(acquire_timeout)
         .max_connections(if url.starts_with("sqlite:") { 4 } else { 16 })
         .map_sqlx_sqlite_opts(|o| {
             o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)

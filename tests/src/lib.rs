@@ -3,6 +3,7 @@
 //! and a snapshot of the catalogue for comparing end states.
 
 pub mod fake_spotify;
+pub mod proxy;
 pub mod synth;
 
 use std::path::PathBuf;
@@ -263,11 +264,17 @@ impl TestApp {
     /// Starts the server with settings changed by `configure` (which starts from port 0, a
     /// 200 ms poll interval and the default caches).
     pub async fn spawn_with(db: &TestDb, configure: impl FnOnce(&mut Settings)) -> Result<Self> {
-        let mut conn = db.connect().await?;
-        let statements = StatementCounter::install(&mut conn);
+        Self::spawn_at(&db.url, configure).await
+    }
+
+    /// [`TestApp::spawn_with`] over the database at `url` (a database of a test, or a proxy
+    /// to one), connecting as the server does.
+    pub async fn spawn_at(url: &str, configure: impl FnOnce(&mut Settings)) -> Result<Self> {
         let mut settings = Settings::for_database("sqlite::memory:").map_err(anyhow::Error::msg)?;
         settings.poll_interval = std::time::Duration::from_millis(200);
         configure(&mut settings);
+        let mut conn = sixpotify_loader::db::connect_with(url, settings.db_acquire_timeout).await?;
+        let statements = StatementCounter::install(&mut conn);
         let app = Application::serve(conn, statements.clone(), &settings)?;
         let base = format!("http://127.0.0.1:{}", app.port());
         tokio::spawn(app.run_until_stopped());
@@ -297,6 +304,46 @@ impl TestApp {
     /// POSTs a query and returns the whole JSON response.
     pub async fn query(&self, query: &str) -> Result<Value> {
         self.query_with(query, Value::Null).await
+    }
+
+    /// Sends `request`, raw bytes of HTTP/1.1 (which should ask for `Connection: close`), and
+    /// returns the status code and the whole answer as text: for requests no client library
+    /// would send.
+    pub async fn raw(&self, request: &[u8]) -> Result<(u16, String)> {
+        use tokio::io::{AsyncReadExt as _, AsyncWriteExt as _};
+        let addr = self.base.trim_start_matches("http://");
+        let mut stream = tokio::net::TcpStream::connect(addr).await?;
+        stream.write_all(request).await?;
+        let mut answer = Vec::new();
+        tokio::time::timeout(
+            std::time::Duration::from_secs(30),
+            stream.read_to_end(&mut answer),
+        )
+        .await
+        .context("no answer within 30 s")??;
+        let text = String::from_utf8_lossy(&answer).into_owned();
+        let status = text
+            .split(' ')
+            .nth(1)
+            .and_then(|s| s.parse().ok())
+            .with_context(|| format!("not an HTTP answer: {text:?}"))?;
+        Ok((status, text))
+    }
+
+    /// Waits, a bounded time, until `/readyz` says the server is ready.
+    pub async fn ready(&self) -> Result<()> {
+        for _ in 0..200 {
+            let res = self
+                .client
+                .get(format!("{}/readyz", self.base))
+                .send()
+                .await?;
+            if res.status().is_success() {
+                return Ok(());
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        bail!("the server did not become ready within 10 s")
     }
 
     /// POSTs a query that must succeed and returns its `data`.

@@ -45,16 +45,16 @@ backend_tests! {
         Ok(())
     }
 
-    async fn first_above_the_cap_is_a_bad_user_input_error_not_a_clamp(db: TestDb) -> Result<()> {
+    async fn first_above_the_page_size_limit_is_an_error_not_a_clamp(db: TestDb) -> Result<()> {
         let app = sample_app(&db).await?;
-        for query in [
-            "{ tracks(first: 101) { totalCount } }",
-            "{ artists(first: -1) { totalCount } }",
-            "{ searchArtists(query: \"bts\", first: 1000) { name } }",
-            "{ artists(first: 1) { edges { node { tracks(first: 500) { totalCount } } } } }",
+        for (query, code) in [
+            ("{ tracks(first: 101) { totalCount } }", "PAGE_TOO_LARGE"),
+            ("{ artists(first: -1) { totalCount } }", "BAD_USER_INPUT"),
+            ("{ searchArtists(query: \"bts\", first: 1000) { name } }", "PAGE_TOO_LARGE"),
+            ("{ artists(first: 1) { edges { node { tracks(first: 500) { totalCount } } } } }", "PAGE_TOO_LARGE"),
         ] {
             let body = app.query(query).await?;
-            assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{query}: {body}");
+            assert_eq!(body["errors"][0]["extensions"]["code"], code, "{query}: {body}");
             assert!(body["errors"][0]["message"].as_str().unwrap_or_default().contains("`first` must be between 0 and 100"), "{body}");
         }
         Ok(())
@@ -299,7 +299,7 @@ mod http {
             (
                 "{ tracks(first: 1000) { totalCount } }",
                 Value::Null,
-                "BAD_USER_INPUT",
+                "PAGE_TOO_LARGE",
             ),
             (
                 "query A { dataVersion } query B { dataVersion }",

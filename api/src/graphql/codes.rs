@@ -23,6 +23,37 @@ pub const VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
 pub const OPERATION_RESOLUTION_FAILURE: &str = "OPERATION_RESOLUTION_FAILURE";
 /// Input the resolvers refuse.
 pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
+/// Execution took longer than the request timeout and was stopped.
+pub const REQUEST_TIMEOUT: &str = "REQUEST_TIMEOUT";
+
+/// [`execute`], stopped after `timeout`: a request that runs longer is dropped where it waits
+/// (no work of it goes on) and answered with a [`REQUEST_TIMEOUT`] error.
+pub async fn execute_within(
+    schema: &AppSchema,
+    request: Request,
+    limits: &QueryLimits,
+    timeout: std::time::Duration,
+) -> Response {
+    match tokio::time::timeout(timeout, execute(schema, request, limits)).await {
+        Ok(response) => response,
+        Err(_) => {
+            tracing::warn!(
+                timeout_ms = timeout.as_millis() as u64,
+                "request stopped at the request timeout"
+            );
+            Response::from_errors(vec![label(
+                ServerError::new(
+                    format!(
+                        "the request took longer than the {} limit and was stopped",
+                        humantime::format_duration(timeout)
+                    ),
+                    None,
+                ),
+                REQUEST_TIMEOUT,
+            )])
+        }
+    }
+}
 
 /// Executes `request` on `schema`, if its document parses and keeps within `limits`, and gives
 /// every error in the response a code.

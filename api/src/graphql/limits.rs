@@ -21,6 +21,8 @@ pub const QUERY_TOO_COMPLEX: &str = "QUERY_TOO_COMPLEX";
 pub const TOO_MANY_ALIASES: &str = "TOO_MANY_ALIASES";
 /// An operation selecting more root fields than allowed.
 pub const TOO_MANY_ROOT_FIELDS: &str = "TOO_MANY_ROOT_FIELDS";
+/// An introspection query (`__schema` or `__type`) where introspection is turned off.
+pub const INTROSPECTION_DISABLED: &str = "INTROSPECTION_DISABLED";
 
 /// The largest document shape accepted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -33,6 +35,8 @@ pub struct QueryLimits {
     pub max_aliases: usize,
     /// Fields at the root of one operation, fragments expanded.
     pub max_root_fields: usize,
+    /// Whether `__schema` and `__type` may be asked for.
+    pub introspection: bool,
 }
 
 impl Default for QueryLimits {
@@ -42,6 +46,7 @@ impl Default for QueryLimits {
             max_fields: 2_000,
             max_aliases: 50,
             max_root_fields: 20,
+            introspection: true,
         }
     }
 }
@@ -63,6 +68,8 @@ struct Cost {
     depth: usize,
     /// Fields at this level.
     top: usize,
+    /// `__schema` and `__type` fields.
+    introspection: usize,
 }
 
 impl Cost {
@@ -71,6 +78,7 @@ impl Cost {
         self.aliases = self.aliases.saturating_add(other.aliases);
         self.depth = self.depth.max(other.depth);
         self.top = self.top.saturating_add(other.top);
+        self.introspection = self.introspection.saturating_add(other.introspection);
     }
 }
 
@@ -82,6 +90,12 @@ pub fn check(doc: &ExecutableDocument, limits: &QueryLimits) -> Result<(), Excee
     };
     for (_, operation) in doc.operations.iter() {
         let cost = measure.selection_set(&operation.node.selection_set);
+        if !limits.introspection && cost.introspection > 0 {
+            return Err(Exceeded {
+                code: INTROSPECTION_DISABLED,
+                message: "introspection is turned off on this server".into(),
+            });
+        }
         for (code, what, n, max) in [
             (QUERY_TOO_DEEP, "a depth of", cost.depth, limits.max_depth),
             (QUERY_TOO_COMPLEX, "fields:", cost.fields, limits.max_fields),
@@ -130,6 +144,10 @@ impl<'a> Measure<'a> {
                             .saturating_add(usize::from(field.node.alias.is_some())),
                         depth: inner.depth.saturating_add(1),
                         top: 1,
+                        introspection: inner.introspection.saturating_add(usize::from(matches!(
+                            field.node.name.node.as_str(),
+                            "__schema" | "__type"
+                        ))),
                     });
                 }
                 Selection::FragmentSpread(spread) => {
@@ -179,6 +197,29 @@ mod tests {
             .expect("within limits");
         measure("query A { a } query B { b { c } } fragment F on T { x y }")
             .expect("within limits");
+    }
+
+    #[test]
+    fn introspection_is_refused_when_turned_off_even_inside_fragments() {
+        let off = QueryLimits {
+            introspection: false,
+            ..QueryLimits::default()
+        };
+        for query in [
+            "{ __schema { types { name } } }",
+            "{ t: __type(name: \"Track\") { name } }",
+            "{ ...F } fragment F on Query { ... on Query { __schema { queryType { name } } } }",
+        ] {
+            let doc = async_graphql::parser::parse_query(query).expect("parses");
+            assert_eq!(
+                check(&doc, &off).map_err(|e| e.code),
+                Err(INTROSPECTION_DISABLED),
+                "{query}"
+            );
+            check(&doc, &QueryLimits::default()).expect("allowed by default");
+        }
+        let doc = async_graphql::parser::parse_query("{ __typename a }").expect("parses");
+        check(&doc, &off).expect("__typename is not introspection of the schema");
     }
 
     #[test]

@@ -22,7 +22,8 @@ use self::query::QueryRoot;
 pub type AppSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
 
 /// Keys one loader batch may hold: enough for a full page of parents each with a full page of
-/// children (100 × 100), so that such a query is still one statement per relation.
+/// children at the default page size (100 × 100), so that such a query is still one statement
+/// per relation.
 const MAX_BATCH: usize = 10_000;
 
 /// How many times a batch lets the executor run other tasks before it loads.
@@ -39,12 +40,41 @@ const MAX_BATCH: usize = 10_000;
 /// turn already suffices for the foundation's nested query at `first: 100`; four leave a margin.
 const SETTLE_TURNS: usize = 4;
 
+/// What the schema enforces itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SchemaOptions {
+    /// The largest `first` of a list.
+    pub max_page_size: i32,
+    /// Whether introspection queries are answered.
+    pub introspection: bool,
+}
+
+impl Default for SchemaOptions {
+    fn default() -> Self {
+        Self {
+            max_page_size: 100,
+            introspection: true,
+        }
+    }
+}
+
+/// The largest page a list may return, as the resolvers read it from the schema's data.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct PageLimit(pub i32);
+
+/// The page limit of the schema `ctx` runs in.
+pub(crate) fn page_limit(ctx: &async_graphql::Context<'_>) -> i32 {
+    ctx.data_opt::<PageLimit>()
+        .map_or(SchemaOptions::default().max_page_size, |l| l.0)
+}
+
 /// The schema over `db`, answering recommendations from the index in `index`, loading
 /// entities through `caches`.
 pub fn build_schema(
     db: DatabaseConnection,
     index: crate::recommend::IndexStore,
     caches: crate::cache::Caches,
+    options: SchemaOptions,
 ) -> AppSchema {
     let spawn_settled = |batch: futures_util::future::BoxFuture<'static, ()>| {
         tokio::spawn(async move {
@@ -63,9 +93,14 @@ pub fn build_schema(
     )
     .max_batch_size(MAX_BATCH)
     .delay(Duration::ZERO);
-    Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
+    let builder = Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
         .data(db)
         .data(loader)
         .data(index)
-        .finish()
+        .data(PageLimit(options.max_page_size));
+    if options.introspection {
+        builder.finish()
+    } else {
+        builder.disable_introspection().finish()
+    }
 }

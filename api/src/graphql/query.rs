@@ -103,7 +103,7 @@ async fn list<M: FromQueryResult, N: OutputType>(
     after: Option<String>,
     node: impl Fn(M) -> N,
 ) -> Result<Conn<N>> {
-    let args = PageArgs::new(first, after.as_deref(), ordering)?;
+    let args = PageArgs::new(first, super::page_limit(ctx), after.as_deref(), ordering)?;
     let page = fetch_page(db(ctx), query.clone(), ordering, &args)
         .await
         .map_err(ApiError::from)?;
@@ -129,7 +129,7 @@ impl SearchQuery {
         query: String,
         #[graphql(default = 10)] first: i32,
     ) -> Result<Vec<Artist>> {
-        let first = check_first(first)?;
+        let first = check_first(first, super::page_limit(ctx))?;
         let found = search::search_artists(db(ctx), &query, first)
             .await
             .map_err(ApiError::from)?;
@@ -143,7 +143,7 @@ impl SearchQuery {
         query: String,
         #[graphql(default = 10)] first: i32,
     ) -> Result<Vec<Track>> {
-        let first = check_first(first)?;
+        let first = check_first(first, super::page_limit(ctx))?;
         let found = search::search_tracks(db(ctx), &query, first)
             .await
             .map_err(ApiError::from)?;
@@ -165,7 +165,7 @@ impl OpsQuery {
         #[graphql(default = 20)] first: i32,
         status: Option<RunStatus>,
     ) -> Result<Vec<LoadRun>> {
-        let first = check_first(first)?;
+        let first = check_first(first, super::page_limit(ctx))?;
         let runs = service::load_runs(db(ctx), status.map(Into::into), first)
             .await
             .map_err(ApiError::from)?;

@@ -139,7 +139,7 @@ where
 {
     let paged = PagedKey {
         id: id.to_owned(),
-        args: PageArgs::new(first, after.as_deref(), ordering)?,
+        args: PageArgs::new(first, super::page_limit(ctx), after.as_deref(), ordering)?,
     };
     let page = loader(ctx)
         .load_one(key(paged))
@@ -209,20 +209,15 @@ impl Artist {
     /// Artists whose music sounds most like this one's: nearest audio profiles first, an artist
     /// sharing no genre with this one counting 0.1 further (ties to the more popular, then the
     /// smaller id), the artist itself left out. Empty for an
-    /// artist with no audio features. `first` is 1 to 100.
+    /// artist with no audio features. `first` is 1 to the page size limit (100 by default).
     async fn related_artists(
         &self,
         ctx: &Context<'_>,
         #[graphql(default = 10)] first: i32,
     ) -> Result<Vec<RelatedArtist>> {
-        let k = match usize::try_from(first) {
-            Ok(k @ 1..=100) => k,
-            _ => {
-                return Err(ApiError::bad_input(format!(
-                    "first must be between 1 and 100, not {first}"
-                ))
-                .into());
-            }
+        let k = match crate::service::page::check_first(first, super::page_limit(ctx))? {
+            0 => return Err(ApiError::bad_input("first must be at least 1, not 0").into()),
+            k => k as usize,
         };
         let index = ctx
             .data_unchecked::<crate::recommend::IndexStore>()

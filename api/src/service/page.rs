@@ -19,9 +19,6 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{ApiError, Result};
 
-/// The largest page a client may ask for.
-pub const MAX_PAGE_SIZE: i32 = 100;
-
 const SORT_VALUE: &str = "sort_value";
 const SORT_ID: &str = "sort_id";
 const PARENT_ID: &str = "parent_id";
@@ -209,23 +206,27 @@ pub struct PageArgs {
 }
 
 impl PageArgs {
-    /// Checks `first` against the cap (an error, not a silent clamp) and decodes `after`.
-    pub fn new(first: i32, after: Option<&str>, ordering: &Ordering) -> Result<Self> {
+    /// Checks `first` against the cap `max` (an error, not a silent clamp) and decodes `after`.
+    pub fn new(first: i32, max: i32, after: Option<&str>, ordering: &Ordering) -> Result<Self> {
         Ok(Self {
-            first: check_first(first)?,
+            first: check_first(first, max)?,
             after: after.map(|a| ordering.decode(a)).transpose()?,
         })
     }
 }
 
-/// Checks a page size: 0 to [`MAX_PAGE_SIZE`].
-pub fn check_first(first: i32) -> Result<u64> {
-    if !(0..=MAX_PAGE_SIZE).contains(&first) {
-        return Err(ApiError::bad_input(format!(
-            "`first` must be between 0 and {MAX_PAGE_SIZE}, got {first}"
-        )));
+/// Checks a page size: 0 to `max`. A negative size is bad input; one above `max` is
+/// [`ApiError::PageTooLarge`].
+pub fn check_first(first: i32, max: i32) -> Result<u64> {
+    match u64::try_from(first) {
+        Err(_) => Err(ApiError::bad_input(format!(
+            "`first` must be between 0 and {max}, got {first}"
+        ))),
+        Ok(_) if first > max => Err(ApiError::PageTooLarge(format!(
+            "`first` must be between 0 and {max}, got {first}"
+        ))),
+        Ok(n) => Ok(n),
     }
-    Ok(first as u64)
 }
 
 /// One page of rows, each with its cursor.
