@@ -145,13 +145,19 @@ impl ImportReport {
     }
 }
 
-/// An error and its causes on one line, for `load_runs.error` and summaries.
+/// An error and its causes on one line, for `load_runs.error` and summaries. A cause whose
+/// text its error already shows (drivers often repeat their source) is not repeated.
 pub fn error_chain(e: &dyn std::error::Error) -> String {
     let mut s = e.to_string();
+    let mut shown = s.clone();
     let mut cause = e.source();
     while let Some(c) = cause {
-        s.push_str(": ");
-        s.push_str(&c.to_string());
+        let text = c.to_string();
+        if !shown.ends_with(&text) {
+            s.push_str(": ");
+            s.push_str(&text);
+        }
+        shown = text;
         cause = c.source();
     }
     s
@@ -448,4 +454,37 @@ fn progress_bar(wanted: bool) -> ProgressBar {
         bar.set_style(style.progress_chars("=> "));
     }
     bar
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("{text}")]
+    struct Layer {
+        text: &'static str,
+        #[source]
+        source: Option<Box<Layer>>,
+    }
+
+    #[test]
+    fn an_error_chain_names_each_cause_once() {
+        let leaf = Layer {
+            text: "connection reset",
+            source: None,
+        };
+        let repeating = Layer {
+            text: "query failed: connection reset",
+            source: Some(Box::new(leaf)),
+        };
+        let top = Layer {
+            text: "writing a batch",
+            source: Some(Box::new(repeating)),
+        };
+        assert_eq!(
+            error_chain(&top),
+            "writing a batch: query failed: connection reset"
+        );
+    }
 }

@@ -48,8 +48,48 @@ pub struct Ending {
     pub summary: Option<String>,
 }
 
+/// How long [`finish`] keeps trying to record a run's end while the database cannot be
+/// reached: a run that failed because the database went away is still recorded as failed
+/// once it is back, if it is back within this time.
+const FINISH_PATIENCE: std::time::Duration = std::time::Duration::from_secs(120);
+
 /// Marks the run finished, with its counts, its summary and, when it failed, the reason.
+/// Retries with backoff for up to two minutes when the statement fails, so that a run cut off
+/// from its database still ends up `failed`, not `running`, once the database answers again.
 pub async fn finish(db: &DatabaseConnection, id: i64, ending: Ending) -> Result<()> {
+    use backon::{BackoffBuilder as _, ExponentialBuilder};
+    let mut delays = ExponentialBuilder::default()
+        .with_min_delay(std::time::Duration::from_millis(200))
+        .with_max_delay(std::time::Duration::from_secs(10))
+        .with_total_delay(Some(FINISH_PATIENCE))
+        .without_max_times()
+        .build();
+    loop {
+        match finish_once(db, id, &ending).await {
+            Ok(()) => return Ok(()),
+            Err(e) => match delays.next() {
+                Some(delay) => {
+                    tracing::warn!(
+                        run_id = id,
+                        error = %crate::import::error_chain(&e),
+                        retry_in_ms = delay.as_millis() as u64,
+                        "could not record the end of the load run; retrying"
+                    );
+                    tokio::time::sleep(delay).await;
+                }
+                None => return Err(e),
+            },
+        }
+    }
+}
+
+async fn finish_once(db: &DatabaseConnection, id: i64, ending: &Ending) -> Result<()> {
+    let ending = Ending {
+        counts: ending.counts,
+        error: ending.error.clone(),
+        cancelled: ending.cancelled,
+        summary: ending.summary.clone(),
+    };
     let status = match (&ending.error, ending.cancelled) {
         (Some(_), _) => RunStatus::Failed,
         (None, true) => RunStatus::Cancelled,

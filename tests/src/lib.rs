@@ -246,8 +246,8 @@ pub async fn import_sample(db: &DatabaseConnection) -> Result<()> {
     Ok(())
 }
 
-/// A running API server.
-#[derive(Debug)]
+/// A running API server; clones share it.
+#[derive(Clone, Debug)]
 pub struct TestApp {
     pub base: String,
     pub statements: StatementCounter,

@@ -1,0 +1,228 @@
+//! Database outages, with a TCP proxy between the program and MariaDB: the API keeps serving
+//! what it has cached, fails the rest fast with `SERVICE_UNAVAILABLE`, reports itself not ready,
+//! and recovers by itself; a load cut off mid-import is recorded as failed, and a re-run
+//! completes with nothing lost or duplicated. MariaDB only: SQLite is a file, not a server.
+
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result, ensure};
+use entity::{RunStatus, load_run};
+use sea_orm::EntityTrait;
+use serde_json::{Value, json};
+use sixpotify_loader::{CsvInput, ImportOptions, import_csv};
+use sixpotify_tests::proxy::Proxy;
+use sixpotify_tests::synth::{Sample, write_csv};
+use sixpotify_tests::{TestApp, TestDb, import_sample, scalar, snapshot};
+
+const REQUEST_TIMEOUT: Duration = Duration::from_secs(3);
+/// What a test allows above the request timeout for the HTTP round trip on a busy machine.
+const SLACK: Duration = Duration::from_secs(2);
+const CACHED: &str = "{ searchArtists(query: \"bts\", first: 3) { name } }";
+
+async fn post(app: &TestApp, query: &str, variables: Value) -> Result<(Duration, Value)> {
+    let started = Instant::now();
+    let body = app.query_with(query, variables).await?;
+    Ok((started.elapsed(), body))
+}
+
+async fn readyz(app: &TestApp) -> Result<(u16, Value)> {
+    let resp = app
+        .client
+        .get(format!("{}/readyz", app.base))
+        .send()
+        .await?;
+    Ok((resp.status().as_u16(), resp.json().await?))
+}
+
+/// An uncached query: each `n` is a different search, answered by the database only.
+fn uncached(n: u64) -> (&'static str, Value) {
+    (
+        "query ($q: String!) { searchTracks(query: $q, first: 5) { name } }",
+        json!({ "q": format!("love {n}") }),
+    )
+}
+
+/// While the database is away: cached answers come back whole, everything else fails with
+/// `SERVICE_UNAVAILABLE` (or `REQUEST_TIMEOUT`, when the network hangs) within the request
+/// timeout, from 16 clients at once.
+async fn hammer_while_away(app: &TestApp, expected: &Value, run: u64) -> Result<()> {
+    let mut clients = Vec::new();
+    for c in 0..16u64 {
+        let app = app.clone();
+        let expected = expected.clone();
+        clients.push(tokio::spawn(async move {
+            for i in 0..4u64 {
+                let (elapsed, body) = post(&app, CACHED, Value::Null).await?;
+                ensure!(body == expected, "a cached answer changed: {body}");
+                ensure!(elapsed < SLACK, "a cached answer took {elapsed:?}");
+                let (query, vars) = uncached(run * 1000 + c * 10 + i);
+                let (elapsed, body) = post(&app, query, vars).await?;
+                let code = body["errors"][0]["extensions"]["code"]
+                    .as_str()
+                    .unwrap_or_default();
+                ensure!(
+                    code == "SERVICE_UNAVAILABLE" || code == "REQUEST_TIMEOUT",
+                    "an uncached answer: {body}"
+                );
+                ensure!(
+                    !body.to_string().contains("mysql"),
+                    "a client saw a driver error: {body}"
+                );
+                ensure!(
+                    elapsed < REQUEST_TIMEOUT + SLACK,
+                    "an uncached answer took {elapsed:?}"
+                );
+            }
+            Ok(())
+        }));
+    }
+    for c in clients {
+        c.await??;
+    }
+    Ok(())
+}
+
+/// Restores the proxy and returns how long until the API answered an uncached query and
+/// `/readyz` again.
+async fn recovery(app: &TestApp, proxy: &Proxy, run: u64) -> Result<Duration> {
+    proxy.restore();
+    let restored = Instant::now();
+    let mut n = 0;
+    loop {
+        n += 1;
+        let (query, vars) = uncached(run * 1000 + 900 + n);
+        let body = app.query_with(query, vars).await?;
+        if body.get("errors").is_none() && readyz(app).await?.0 == 200 {
+            return Ok(restored.elapsed());
+        }
+        ensure!(
+            restored.elapsed() < Duration::from_secs(30),
+            "no recovery within 30 s: {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_rides_out_a_database_outage_and_recovers_by_itself() -> Result<()> {
+    let Some(db) = TestDb::mysql("outage::the_api_rides_out_a_database_outage").await? else {
+        return Ok(());
+    };
+    import_sample(&db.connect().await?).await?;
+    let (proxy, url) = Proxy::for_url(&db.url).await?;
+    let app = TestApp::spawn_at(&url, |s| {
+        s.request_timeout = REQUEST_TIMEOUT;
+        s.db_acquire_timeout = Duration::from_secs(1);
+    })
+    .await?;
+    app.ready().await?;
+    let expected = app.query(CACHED).await?;
+    ensure!(expected.get("errors").is_none(), "{expected}");
+
+    // The database goes down: connections close and new ones are refused.
+    proxy.cut();
+    hammer_while_away(&app, &expected, 1).await?;
+    let (status, body) = readyz(&app).await?;
+    assert_eq!(status, 503, "{body}");
+    assert_eq!(body["checks"]["database"], "unreachable", "{body}");
+    let health = app
+        .client
+        .get(format!("{}/healthz", app.base))
+        .send()
+        .await?;
+    assert_eq!(health.status(), 200, "alive all along");
+    let back = recovery(&app, &proxy, 1).await?;
+    sixpotify_tests::notice(&format!(
+        "outage: recovered {back:?} after the database came back"
+    ));
+    assert!(back <= Duration::from_secs(5), "recovery took {back:?}");
+
+    // The network hangs instead: nothing is refused, nothing answers.
+    proxy.stall();
+    hammer_while_away(&app, &expected, 2).await?;
+    let back = recovery(&app, &proxy, 2).await?;
+    sixpotify_tests::notice(&format!(
+        "stall: recovered {back:?} after the network came back"
+    ));
+    assert!(back <= Duration::from_secs(5), "recovery took {back:?}");
+    assert_eq!(app.query(CACHED).await?, expected);
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_load_cut_off_mid_import_is_recorded_failed_and_a_rerun_completes() -> Result<()> {
+    let Some(db) = TestDb::mysql("outage::a_load_cut_off_mid_import").await? else {
+        return Ok(());
+    };
+    let sample = Sample::read(flate2::read::MultiGzDecoder::new(
+        sixpotify_api::seed::SAMPLE,
+    ))?;
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("synthetic.csv");
+    std::fs::write(&path, write_csv(Vec::new(), sample.generate(30_000, 11))?.1)?;
+    let input = CsvInput::File(path);
+
+    let direct = db.connect().await?;
+    let (proxy, url) = Proxy::for_url(&db.url).await?;
+    let through = sixpotify_loader::db::connect(&url).await?;
+    let opts = ImportOptions {
+        batch_size: 500,
+        ..ImportOptions::default()
+    };
+    let load = {
+        let (through, input, opts) = (through.clone(), input.clone(), opts.clone());
+        tokio::spawn(async move { import_csv(&through, &input, &opts).await })
+    };
+    // Cut once part of the catalogue is in.
+    let waited = Instant::now();
+    while scalar(&direct, "SELECT COUNT(*) FROM tracks").await? < 2_000 {
+        ensure!(
+            !load.is_finished(),
+            "the import finished before it could be cut"
+        );
+        ensure!(
+            waited.elapsed() < Duration::from_secs(60),
+            "the import wrote nothing"
+        );
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    proxy.cut();
+    let written = scalar(&direct, "SELECT COUNT(*) FROM tracks").await?;
+    ensure!(
+        written < 30_000,
+        "the import finished before it could be cut"
+    );
+    tokio::time::sleep(Duration::from_secs(1)).await;
+    proxy.restore();
+    let report = tokio::time::timeout(Duration::from_secs(150), load)
+        .await
+        .context("the cut import never ended")???;
+    let error = report
+        .error
+        .as_ref()
+        .map(|e| sixpotify_loader::import::error_chain(e));
+    let error = error.context("an import cut off from its database reported success")?;
+
+    let run = load_run::Entity::find_by_id(report.run_id)
+        .one(&direct)
+        .await?
+        .context("no load run")?;
+    assert_eq!(run.status, RunStatus::Failed);
+    let reason = run.error.unwrap_or_default();
+    assert!(!reason.is_empty());
+    assert_eq!(reason, error);
+    sixpotify_tests::notice(&format!("cut import recorded as failed: {reason}"));
+
+    // Run again, through the restored proxy: the catalogue ends as a clean load leaves it.
+    let report = import_csv(&through, &input, &opts).await?.into_result()?;
+    assert_eq!(report.counts.written, 30_000);
+    let twin = db.twin().await?;
+    let clean = twin.connect().await?;
+    import_csv(&clean, &input, &opts).await?.into_result()?;
+    assert!(
+        snapshot(&direct).await? == snapshot(&clean).await?,
+        "the re-run catalogue differs from a clean load"
+    );
+    drop(proxy);
+    Ok(())
+}
