@@ -177,6 +177,9 @@ pub fn get_request(query_string: &str) -> Result<Request, String> {
         variables: Option<String>,
         extensions: Option<String>,
     }
+    if !decodes_to_utf8(query_string) {
+        return Err("the query string is not UTF-8 once percent-decoded".into());
+    }
     let raw: Raw = serde_urlencoded::from_str(query_string)
         .map_err(|e| format!("invalid query string: {e}"))?;
     let object = |name: &str, value: Option<String>| match value.as_deref().map(str::trim) {
@@ -190,6 +193,32 @@ pub fn get_request(query_string: &str) -> Result<Request, String> {
         variables: object("variables", raw.variables)?,
         extensions: object("extensions", raw.extensions)?,
     })
+}
+
+/// Whether every percent-encoded byte sequence of `query_string` is UTF-8 (the decoder would
+/// otherwise replace bad bytes silently and run a different document than the one sent).
+fn decodes_to_utf8(query_string: &str) -> bool {
+    let bytes = query_string.as_bytes();
+    let mut decoded = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        let hex = |b: u8| (b as char).to_digit(16);
+        match (
+            bytes[i],
+            bytes.get(i + 1).copied(),
+            bytes.get(i + 2).copied(),
+        ) {
+            (b'%', Some(h), Some(l)) if hex(h).is_some() && hex(l).is_some() => {
+                decoded.push(((hex(h).unwrap_or(0) << 4) | hex(l).unwrap_or(0)) as u8);
+                i += 3;
+            }
+            (b, _, _) => {
+                decoded.push(b);
+                i += 1;
+            }
+        }
+    }
+    std::str::from_utf8(&decoded).is_ok()
 }
 
 /// Reads a JSON `POST` body as a GraphQL request.
@@ -291,6 +320,14 @@ fn request_from(params: Params) -> Result<Request, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn query_strings_that_are_not_utf8_are_refused() {
+        assert!(get_request("query=%7B%20a%20%7D").is_ok());
+        assert!(get_request("query=%7B%20%C3%A4%20%7D").is_ok());
+        assert!(get_request("query=%7B%20a%20%7D%FF").is_err());
+        assert!(get_request("query=%C3").is_err());
+    }
 
     #[test]
     fn batches_are_read_within_their_limit() {

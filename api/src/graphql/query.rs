@@ -115,6 +115,20 @@ async fn list<M: FromQueryResult, N: OutputType>(
     ))
 }
 
+/// The longest search string, in characters: longer than any name in the catalogue.
+const MAX_SEARCH_CHARS: usize = 200;
+
+fn check_search(query: &str) -> Result<()> {
+    let chars = query.chars().count();
+    if chars > MAX_SEARCH_CHARS {
+        return Err(ApiError::bad_input(format!(
+            "`query` may be at most {MAX_SEARCH_CHARS} characters, not {chars}"
+        ))
+        .into());
+    }
+    Ok(())
+}
+
 /// Search by name.
 #[derive(Default)]
 pub struct SearchQuery;
@@ -130,6 +144,7 @@ impl SearchQuery {
         #[graphql(default = 10)] first: i32,
     ) -> Result<Vec<Artist>> {
         let first = check_first(first, super::page_limit(ctx))?;
+        check_search(&query)?;
         let found = search::search_artists(db(ctx), &query, first)
             .await
             .map_err(ApiError::from)?;
@@ -144,6 +159,7 @@ impl SearchQuery {
         #[graphql(default = 10)] first: i32,
     ) -> Result<Vec<Track>> {
         let first = check_first(first, super::page_limit(ctx))?;
+        check_search(&query)?;
         let found = search::search_tracks(db(ctx), &query, first)
             .await
             .map_err(ApiError::from)?;
