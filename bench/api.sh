@@ -28,72 +28,25 @@ cd "$(dirname "$0")/.."
 duration="${1:-15s}"
 scenarios="${SCENARIOS:-a b c d e f}"
 dataset="${2:-../shared/data/spotify_songs.csv.gz}"
-server="${MYSQL_URL:-mysql://root@127.0.0.1:3306}"
-hostport="${server#mysql://}"; hostport="${hostport#*@}"
-host="${hostport%:*}"; port="${hostport#*:}"
-client=(mariadb --protocol=TCP -h"$host" -P"$port" -uroot)
-connections=64
-threads=2
 db=sixpotify_bench_api
 cached_port="${CACHED_PORT:-18181}"
 uncached_port="${UNCACHED_PORT:-18182}"
 bare_port="${BARE_PORT:-18183}"
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+import_dataset "$dataset"
 
-command -v wrk > /dev/null || { echo "wrk is missing: apt-get install wrk" >&2; exit 1; }
-cargo build --release --quiet -p sixpotify-loader -p sixpotify-api
-bin="${CARGO_TARGET_DIR:-target}/release"
-work="$(mktemp -d)"
-pids=()
-cleanup() { for p in "${pids[@]}"; do kill "$p" 2> /dev/null || true; done; rm -rf "$work"; }
-trap cleanup EXIT
-
-"${client[@]}" -e "DROP DATABASE IF EXISTS $db; CREATE DATABASE $db CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
-DATABASE_URL="$server/$db" "$bin/sixpotify-loader" import-csv "$dataset" --no-progress 2> "$work/import.log" \
-  || { cat "$work/import.log"; exit 1; }
-tail -1 "$work/import.log"
-
-start_api() { # port, extra env...; sets api_pid
-  local p="$1"; shift
-  env DATABASE_URL="$server/$db" SIXPOTIFY_ADDR="127.0.0.1:$p" SIXPOTIFY_SEED=false RUST_LOG=warn "$@" \
-    "$bin/sixpotify-api" > /dev/null 2> "$work/api-$p.log" &
-  api_pid=$!
-  pids+=("$api_pid")
-}
-metric() { # port, series
-  curl -fsS "http://127.0.0.1:$1/metrics" | awk -v s="$2" 'index($0, s" ") == 1 { print $2; f=1 } END { if (!f) print 0 }'
-}
-wait_ready() { # port
-  for _ in $(seq 1 300); do
-    if [ "$(metric "$1" sixpotify_recommendation_index_version 2> /dev/null || echo -1)" -ge 1 ] 2> /dev/null; then return 0; fi
-    sleep 0.2
-  done
-  echo "the API on port $1 never became ready" >&2; cat "$work/api-$1.log" >&2; exit 1
-}
 start_api "$cached_port"; cached_pid=$api_pid
 start_api "$uncached_port" SIXPOTIFY_RESPONSE_CACHE_MB=0; uncached_pid=$api_pid
 start_api "$bare_port" SIXPOTIFY_RESPONSE_CACHE_MB=0 SIXPOTIFY_ENTITY_CACHE_ENTRIES=0; bare_pid=$api_pid
 wait_ready "$cached_port"; wait_ready "$uncached_port"; wait_ready "$bare_port"
 
 # Inputs drawn from the database.
-lua_list() { # name, SQL
-  { echo "$1 = {"; "${client[@]}" -N "$db" -e "$2" | sed 's/\\/\\\\/g; s/"/\\"/g; s/.*/"&",/'; echo "}"; } > "$work/$1.lua"
-}
 lua_list track_ids "SELECT id FROM tracks ORDER BY id"
 lua_list artist_ids "SELECT DISTINCT ta.artist_id FROM track_artists ta JOIN audio_features f ON f.track_id = ta.track_id ORDER BY 1"
 lua_list prefixes "SELECT DISTINCT LEFT(search_key, 4) FROM artists WHERE CHAR_LENGTH(search_key) >= 4 ORDER BY 1"
 
-cat > "$work/common.lua" <<'EOF'
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-function json_string(s) return '"' .. s:gsub('\\', '\\\\'):gsub('"', '\\"') .. '"' end
-function graphql(query, variables)
-  return '{"query":' .. json_string(query) .. ',"variables":' .. variables .. '}'
-end
--- Each thread its own random sequence: the same one would send the same requests twice.
-local thread_no = 0
-function setup(thread) thread:set("id", thread_no); thread_no = thread_no + 1 end
-function init(args) math.randomseed(7919 * (id + 1)) end
-EOF
+write_common_lua
 cat > "$work/b.lua" <<'EOF'
 dofile(dir .. "/common.lua")
 wrk.body = graphql("query Hot { artists(first: 20) { edges { node { name popularity genres { name } } } } }", "{}")
@@ -144,10 +97,6 @@ entity_lookups() { # port: hits and misses summed over the entity caches
       if ($1 ~ /hits/) h += $2; else m += $2
     }
     END { print h + 0, m + 0 }'
-}
-cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
-ms() { # wrk latency (e.g. 812.00us, 1.20ms, 1.01s) in ms
-  awk -v v="$1" 'BEGIN { n = v + 0; if (v ~ /us$/) n /= 1000; else if (v ~ /ms$/) n *= 1; else if (v ~ /s$/) n *= 1000; printf "%.2f", n }'
 }
 hz=$(getconf CLK_TCK)
 results="$work/results.tsv"
