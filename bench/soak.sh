@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Soak: imports the shared dataset into a fresh MariaDB database, starts a release build of the
-# API over it with its default settings, warms it up for a minute, then drives it for DURATION
+# API over it with its default settings, warms it up (every track looked up once, as a server
+# running for a while has its entity caches, then a minute of the mix), then drives it for DURATION
 # with wrk at 64 connections and a mix of queries, sampling the server's resident memory every
 # 5 seconds. The mix, by share of requests: track lookups by random id 30%, recommendations from
 # a random artist 20%, searches for a random name prefix 20%, pages of tracks of random size and
@@ -12,7 +13,9 @@
 #
 # Usage: bench/soak.sh [DURATION] [DATASET.csv.gz]
 #   DURATION of the measured run (default 5m); MYSQL_URL (default mysql://root@127.0.0.1:3306)
-#   names the server; the database sixpotify_bench_soak is dropped and recreated.
+#   names the server; the database sixpotify_bench_soak is dropped and recreated. API_ENV adds
+#   settings to the server's environment: API_ENV="SIXPOTIFY_RESPONSE_CACHE_MB=0" executes
+#   every request instead of answering repeats from the response cache.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration="${1:-5m}"
@@ -22,7 +25,8 @@ api_port="${API_PORT:-18191}"
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 import_dataset "$dataset"
-start_api "$api_port"; pid=$api_pid
+# shellcheck disable=SC2086
+start_api "$api_port" ${API_ENV:-}; pid=$api_pid
 wait_ready "$api_port"
 
 lua_list track_ids "SELECT id FROM tracks ORDER BY id"
@@ -72,7 +76,20 @@ started=$(date +%s)
   done ) &
 pids+=("$!")
 
-echo "warm-up: 60s"
+echo "warm-up: every track looked up once, then 60s of the mix"
+cat > "$work/walk.lua" <<LUA
+dir = "$work"
+LUA
+cat >> "$work/walk.lua" <<'LUA'
+dofile(dir .. "/common.lua")
+dofile(dir .. "/track_ids.lua")
+local next_id = 0
+function request()
+  next_id = next_id % #track_ids + 1
+  return wrk.format(nil, nil, nil, graphql("query Lookup($id: ID!) { track(id: $id) { name popularity album { name releaseDate } artists { name } audioFeatures { energy valence tempo } } }", '{"id":' .. json_string(track_ids[next_id]) .. '}'))
+end
+LUA
+wrk -t1 -c"$connections" -d30s --timeout 5s -s "$work/walk.lua" "http://127.0.0.1:$api_port/graphql" > /dev/null
 wrk -t"$threads" -c"$connections" -d60s --timeout 5s -s "$work/mix.lua" "http://127.0.0.1:$api_port/graphql" > "$work/warm.out"
 warm_rss=$(rss_kb "$pid")
 warm_at=$(( $(date +%s) - started ))
@@ -90,6 +107,6 @@ awk -F'\t' '$1 % 60 < 5 { printf "  %3d s  %7.1f\n", $1, $2 / 1024 }' "$samples"
 awk -F'\t' -v w="$warm_at" '$1 >= w { if ($2 > max) max = $2 } END { printf "after warm-up: max %.1f MiB\n", max / 1024 }' "$samples"
 awk -v a="$warm_rss" -v b="$end_rss" 'BEGIN { printf "end of warm-up %.1f MiB, end %.1f MiB: %+.1f%%\n", a / 1024, b / 1024, (b - a) * 100 / a }'
 echo "caches at the end:"
-curl -fsS "http://127.0.0.1:$api_port/metrics" | grep -E '^sixpotify_cache_(entries|bytes)' | sed 's/^/  /'
+curl -fsS "http://127.0.0.1:$api_port/metrics" | grep -E '^sixpotify_cache_(entries|size)' | sed 's/^/  /'
 failed=$(awk '/failed requests/ { n += $3 } /Non-2xx/ { n += $NF } /Socket errors/ { gsub(/[^0-9 ]/, " "); n += $1 + $2 + $3 + $4 } END { print n + 0 }' "$work/soak.out")
 [ "$failed" -eq 0 ] || { echo "soak: $failed requests failed" >&2; exit 1; }

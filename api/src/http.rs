@@ -86,7 +86,7 @@ pub const REQUEST_ID: &str = "x-request-id";
 
 /// The id of a request: the client's own `X-Request-Id` when it is a sensible one (1 to 64
 /// letters, digits, `-`, `_`, `.`), so that a caller can follow its request through, else a
-/// new random one.
+/// new one.
 fn request_id(req: &ServiceRequest) -> String {
     req.headers()
         .get(REQUEST_ID)
@@ -96,7 +96,19 @@ fn request_id(req: &ServiceRequest) -> String {
                 && v.bytes()
                     .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
         })
-        .map_or_else(|| uuid::Uuid::new_v4().simple().to_string(), str::to_owned)
+        .map_or_else(new_request_id, str::to_owned)
+}
+
+/// A new request id: 32 hex digits, a random half drawn once per process and a counter, so
+/// that ids are unique within a process and, with overwhelming likelihood, across replicas,
+/// without asking the system for randomness on every request.
+fn new_request_id() -> String {
+    use std::sync::OnceLock;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static PREFIX: OnceLock<u64> = OnceLock::new();
+    static NEXT: AtomicU64 = AtomicU64::new(0);
+    let prefix = PREFIX.get_or_init(|| uuid::Uuid::new_v4().as_u64_pair().0);
+    format!("{prefix:016x}{:016x}", NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
 /// Runs each request in a span of its own, carrying its id (also sent back in

@@ -226,3 +226,37 @@ async fn a_load_cut_off_mid_import_is_recorded_failed_and_a_rerun_completes() ->
     drop(proxy);
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_that_outlives_the_request_timeout_is_stopped_with_its_code() -> Result<()> {
+    let Some(db) = TestDb::mysql("outage::a_request_that_outlives_the_request_timeout").await?
+    else {
+        return Ok(());
+    };
+    import_sample(&db.connect().await?).await?;
+    let (proxy, url) = Proxy::for_url(&db.url).await?;
+    let timeout = Duration::from_secs(1);
+    let app = TestApp::spawn_at(&url, |s| {
+        s.request_timeout = timeout;
+        s.db_acquire_timeout = Duration::from_secs(30);
+    })
+    .await?;
+    app.ready().await?;
+    // The network hangs: the statement waits on a silent server, and only the request timeout
+    // ends the wait.
+    proxy.stall();
+    let (query, vars) = uncached(7);
+    let (elapsed, body) = post(&app, query, vars).await?;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "REQUEST_TIMEOUT",
+        "{body}"
+    );
+    assert!(
+        elapsed >= timeout,
+        "answered in {elapsed:?}, before the timeout"
+    );
+    assert!(elapsed < timeout + SLACK, "answered in {elapsed:?}");
+    let back = recovery(&app, &proxy, 7).await?;
+    assert!(back <= Duration::from_secs(5), "recovery took {back:?}");
+    Ok(())
+}
