@@ -105,7 +105,7 @@ backend_tests! {
         let bad = "{ artists(first: 1000) { edges { node { id } } } }";
         for _ in 0..2 {
             let body = app.query(bad).await?;
-            assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT");
+            assert_eq!(body["errors"][0]["extensions"]["code"], "PAGE_TOO_LARGE");
         }
         assert_eq!(metric(&app, "sixpotify_cache_hits_total{cache=\"responses\"}").await?, 0.0);
 

@@ -76,11 +76,11 @@ backend_tests! {
     async fn related_artists_refuse_a_first_out_of_range(db: TestDb) -> Result<()> {
         import_sample(&db.connect().await?).await?;
         let app = TestApp::spawn(&db).await?;
-        for first in [0, -1, 101] {
+        for (first, code) in [(0, "BAD_USER_INPUT"), (-1, "BAD_USER_INPUT"), (101, "PAGE_TOO_LARGE")] {
             let body = app
                 .query(&format!("{{ {BTS} {{ relatedArtists(first: {first}) {{ distance }} }} }}"))
                 .await?;
-            assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{body}");
+            assert_eq!(body["errors"][0]["extensions"]["code"], code, "{body}");
             assert!(body["errors"][0]["message"].as_str().unwrap_or_default().contains("first"));
         }
         Ok(())
