@@ -1,6 +1,7 @@
 //! The GraphQL schema: types, inputs, the query root and the DataLoader behind relations.
 //! [`build_schema`] needs no HTTP, so tests can execute queries directly.
 
+pub mod analytics;
 pub mod codes;
 pub mod inputs;
 pub mod limits;

@@ -19,6 +19,7 @@ pub struct QueryRoot(
     CatalogQuery,
     SearchQuery,
     super::recommend::RecommendQuery,
+    super::analytics::AnalyticsQuery,
     OpsQuery,
 );
 

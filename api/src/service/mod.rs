@@ -1,6 +1,7 @@
 //! Database access for the API: functions that take a connection and return domain values
 //! (entity models, pages, counts), with no GraphQL types. Everything here only reads.
 
+pub mod analytics;
 pub mod catalog;
 pub mod page;
 pub mod recommend;

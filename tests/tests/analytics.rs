@@ -1,0 +1,102 @@
+//! BI aggregates, checked against the same figures computed by hand in SQL, on both backends.
+
+use anyhow::Result;
+use serde_json::Value;
+use sixpotify_tests::{TestApp, backend_tests, import_sample, scalar};
+
+fn float(db_value: Option<f64>) -> f64 {
+    db_value.unwrap_or(f64::NAN)
+}
+
+/// One average computed by hand, as a float.
+async fn average(db: &sea_orm::DatabaseConnection, sql: &str) -> Result<Option<f64>> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            sql.to_owned(),
+        ))
+        .await?;
+    Ok(row.and_then(|r| r.try_get_by_index::<Option<f64>>(0).ok().flatten()))
+}
+
+fn close(a: &Value, b: Option<f64>) -> bool {
+    match (a.as_f64(), b) {
+        (Some(a), Some(b)) => (a - b).abs() <= 1e-6 * b.abs().max(1.0),
+        (None, None) => true,
+        _ => false,
+    }
+}
+
+backend_tests! {
+    async fn catalog_stats_count_every_part_and_name_the_latest_load(db: TestDb) -> Result<()> {
+        let conn = db.connect().await?;
+        import_sample(&conn).await?;
+        let app = TestApp::spawn(&db).await?;
+        let data = app.data("{ catalogStats { artists tracks albums genres tracksWithFeatures latestLoadRun { id status source } } }").await?;
+        let stats = &data["catalogStats"];
+        for (field, table) in [("artists", "artists"), ("tracks", "tracks"), ("albums", "albums"), ("genres", "genres"), ("tracksWithFeatures", "audio_features")] {
+            let expected = scalar(&conn, &format!("SELECT COUNT(*) FROM {table}")).await?;
+            assert!(expected > 0, "{table} is empty");
+            assert_eq!(stats[field].as_i64(), Some(expected), "{field}: {stats}");
+        }
+        let latest = scalar(&conn, "SELECT MAX(id) FROM load_runs").await?;
+        assert_eq!(stats["latestLoadRun"]["id"], latest.to_string());
+        assert_eq!(stats["latestLoadRun"]["status"], "SUCCEEDED");
+        Ok(())
+    }
+
+    async fn genre_stats_agree_with_sql_computed_by_hand(db: TestDb) -> Result<()> {
+        let conn = db.connect().await?;
+        import_sample(&conn).await?;
+        // No poll during the count: the first (which builds the index) is over once ready.
+        let app = TestApp::spawn_with(&db, |s| s.poll_interval = std::time::Duration::from_secs(3600)).await?;
+        app.ready().await?;
+        let before = app.statements.get();
+        let data = app.data("{ genreStats(first: 100) { id name tracks artists averagePopularity averageFeatures { danceability energy loudness tempo } } }").await?;
+        assert_eq!(app.statements.get() - before, 1, "one statement, computed by the database");
+        let genres = data["genreStats"].as_array().cloned().unwrap_or_default();
+        let total = scalar(&conn, "SELECT COUNT(*) FROM genres").await?;
+        assert_eq!(genres.len() as i64, total.min(100));
+        let tracks: Vec<i64> = genres.iter().filter_map(|g| g["tracks"].as_i64()).collect();
+        assert!(tracks.windows(2).all(|w| w[0] >= w[1]), "most tracks first: {tracks:?}");
+        for g in genres.iter().take(5) {
+            let id = g["id"].as_str().unwrap_or_default().replace('\'', "''");
+            assert_eq!(g["tracks"].as_i64(), Some(scalar(&conn, &format!("SELECT COUNT(*) FROM track_genres WHERE genre_id = '{id}'")).await?), "{g}");
+            assert_eq!(g["artists"].as_i64(), Some(scalar(&conn, &format!("SELECT COUNT(*) FROM artist_genres WHERE genre_id = '{id}'")).await?), "{g}");
+            let popularity = average(&conn, &format!("SELECT AVG(CAST(t.popularity AS DOUBLE)) FROM track_genres tg JOIN tracks t ON t.id = tg.track_id WHERE tg.genre_id = '{id}'")).await?;
+            assert!(close(&g["averagePopularity"], popularity), "{g} vs {}", float(popularity));
+            for feature in ["danceability", "energy", "loudness", "tempo"] {
+                let avg = average(&conn, &format!("SELECT AVG(f.{feature}) FROM track_genres tg JOIN audio_features f ON f.track_id = tg.track_id WHERE tg.genre_id = '{id}'")).await?;
+                assert!(close(&g["averageFeatures"][feature], avg), "{feature} of {g}: {}", float(avg));
+            }
+        }
+        Ok(())
+    }
+
+    async fn genre_stats_follow_the_order_asked_and_the_page_limit(db: TestDb) -> Result<()> {
+        import_sample(&db.connect().await?).await?;
+        let app = TestApp::spawn(&db).await?;
+        let names = app.data("{ genreStats(orderBy: { field: NAME }, first: 10) { name } }").await?;
+        let names: Vec<String> = names["genreStats"].as_array().into_iter().flatten().filter_map(|g| g["name"].as_str().map(str::to_owned)).collect();
+        assert_eq!(names.len(), 10);
+        let mut sorted = names.clone();
+        sorted.sort();
+        assert_eq!(names, sorted, "NAME is ascending by default");
+
+        let energy = app.data("{ genreStats(orderBy: { field: ENERGY }, first: 50) { averageFeatures { energy } } }").await?;
+        let values: Vec<f64> = energy["genreStats"].as_array().into_iter().flatten().filter_map(|g| g["averageFeatures"]["energy"].as_f64()).collect();
+        assert!(values.windows(2).all(|w| w[0] >= w[1]), "{values:?}");
+        let ascending = app.data("{ genreStats(orderBy: { field: ENERGY, direction: ASC }, first: 3) { averageFeatures { energy } } }").await?;
+        let low = ascending["genreStats"][0]["averageFeatures"]["energy"].as_f64();
+        let all = app.data("{ genreStats(first: 100) { averageFeatures { energy } } }").await?;
+        let min = all["genreStats"].as_array().into_iter().flatten().filter_map(|g| g["averageFeatures"]["energy"].as_f64()).fold(f64::INFINITY, f64::min);
+        if let Some(low) = low {
+            assert!(low <= min + 1e-9, "{low} > {min}");
+        }
+
+        let body = app.query("{ genreStats(first: 101) { name } }").await?;
+        assert_eq!(body["errors"][0]["extensions"]["code"], "PAGE_TOO_LARGE", "{body}");
+        Ok(())
+    }
+}
