@@ -99,4 +99,120 @@ backend_tests! {
         assert_eq!(body["errors"][0]["extensions"]["code"], "PAGE_TOO_LARGE", "{body}");
         Ok(())
     }
+
+    async fn feature_histograms_count_every_track_in_the_right_bin(db: TestDb) -> Result<()> {
+        let conn = db.connect().await?;
+        import_sample(&conn).await?;
+        let app = TestApp::spawn(&db).await?;
+        let data = app.data("{ featureHistogram(feature: ENERGY, bins: 10) { from to tracks bins { from to tracks } } }").await?;
+        let h = &data["featureHistogram"];
+        let bins = h["bins"].as_array().cloned().unwrap_or_default();
+        assert_eq!(bins.len(), 10);
+        assert_eq!((h["from"].as_f64(), h["to"].as_f64()), (Some(0.0), Some(1.0)));
+        // The same bins computed here from every value.
+        let values = floats(&conn, "SELECT energy FROM audio_features").await?;
+        let mut expected = [0i64; 10];
+        for v in &values {
+            expected[((v * 10.0).floor() as i64).clamp(0, 9) as usize] += 1;
+        }
+        let got: Vec<i64> = bins.iter().filter_map(|b| b["tracks"].as_i64()).collect();
+        assert_eq!(got, expected.to_vec());
+        assert_eq!(h["tracks"].as_i64(), Some(values.len() as i64));
+
+        // Loudness goes beyond its default range at times: the edge bins take it.
+        let loud = app.data("{ featureHistogram(feature: LOUDNESS) { tracks bins { tracks } } }").await?;
+        assert_eq!(loud["featureHistogram"]["tracks"].as_i64(), Some(values.len() as i64));
+        assert_eq!(loud["featureHistogram"]["bins"].as_array().map(Vec::len), Some(20));
+
+        let genre = top_genre(&app).await?;
+        let by_genre = app.query_with("query ($g: ID) { featureHistogram(feature: VALENCE, bins: 5, genre: $g) { tracks } }", serde_json::json!({ "g": genre })).await?;
+        let expected = scalar(&conn, &format!("SELECT COUNT(*) FROM track_genres tg JOIN audio_features f ON f.track_id = tg.track_id WHERE tg.genre_id = '{genre}'")).await?;
+        assert_eq!(by_genre["data"]["featureHistogram"]["tracks"].as_i64(), Some(expected), "{by_genre}");
+
+        for bad in ["bins: 0", "bins: 101", "from: 1, to: 1", "from: 2, to: 1"] {
+            let body = app.query(&format!("{{ featureHistogram(feature: TEMPO, {bad}) {{ tracks }} }}")).await?;
+            assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{bad}: {body}");
+        }
+        Ok(())
+    }
+
+    async fn release_year_stats_group_tracks_by_the_year_of_their_album(db: TestDb) -> Result<()> {
+        let conn = db.connect().await?;
+        import_sample(&conn).await?;
+        let app = TestApp::spawn(&db).await?;
+        let data = app.data("{ releaseYearStats { year tracks averagePopularity averageFeatures { energy } } }").await?;
+        let years = data["releaseYearStats"].as_array().cloned().unwrap_or_default();
+        assert!(years.len() > 5, "{data}");
+        let listed: Vec<i64> = years.iter().filter_map(|y| y["year"].as_i64()).collect();
+        assert!(listed.windows(2).all(|w| w[0] < w[1]), "oldest first: {listed:?}");
+        let total: i64 = years.iter().filter_map(|y| y["tracks"].as_i64()).sum();
+        assert_eq!(total, scalar(&conn, "SELECT COUNT(*) FROM tracks t JOIN albums al ON al.id = t.album_id WHERE al.release_year IS NOT NULL").await?);
+        let busiest = years.iter().max_by_key(|y| y["tracks"].as_i64()).cloned().unwrap_or_default();
+        let year = busiest["year"].as_i64().unwrap_or_default();
+        let energy = average(&conn, &format!("SELECT AVG(f.energy) FROM tracks t JOIN albums al ON al.id = t.album_id JOIN audio_features f ON f.track_id = t.id WHERE al.release_year = {year}")).await?;
+        assert!(close(&busiest["averageFeatures"]["energy"], energy), "{busiest} vs {}", float(energy));
+
+        let window = app.data(&format!("{{ releaseYearStats(from: {year}, to: {year}) {{ year tracks }} }}")).await?;
+        assert_eq!(window["releaseYearStats"].as_array().map(Vec::len), Some(1));
+        assert_eq!(window["releaseYearStats"][0]["tracks"], busiest["tracks"]);
+
+        let genre = top_genre(&app).await?;
+        let by_genre = app.query_with("query ($g: ID) { releaseYearStats(genre: $g) { tracks } }", serde_json::json!({ "g": genre })).await?;
+        let sum: i64 = by_genre["data"]["releaseYearStats"].as_array().into_iter().flatten().filter_map(|y| y["tracks"].as_i64()).sum();
+        assert_eq!(sum, scalar(&conn, &format!("SELECT COUNT(*) FROM track_genres tg JOIN tracks t ON t.id = tg.track_id JOIN albums al ON al.id = t.album_id WHERE al.release_year IS NOT NULL AND tg.genre_id = '{genre}'")).await?);
+
+        let body = app.query("{ releaseYearStats(from: 2020, to: 2010) { year } }").await?;
+        assert_eq!(body["errors"][0]["extensions"]["code"], "BAD_USER_INPUT", "{body}");
+        Ok(())
+    }
+
+    async fn top_artists_rank_by_popularity_followers_or_tracks(db: TestDb) -> Result<()> {
+        let conn = db.connect().await?;
+        import_sample(&conn).await?;
+        let app = TestApp::spawn(&db).await?;
+        for by in ["POPULARITY", "FOLLOWERS", "TRACK_COUNT"] {
+            let data = app.data(&format!("{{ topArtists(by: {by}, first: 10) {{ value artist {{ id name }} }} }}")).await?;
+            let top = data["topArtists"].as_array().cloned().unwrap_or_default();
+            assert_eq!(top.len(), 10, "{by}: {data}");
+            let values: Vec<i64> = top.iter().map(|t| t["value"].as_i64().unwrap_or(-1)).collect();
+            assert!(values.windows(2).all(|w| w[0] >= w[1]), "{by}: {values:?}");
+            if by == "TRACK_COUNT" {
+                let id = top[0]["artist"]["id"].as_str().unwrap_or_default();
+                assert_eq!(Some(values[0]), Some(scalar(&conn, &format!("SELECT COUNT(*) FROM track_artists WHERE artist_id = '{id}'")).await?));
+            }
+        }
+        let genre = top_genre(&app).await?;
+        let data = app.query_with("query ($g: ID) { topArtists(by: TRACK_COUNT, genre: $g, first: 5) { artist { id genres { id } } } }", serde_json::json!({ "g": genre })).await?;
+        let top = data["data"]["topArtists"].as_array().cloned().unwrap_or_default();
+        assert!(!top.is_empty(), "{data}");
+        for t in &top {
+            let genres = t["artist"]["genres"].to_string();
+            assert!(genres.contains(&format!("\"{genre}\"")), "{t} is not of {genre}");
+        }
+        Ok(())
+    }
+}
+
+/// Every value of a one-column query, as floats.
+async fn floats(db: &sea_orm::DatabaseConnection, sql: &str) -> Result<Vec<f64>> {
+    use sea_orm::{ConnectionTrait, Statement};
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            sql.to_owned(),
+        ))
+        .await?;
+    Ok(rows
+        .iter()
+        .filter_map(|r| r.try_get_by_index::<f64>(0).ok())
+        .collect())
+}
+
+/// The genre with the most tracks.
+async fn top_genre(app: &TestApp) -> Result<String> {
+    let data = app.data("{ genreStats(first: 1) { id } }").await?;
+    Ok(data["genreStats"][0]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned())
 }

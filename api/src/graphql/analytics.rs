@@ -1,11 +1,18 @@
-//! Aggregates for BI tools: `catalogStats` and `genreStats`, computed by the database.
+//! Aggregates for BI tools, computed by the database: `catalogStats`, `genreStats`,
+//! `featureHistogram`, `releaseYearStats` and `topArtists`.
 
-use async_graphql::{Context, Enum, InputObject, Object, Result, SimpleObject};
+use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 
-use super::types::{LoadRun, db};
+use super::loader::ArtistKey;
+use super::types::{Artist, LoadRun, db, load_in_order};
 use crate::error::ApiError;
-use crate::service::analytics::{self, CatalogCounts, GenreStatsRow, GenreStatsSort};
+use crate::service::analytics::{
+    self, ArtistRank, CatalogCounts, GenreStatsRow, GenreStatsSort, YearStatsRow,
+};
 use crate::service::page::check_first;
+
+/// The most bins a histogram may have.
+const MAX_BINS: i32 = 100;
 
 /// BI aggregates.
 #[derive(Default)]
@@ -47,6 +54,204 @@ impl AnalyticsQuery {
             .await
             .map_err(ApiError::from)?;
         Ok(rows.into_iter().map(GenreStats).collect())
+    }
+
+    /// How one audio feature is distributed: track counts in `bins` equal bins (1 to 100) from
+    /// `from` to `to`, over every track with features or those of one genre. The range is 0–1
+    /// by default, −60–0 for loudness and 0–250 for tempo; values outside it count in the
+    /// first or last bin. Every bin is listed, empty ones with 0.
+    async fn feature_histogram(
+        &self,
+        ctx: &Context<'_>,
+        feature: Feature,
+        #[graphql(default = 20)] bins: i32,
+        genre: Option<ID>,
+        from: Option<f64>,
+        to: Option<f64>,
+    ) -> Result<FeatureHistogram> {
+        if !(1..=MAX_BINS).contains(&bins) {
+            return Err(ApiError::bad_input(format!(
+                "bins must be between 1 and {MAX_BINS}, not {bins}"
+            ))
+            .into());
+        }
+        let index = feature as usize;
+        let (default_from, default_to) = analytics::default_range(index);
+        let (from, to) = (from.unwrap_or(default_from), to.unwrap_or(default_to));
+        if !(from.is_finite() && to.is_finite() && from < to) {
+            return Err(ApiError::bad_input(format!(
+                "from must be below to, both finite; got {from} and {to}"
+            ))
+            .into());
+        }
+        let bins = bins as u32;
+        let counts = analytics::feature_histogram(
+            db(ctx),
+            index,
+            (from, to),
+            bins,
+            genre.as_ref().map(|g| g.as_str()),
+        )
+        .await
+        .map_err(ApiError::from)?;
+        let width = (to - from) / f64::from(bins);
+        let mut out: Vec<HistogramBin> = (0..bins)
+            .map(|i| HistogramBin {
+                from: from + width * f64::from(i),
+                to: if i + 1 == bins {
+                    to
+                } else {
+                    from + width * f64::from(i + 1)
+                },
+                tracks: 0,
+            })
+            .collect();
+        for (bin, n) in counts {
+            if let Some(b) = out.get_mut(bin as usize) {
+                b.tracks += n;
+            }
+        }
+        Ok(FeatureHistogram {
+            feature,
+            from,
+            to,
+            tracks: out.iter().map(|b| b.tracks).sum(),
+            bins: out,
+        })
+    }
+
+    /// Per release year (of the tracks' albums), from `from` to `to` inclusive: tracks, their
+    /// average popularity and average audio features, over every track or those of one genre.
+    /// Oldest first; years without tracks are absent.
+    async fn release_year_stats(
+        &self,
+        ctx: &Context<'_>,
+        from: Option<i32>,
+        to: Option<i32>,
+        genre: Option<ID>,
+    ) -> Result<Vec<YearStats>> {
+        if let (Some(from), Some(to)) = (from, to)
+            && from > to
+        {
+            return Err(
+                ApiError::bad_input(format!("from ({from}) must not be after to ({to})")).into(),
+            );
+        }
+        let rows =
+            analytics::release_year_stats(db(ctx), from, to, genre.as_ref().map(|g| g.as_str()))
+                .await
+                .map_err(ApiError::from)?;
+        Ok(rows.into_iter().map(YearStats).collect())
+    }
+
+    /// The artists with the highest popularity, followers or track count, over the catalogue or
+    /// one genre; ties to the smaller id, artists without the figure last.
+    async fn top_artists(
+        &self,
+        ctx: &Context<'_>,
+        by: ArtistRankBy,
+        genre: Option<ID>,
+        #[graphql(default = 10)] first: i32,
+    ) -> Result<Vec<TopArtist>> {
+        let first = check_first(first, super::page_limit(ctx))?;
+        let rank = match by {
+            ArtistRankBy::Popularity => ArtistRank::Popularity,
+            ArtistRankBy::Followers => ArtistRank::Followers,
+            ArtistRankBy::TrackCount => ArtistRank::TrackCount,
+        };
+        let ranked =
+            analytics::top_artists(db(ctx), rank, genre.as_ref().map(|g| g.as_str()), first)
+                .await
+                .map_err(ApiError::from)?;
+        load_in_order(
+            ctx,
+            ranked,
+            |r| ArtistKey(r.id.clone()),
+            |r, artist| TopArtist {
+                artist: Artist(artist),
+                value: r.value,
+            },
+        )
+        .await
+    }
+}
+
+/// An audio feature.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+pub enum Feature {
+    Danceability = 0,
+    Energy = 1,
+    Loudness = 2,
+    Speechiness = 3,
+    Acousticness = 4,
+    Instrumentalness = 5,
+    Liveness = 6,
+    Valence = 7,
+    Tempo = 8,
+}
+
+/// A distribution of one audio feature.
+#[derive(Clone, Debug, SimpleObject)]
+pub struct FeatureHistogram {
+    pub feature: Feature,
+    pub from: f64,
+    pub to: f64,
+    /// Tracks counted, over every bin.
+    pub tracks: i64,
+    pub bins: Vec<HistogramBin>,
+}
+
+/// One bin: tracks with `from` ≤ value < `to` (the last bin includes `to`).
+#[derive(Clone, Debug, SimpleObject)]
+pub struct HistogramBin {
+    pub from: f64,
+    pub to: f64,
+    pub tracks: i64,
+}
+
+/// One release year's figures.
+pub struct YearStats(YearStatsRow);
+
+#[Object]
+impl YearStats {
+    async fn year(&self) -> i32 {
+        self.0.year
+    }
+    async fn tracks(&self) -> i64 {
+        self.0.tracks
+    }
+    /// The average popularity (0–100) of the year's tracks that have one.
+    async fn average_popularity(&self) -> Option<f64> {
+        self.0.avg_popularity
+    }
+    async fn average_features(&self) -> FeatureAverages {
+        self.0.features().into()
+    }
+}
+
+/// What `topArtists` ranks by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+pub enum ArtistRankBy {
+    Popularity,
+    Followers,
+    /// Tracks the artist is credited on.
+    TrackCount,
+}
+
+/// An artist and the figure it was ranked by.
+pub struct TopArtist {
+    artist: Artist,
+    value: Option<i64>,
+}
+
+#[Object]
+impl TopArtist {
+    async fn artist(&self) -> &Artist {
+        &self.artist
+    }
+    /// The popularity, followers or track count ranked by; null when the source gave none.
+    async fn value(&self) -> Option<i64> {
+        self.value
     }
 }
 

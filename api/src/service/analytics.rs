@@ -139,3 +139,204 @@ pub async fn genre_stats(
         .all(db)
         .await
 }
+
+/// The range a histogram of `feature` covers unless asked otherwise: 0–1 for the features
+/// Spotify gives as a share, −60–0 dB for loudness, 0–250 BPM for tempo.
+pub fn default_range(feature: usize) -> (f64, f64) {
+    match FEATURES.get(feature).copied() {
+        Some("loudness") => (-60.0, 0.0),
+        Some("tempo") => (0.0, 250.0),
+        _ => (0.0, 1.0),
+    }
+}
+
+/// Track counts in `bins` equal bins of `[from, to]` of one audio feature (an index into
+/// [`FEATURES`]), of the tracks of `genre` when given. Values outside the range count in the
+/// first or last bin. Bins without tracks are absent; one `GROUP BY` in the database.
+pub async fn feature_histogram(
+    db: &impl ConnectionTrait,
+    feature: usize,
+    (from, to): (f64, f64),
+    bins: u32,
+    genre: Option<&str>,
+) -> Result<Vec<(u32, i64)>, DbErr> {
+    let column = FEATURES.get(feature).copied().unwrap_or("energy");
+    let backend = db.get_database_backend();
+    let scaled = format!("(f.{column} - ({from:e})) * {bins} / (({to:e}) - ({from:e}))");
+    // MySQL rounds a cast to an integer; SQLite truncates, which is the floor for what the
+    // clamp keeps (negative bins become the first bin either way).
+    let bin = if backend == sea_orm::DatabaseBackend::Sqlite {
+        format!("CAST({scaled} AS INTEGER)")
+    } else {
+        format!("CAST(FLOOR({scaled}) AS SIGNED)")
+    };
+    let last = bins.saturating_sub(1);
+    let (join, values) = match genre {
+        Some(g) => (
+            "JOIN track_genres tg ON tg.track_id = f.track_id AND tg.genre_id = ?",
+            vec![sea_orm::Value::from(g.to_owned())],
+        ),
+        None => ("", Vec::new()),
+    };
+    let sql = format!(
+        "SELECT CASE WHEN b < 0 THEN 0 WHEN b > {last} THEN {last} ELSE b END AS bin, COUNT(*) AS n \
+         FROM (SELECT {bin} AS b FROM audio_features f {join}) x \
+         GROUP BY CASE WHEN b < 0 THEN 0 WHEN b > {last} THEN {last} ELSE b END \
+         ORDER BY bin"
+    );
+    #[derive(FromQueryResult)]
+    struct Bin {
+        bin: i64,
+        n: i64,
+    }
+    let rows = Bin::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
+        .all(db)
+        .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (u32::try_from(r.bin).unwrap_or(0), r.n))
+        .collect())
+}
+
+/// One release year's figures.
+#[derive(Clone, Debug, PartialEq, FromQueryResult)]
+pub struct YearStatsRow {
+    pub year: i32,
+    pub tracks: i64,
+    pub avg_popularity: Option<f64>,
+    pub danceability: Option<f64>,
+    pub energy: Option<f64>,
+    pub loudness: Option<f64>,
+    pub speechiness: Option<f64>,
+    pub acousticness: Option<f64>,
+    pub instrumentalness: Option<f64>,
+    pub liveness: Option<f64>,
+    pub valence: Option<f64>,
+    pub tempo: Option<f64>,
+}
+
+impl YearStatsRow {
+    /// The averages of [`FEATURES`], in that order.
+    pub fn features(&self) -> [Option<f64>; 9] {
+        [
+            self.danceability,
+            self.energy,
+            self.loudness,
+            self.speechiness,
+            self.acousticness,
+            self.instrumentalness,
+            self.liveness,
+            self.valence,
+            self.tempo,
+        ]
+    }
+}
+
+/// Per release year of the tracks' albums, from `from` to `to` (inclusive, either open):
+/// tracks, their average popularity and average features, of the tracks of `genre` when given.
+/// Years without tracks are absent; one `GROUP BY` in the database.
+pub async fn release_year_stats(
+    db: &impl ConnectionTrait,
+    from: Option<i32>,
+    to: Option<i32>,
+    genre: Option<&str>,
+) -> Result<Vec<YearStatsRow>, DbErr> {
+    let averages: String = FEATURES
+        .iter()
+        .map(|f| format!(", AVG(f.{f}) AS {f}"))
+        .collect();
+    let mut values = Vec::new();
+    let mut filters = vec!["al.release_year IS NOT NULL".to_owned()];
+    if let Some(from) = from {
+        filters.push("al.release_year >= ?".into());
+        values.push(sea_orm::Value::from(from));
+    }
+    if let Some(to) = to {
+        filters.push("al.release_year <= ?".into());
+        values.push(sea_orm::Value::from(to));
+    }
+    let join = if let Some(g) = genre {
+        values.insert(0, sea_orm::Value::from(g.to_owned()));
+        "JOIN track_genres tg ON tg.track_id = t.id AND tg.genre_id = ?"
+    } else {
+        ""
+    };
+    let sql = format!(
+        "SELECT al.release_year AS year, COUNT(*) AS tracks, \
+           AVG(CAST(t.popularity AS DOUBLE)) AS avg_popularity{averages} \
+         FROM tracks t \
+         JOIN albums al ON al.id = t.album_id \
+         {join} \
+         LEFT JOIN audio_features f ON f.track_id = t.id \
+         WHERE {} \
+         GROUP BY al.release_year \
+         ORDER BY al.release_year",
+        filters.join(" AND ")
+    );
+    YearStatsRow::find_by_statement(Statement::from_sql_and_values(
+        db.get_database_backend(),
+        sql,
+        values,
+    ))
+    .all(db)
+    .await
+}
+
+/// What `top_artists` ranks by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ArtistRank {
+    Popularity,
+    Followers,
+    TrackCount,
+}
+
+/// An artist's id and the figure it was ranked by.
+#[derive(Clone, Debug, PartialEq, Eq, FromQueryResult)]
+pub struct RankedArtist {
+    pub id: String,
+    pub value: Option<i64>,
+}
+
+/// The `first` artists with the highest figure `by`, of `genre` when given; ties to the smaller
+/// id, artists without the figure last. One statement; track counts by `GROUP BY`.
+pub async fn top_artists(
+    db: &impl ConnectionTrait,
+    by: ArtistRank,
+    genre: Option<&str>,
+    first: u64,
+) -> Result<Vec<RankedArtist>, DbErr> {
+    let (join, values) = match genre {
+        Some(g) => (
+            "JOIN artist_genres ag ON ag.artist_id = a.id AND ag.genre_id = ?",
+            vec![sea_orm::Value::from(g.to_owned())],
+        ),
+        None => ("", Vec::new()),
+    };
+    let sql = match by {
+        ArtistRank::Popularity | ArtistRank::Followers => {
+            let column = if by == ArtistRank::Popularity {
+                "popularity"
+            } else {
+                "followers"
+            };
+            format!(
+                "SELECT a.id AS id, CAST(a.{column} AS SIGNED) AS value FROM artists a {join} \
+                 ORDER BY a.{column} IS NULL, a.{column} DESC, a.id LIMIT {first}"
+            )
+        }
+        ArtistRank::TrackCount => format!(
+            "SELECT a.id AS id, COUNT(*) AS value FROM artists a {join} \
+             JOIN track_artists ta ON ta.artist_id = a.id \
+             GROUP BY a.id ORDER BY COUNT(*) DESC, a.id LIMIT {first}"
+        ),
+    };
+    let backend = db.get_database_backend();
+    let sql = if backend == sea_orm::DatabaseBackend::Sqlite {
+        sql.replace("AS SIGNED)", "AS INTEGER)")
+    } else {
+        sql
+    };
+    RankedArtist::find_by_statement(Statement::from_sql_and_values(backend, sql, values))
+        .all(db)
+        .await
+}
