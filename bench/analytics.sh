@@ -1,0 +1,60 @@
+#!/usr/bin/env bash
+# BI aggregates on a large catalogue: writes a synthetic catalogue of TRACKS tracks (default
+# 1,000,000) drawn from the shared dataset, imports it into a fresh MariaDB database, starts a
+# release build of the API over it with no response cache (every query is executed by the
+# database), and times each aggregate RUNS times (default 7) with curl, one at a time. Prints
+# the median and the slowest time of each, and EXPLAIN of their statements when EXPLAIN=1.
+#
+# Usage: bench/analytics.sh [TRACKS]
+#   MYSQL_URL (default mysql://root@127.0.0.1:3306) names the server; the database
+#   sixpotify_bench_analytics is dropped and recreated. KEEP=1 reuses it as it is, with its
+#   catalogue, when it exists.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+tracks="${1:-1000000}"
+runs="${RUNS:-7}"
+db=sixpotify_bench_analytics
+api_port="${API_PORT:-18201}"
+# shellcheck source=bench/lib.sh
+. bench/lib.sh
+command -v jq > /dev/null || { echo "jq is missing: apt-get install jq" >&2; exit 1; }
+cargo build --release --quiet -p sixpotify-tests --bin synth-catalogue
+
+if [ "${KEEP:-0}" = 1 ] && "${client[@]}" -e "USE $db" 2> /dev/null; then
+  echo "reusing $db"
+else
+  "$bin/synth-catalogue" --tracks "$tracks" "$work/synth.csv.gz"
+  import_dataset "$work/synth.csv.gz"
+fi
+start_api "$api_port" SIXPOTIFY_RESPONSE_CACHE_MB=0 SIXPOTIFY_REQUEST_TIMEOUT=60s
+wait_ready "$api_port"
+genre=$("${client[@]}" -N "$db" -e "SELECT genre_id FROM track_genres GROUP BY genre_id ORDER BY COUNT(*) DESC LIMIT 1")
+
+queries=(
+  "catalogStats|{ catalogStats { artists tracks albums genres tracksWithFeatures latestLoadRun { id } } }"
+  "genreStats|{ genreStats(first: 20) { name tracks artists averagePopularity averageFeatures { danceability energy valence tempo } } }"
+  "genreStats by energy|{ genreStats(orderBy: { field: ENERGY }, first: 20) { name averageFeatures { energy } } }"
+  "featureHistogram|{ featureHistogram(feature: ENERGY, bins: 20) { tracks bins { tracks } } }"
+  "featureHistogram of a genre|{ featureHistogram(feature: TEMPO, bins: 20, genre: \"$genre\") { tracks bins { tracks } } }"
+  "releaseYearStats|{ releaseYearStats { year tracks averagePopularity averageFeatures { energy valence } } }"
+  "releaseYearStats of a genre|{ releaseYearStats(from: 1990, genre: \"$genre\") { year tracks averagePopularity } }"
+  "topArtists by popularity|{ topArtists(by: POPULARITY, first: 10) { value artist { name } } }"
+  "topArtists by followers of a genre|{ topArtists(by: FOLLOWERS, genre: \"$genre\", first: 10) { value artist { name } } }"
+  "topArtists by track count|{ topArtists(by: TRACK_COUNT, first: 10) { value artist { name } } }"
+  "topArtists by track count of a genre|{ topArtists(by: TRACK_COUNT, genre: \"$genre\", first: 10) { value artist { name } } }"
+)
+echo "catalogue: $("${client[@]}" -N "$db" -e "SELECT COUNT(*) FROM tracks") tracks; genre filter: $genre; $runs runs each"
+printf '%-40s %10s %10s\n' query median_ms max_ms
+failed=0
+for entry in "${queries[@]}"; do
+  name="${entry%%|*}"; query="${entry#*|}"
+  body=$(jq -cn --arg q "$query" '{query: $q}')
+  times=()
+  for _ in $(seq 1 "$runs"); do
+    out=$(curl -sS -o "$work/answer.json" -w '%{time_total}' -H 'content-type: application/json' -d "$body" "http://127.0.0.1:$api_port/graphql")
+    if grep -q '"errors"' "$work/answer.json"; then echo "$name failed: $(cat "$work/answer.json")" >&2; failed=1; fi
+    times+=("$out")
+  done
+  printf '%s\n' "${times[@]}" | sort -n | awk -v n="$name" '{ t[NR] = $1 * 1000 } END { printf "%-40s %10.1f %10.1f\n", n, t[int((NR + 1) / 2)], t[NR] }'
+done
+exit "$failed"
