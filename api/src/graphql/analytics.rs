@@ -225,7 +225,7 @@ impl YearStats {
         self.0.avg_popularity
     }
     async fn average_features(&self) -> FeatureAverages {
-        self.0.features().into()
+        (&self.0.features).into()
     }
 }
 
@@ -345,18 +345,18 @@ pub struct FeatureAverages {
     pub tempo: Option<f64>,
 }
 
-impl From<[Option<f64>; 9]> for FeatureAverages {
-    fn from(f: [Option<f64>; 9]) -> Self {
+impl From<&analytics::FeatureMeans> for FeatureAverages {
+    fn from(f: &analytics::FeatureMeans) -> Self {
         Self {
-            danceability: f[0],
-            energy: f[1],
-            loudness: f[2],
-            speechiness: f[3],
-            acousticness: f[4],
-            instrumentalness: f[5],
-            liveness: f[6],
-            valence: f[7],
-            tempo: f[8],
+            danceability: f.danceability,
+            energy: f.energy,
+            loudness: f.loudness,
+            speechiness: f.speechiness,
+            acousticness: f.acousticness,
+            instrumentalness: f.instrumentalness,
+            liveness: f.liveness,
+            valence: f.valence,
+            tempo: f.tempo,
         }
     }
 }
@@ -387,6 +387,6 @@ impl GenreStats {
     }
     /// The average audio features of its tracks.
     async fn average_features(&self) -> FeatureAverages {
-        self.0.features().into()
+        (&self.0.features).into()
     }
 }

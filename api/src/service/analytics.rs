@@ -3,18 +3,31 @@
 
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Statement};
 
-/// The audio features averaged by the aggregates, as columns of `audio_features`.
-pub const FEATURES: [&str; 9] = [
-    "danceability",
-    "energy",
-    "loudness",
-    "speechiness",
-    "acousticness",
-    "instrumentalness",
-    "liveness",
-    "valence",
-    "tempo",
-];
+/// The audio features the aggregates average, named as the columns of `audio_features`.
+pub use crate::recommend::FEATURES;
+
+/// The mean of each audio feature over a set of tracks; `None` where no track of the set has
+/// features.
+#[derive(Clone, Debug, PartialEq, FromQueryResult)]
+pub struct FeatureMeans {
+    pub danceability: Option<f64>,
+    pub energy: Option<f64>,
+    pub loudness: Option<f64>,
+    pub speechiness: Option<f64>,
+    pub acousticness: Option<f64>,
+    pub instrumentalness: Option<f64>,
+    pub liveness: Option<f64>,
+    pub valence: Option<f64>,
+    pub tempo: Option<f64>,
+}
+
+/// `, AVG(f.<feature>) AS <feature>` for every feature: the columns [`FeatureMeans`] reads.
+fn feature_averages() -> String {
+    FEATURES
+        .iter()
+        .map(|f| format!(", AVG(f.{f}) AS {f}"))
+        .collect()
+}
 
 /// How many rows each part of the catalogue holds.
 #[derive(Clone, Debug, PartialEq, Eq, FromQueryResult)]
@@ -75,32 +88,8 @@ pub struct GenreStatsRow {
     pub tracks: i64,
     pub artists: i64,
     pub avg_popularity: Option<f64>,
-    pub danceability: Option<f64>,
-    pub energy: Option<f64>,
-    pub loudness: Option<f64>,
-    pub speechiness: Option<f64>,
-    pub acousticness: Option<f64>,
-    pub instrumentalness: Option<f64>,
-    pub liveness: Option<f64>,
-    pub valence: Option<f64>,
-    pub tempo: Option<f64>,
-}
-
-impl GenreStatsRow {
-    /// The averages of [`FEATURES`], in that order.
-    pub fn features(&self) -> [Option<f64>; 9] {
-        [
-            self.danceability,
-            self.energy,
-            self.loudness,
-            self.speechiness,
-            self.acousticness,
-            self.instrumentalness,
-            self.liveness,
-            self.valence,
-            self.tempo,
-        ]
-    }
+    #[sea_orm(nested)]
+    pub features: FeatureMeans,
 }
 
 /// Per genre: its tracks, its artists, the tracks' average popularity and the average of each
@@ -112,10 +101,7 @@ pub async fn genre_stats(
     descending: bool,
     first: u64,
 ) -> Result<Vec<GenreStatsRow>, DbErr> {
-    let averages: String = FEATURES
-        .iter()
-        .map(|f| format!(", AVG(f.{f}) AS {f}"))
-        .collect();
+    let averages = feature_averages();
     let outer: String = FEATURES.iter().map(|f| format!(", t.{f} AS {f}")).collect();
     let direction = if descending { "DESC" } else { "ASC" };
     let sql = format!(
@@ -204,32 +190,8 @@ pub struct YearStatsRow {
     pub year: i32,
     pub tracks: i64,
     pub avg_popularity: Option<f64>,
-    pub danceability: Option<f64>,
-    pub energy: Option<f64>,
-    pub loudness: Option<f64>,
-    pub speechiness: Option<f64>,
-    pub acousticness: Option<f64>,
-    pub instrumentalness: Option<f64>,
-    pub liveness: Option<f64>,
-    pub valence: Option<f64>,
-    pub tempo: Option<f64>,
-}
-
-impl YearStatsRow {
-    /// The averages of [`FEATURES`], in that order.
-    pub fn features(&self) -> [Option<f64>; 9] {
-        [
-            self.danceability,
-            self.energy,
-            self.loudness,
-            self.speechiness,
-            self.acousticness,
-            self.instrumentalness,
-            self.liveness,
-            self.valence,
-            self.tempo,
-        ]
-    }
+    #[sea_orm(nested)]
+    pub features: FeatureMeans,
 }
 
 /// Per release year of the tracks' albums, from `from` to `to` (inclusive, either open):
@@ -241,10 +203,7 @@ pub async fn release_year_stats(
     to: Option<i32>,
     genre: Option<&str>,
 ) -> Result<Vec<YearStatsRow>, DbErr> {
-    let averages: String = FEATURES
-        .iter()
-        .map(|f| format!(", AVG(f.{f}) AS {f}"))
-        .collect();
+    let averages = feature_averages();
     let mut values = Vec::new();
     let mut filters = vec!["al.release_year IS NOT NULL".to_owned()];
     if let Some(from) = from {
