@@ -76,11 +76,6 @@ impl Proxy {
     pub fn restore(&self) {
         self.mode.send_replace(Mode::Forward);
     }
-
-    /// The proxy's address.
-    pub fn addr(&self) -> SocketAddr {
-        self.addr
-    }
 }
 
 impl Drop for Proxy {
