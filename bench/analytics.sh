@@ -8,7 +8,10 @@
 # Usage: bench/analytics.sh [TRACKS]
 #   MYSQL_URL (default mysql://root@127.0.0.1:3306) names the server; the database
 #   sixpotify_bench_analytics is dropped and recreated. KEEP=1 reuses it as it is, with its
-#   catalogue, when it exists.
+#   catalogue, when it exists. POOL_MB sets MariaDB's InnoDB buffer pool for the run (restored
+#   at exit): the default 128 MiB holds an eighth of this catalogue, 1024 holds all of it.
+#   After the import, the BI summaries are recomputed once more on their own
+#   (`sixpotify-loader summarize`) and the time is printed.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tracks="${1:-1000000}"
@@ -20,12 +23,21 @@ api_port="${API_PORT:-18201}"
 command -v jq > /dev/null || { echo "jq is missing: apt-get install jq" >&2; exit 1; }
 cargo build --release --quiet -p sixpotify-tests --bin synth-catalogue
 
+if [ -n "${POOL_MB:-}" ]; then
+  pool_before=$("${client[@]}" -N -e "SELECT @@innodb_buffer_pool_size")
+  restore_pool() { "${client[@]}" -e "SET GLOBAL innodb_buffer_pool_size = $pool_before" || true; }
+  trap 'restore_pool; cleanup' EXIT
+  "${client[@]}" -e "SET GLOBAL innodb_buffer_pool_size = $((POOL_MB * 1024 * 1024))"
+  sleep 2
+fi
+echo "InnoDB buffer pool: $(( $("${client[@]}" -N -e "SELECT @@innodb_buffer_pool_size") / 1024 / 1024 )) MiB"
 if [ "${KEEP:-0}" = 1 ] && "${client[@]}" -e "USE $db" 2> /dev/null; then
   echo "reusing $db"
 else
   "$bin/synth-catalogue" --tracks "$tracks" "$work/synth.csv.gz"
   import_dataset "$work/synth.csv.gz"
 fi
+DATABASE_URL="$server/$db" "$bin/sixpotify-loader" summarize 2>&1 | tail -1
 start_api "$api_port" SIXPOTIFY_RESPONSE_CACHE_MB=0 SIXPOTIFY_REQUEST_TIMEOUT=60s
 wait_ready "$api_port"
 genre=$("${client[@]}" -N "$db" -e "SELECT genre_id FROM track_genres GROUP BY genre_id ORDER BY COUNT(*) DESC LIMIT 1")

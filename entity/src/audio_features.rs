@@ -2,6 +2,20 @@
 
 use sea_orm::entity::prelude::*;
 
+/// The nine continuous features, named as their columns: what the recommendation model compares
+/// and what the BI aggregates average. `key`, `mode` and `time_signature` are categories.
+pub const CONTINUOUS: [&str; 9] = [
+    "danceability",
+    "energy",
+    "loudness",
+    "speechiness",
+    "acousticness",
+    "instrumentalness",
+    "liveness",
+    "valence",
+    "tempo",
+];
+
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "audio_features")]
 pub struct Model {

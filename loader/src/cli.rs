@@ -48,6 +48,10 @@ pub struct Cli {
 pub enum Command {
     /// Create or upgrade the database schema, then exit (every command also does this first).
     Migrate,
+    /// Recompute the BI summaries (per genre, per release year, artists' track counts, the
+    /// catalogue's counts) from the catalogue. Every load run that writes rows does this at its
+    /// end; this is for data changed by other means.
+    Summarize,
     /// Import a CSV or gzip-compressed CSV file (30000-songs or Kaggle tracks layout).
     ImportCsv {
         /// The `.csv` or `.csv.gz` file.
@@ -324,6 +328,31 @@ pub async fn run(cli: Cli) -> ExitCode {
                 ExitCode::FAILURE
             }
         },
+        Command::Summarize => {
+            let started = std::time::Instant::now();
+            let done = match db::connect(&cli.database_url).await {
+                Ok(db) => crate::summary::refresh(&db).await,
+                Err(e) => Err(e),
+            };
+            match done {
+                Ok(()) => {
+                    eprintln!(
+                        "BI summaries of {} refreshed in {:.1} s",
+                        db::redact_url(&cli.database_url),
+                        started.elapsed().as_secs_f64()
+                    );
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    eprintln!(
+                        "refreshing the BI summaries of {} FAILED: {}",
+                        db::redact_url(&cli.database_url),
+                        error_chain(&e)
+                    );
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Command::ImportCsv {
             path,
             strict,

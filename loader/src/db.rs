@@ -7,7 +7,8 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 
 use crate::error::{LoaderError, Result};
 
-/// Connects to `url` (`mysql://…` or `sqlite://…`) and applies pending migrations.
+/// Connects to `url` (`mysql://…` or `sqlite://…`), applies pending migrations and fills the
+/// BI summaries if they have never been computed.
 ///
 /// SQLite files are created when missing and opened in WAL mode with a busy timeout, so that an
 /// API can read while a loader writes.
@@ -35,6 +36,7 @@ pub async fn connect_with(url: &str, acquire_timeout: Duration) -> Result<Databa
     Migrator::up(&db, None)
         .await
         .map_err(LoaderError::db("applying migrations"))?;
+    crate::summary::ensure(&db).await?;
     Ok(db)
 }
 

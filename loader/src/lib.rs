@@ -2,7 +2,8 @@
 //!
 //! Sources are read into normalised rows ([`csv_source`]), merged into batches and written by
 //! the upsert [`writer`] in transactions; every run is recorded in `load_runs`
-//! ([`load_run`]). [`import`] ties them together for CSV files. The API uses the same
+//! ([`load_run`]), which also refreshes the BI [`summary`] tables. [`import`] ties them together
+//! for CSV files. The API uses the same
 //! library to seed an empty database from its bundled sample.
 
 pub mod cli;
@@ -14,6 +15,7 @@ pub mod load_run;
 pub mod normalize;
 pub mod shutdown;
 pub mod spotify;
+pub mod summary;
 pub mod telemetry;
 pub mod writer;
 

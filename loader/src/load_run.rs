@@ -54,9 +54,22 @@ pub struct Ending {
 const FINISH_PATIENCE: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// Marks the run finished, with its counts, its summary and, when it failed, the reason.
+///
+/// A run that wrote rows first refreshes the BI summaries ([`crate::summary`]), so that they
+/// are current by the time the run is recorded and the API sees a new data version. A
+/// successful run whose refresh fails is recorded as failed, with the reason: its data is in,
+/// and a re-run refreshes them.
+///
 /// Retries with backoff for up to two minutes when the statement fails, so that a run cut off
 /// from its database still ends up `failed`, not `running`, once the database answers again.
-pub async fn finish(db: &DatabaseConnection, id: i64, ending: Ending) -> Result<()> {
+pub async fn finish(db: &DatabaseConnection, id: i64, mut ending: Ending) -> Result<()> {
+    if ending.counts.written > 0
+        && let Err(e) = crate::summary::refresh(db).await
+    {
+        let reason = crate::import::error_chain(&e);
+        tracing::warn!(run_id = id, error = %reason, "could not refresh the BI summaries");
+        ending.error.get_or_insert(reason);
+    }
     use backon::{BackoffBuilder as _, ExponentialBuilder};
     let mut delays = ExponentialBuilder::default()
         .with_min_delay(std::time::Duration::from_millis(200))

@@ -9,6 +9,7 @@ pub use sea_orm_migration::prelude::*;
 
 mod m20261122_000001_create_catalogue;
 mod m20261122_000002_spotify_source;
+mod m20261122_000003_analytics_summaries;
 
 /// The ordered list of migrations.
 #[derive(Debug)]
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
         vec![
             Box::new(m20261122_000001_create_catalogue::Migration),
             Box::new(m20261122_000002_spotify_source::Migration),
+            Box::new(m20261122_000003_analytics_summaries::Migration),
         ]
     }
 }

@@ -138,7 +138,7 @@ enum LoadRuns {
     Error,
 }
 
-fn id(col: impl IntoIden) -> ColumnDef {
+pub(crate) fn id(col: impl IntoIden) -> ColumnDef {
     ColumnDef::new(col).string_len(ID_LEN).not_null().to_owned()
 }
 
@@ -146,7 +146,7 @@ fn name(col: impl IntoIden) -> ColumnDef {
     ColumnDef::new(col).string_len(NAME_LEN).to_owned()
 }
 
-fn timestamp(col: impl IntoIden) -> ColumnDef {
+pub(crate) fn timestamp(col: impl IntoIden) -> ColumnDef {
     ColumnDef::new(col).timestamp().not_null().to_owned()
 }
 
@@ -164,7 +164,7 @@ fn fk(
 }
 
 /// A new table, set up for the backend: InnoDB, utf8mb4 and binary collation on MySQL.
-fn table(backend: DatabaseBackend, name: impl IntoTableRef) -> TableCreateStatement {
+pub(crate) fn table(backend: DatabaseBackend, name: impl IntoTableRef) -> TableCreateStatement {
     let mut t = Table::create();
     t.table(name);
     if backend == DatabaseBackend::MySql {

@@ -1,7 +1,7 @@
 //! BI aggregates, checked against the same figures computed by hand in SQL, on both backends.
 
 use anyhow::Result;
-use serde_json::Value;
+use serde_json::{Value, json};
 use sixpotify_tests::{TestApp, backend_tests, import_sample, scalar};
 
 fn float(db_value: Option<f64>) -> f64 {
@@ -71,6 +71,52 @@ backend_tests! {
                 assert!(close(&g["averageFeatures"][feature], avg), "{feature} of {g}: {}", float(avg));
             }
         }
+        Ok(())
+    }
+
+    async fn the_summaries_follow_each_load_run(db: TestDb) -> Result<()> {
+        let conn = db.connect().await?;
+        import_sample(&conn).await?;
+        let app = TestApp::spawn(&db).await?;
+        app.ready().await?;
+        let query = "{ dataVersion catalogStats { tracks artists } genreStats(first: 100) { id tracks } topArtists(by: TRACK_COUNT, first: 100) { value artist { name } } releaseYearStats(from: 2017, to: 2019) { year tracks } }";
+        let before = app.data(query).await?;
+        // A second run adds two tracks of a new artist, in 2017 and 2019, labelled `k-pop`.
+        sixpotify_tests::import(&conn, sixpotify_tests::fixture("korean.csv")).await?;
+        let mut after = before.clone();
+        for _ in 0..100 {
+            after = app.data(query).await?;
+            if after["dataVersion"] != before["dataVersion"] {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+        assert_ne!(after["dataVersion"], before["dataVersion"], "the API saw the new run");
+        let tracks = |v: &Value| v["catalogStats"]["tracks"].as_i64().unwrap_or(0);
+        assert_eq!(tracks(&after), tracks(&before) + 2);
+        assert_eq!(tracks(&after), scalar(&conn, "SELECT COUNT(*) FROM tracks").await?);
+        let genre = |v: &Value, id: &str| v["genreStats"].as_array().into_iter().flatten().find(|g| g["id"] == id).and_then(|g| g["tracks"].as_i64()).unwrap_or(0);
+        assert_eq!(genre(&after, "k-pop"), genre(&before, "k-pop") + 2);
+        let year = |v: &Value, y: i64| v["releaseYearStats"].as_array().into_iter().flatten().find(|r| r["year"] == y).and_then(|r| r["tracks"].as_i64()).unwrap_or(0);
+        assert_eq!(year(&after, 2017), year(&before, 2017) + 1);
+        assert_eq!(year(&after, 2019), year(&before, 2019) + 1);
+        let iu = after["topArtists"].as_array().into_iter().flatten().find(|a| a["artist"]["name"] == "아이유");
+        assert_eq!(iu.map(|a| a["value"].clone()), Some(json!(2)), "{}", after["topArtists"]);
+        Ok(())
+    }
+
+    async fn a_database_from_before_the_summaries_gets_them_when_first_opened(db: TestDb) -> Result<()> {
+        use migration::MigratorTrait as _;
+        let conn = db.connect().await?;
+        import_sample(&conn).await?;
+        let expected = scalar(&conn, "SELECT COUNT(*) FROM tracks").await?;
+        // Back to the schema before the summaries, with the catalogue kept.
+        migration::Migrator::down(&conn, Some(1)).await?;
+        assert!(scalar(&conn, "SELECT COUNT(*) FROM catalog_summary").await.is_err(), "the summaries are gone");
+        let app = TestApp::spawn(&db).await?;
+        let data = app.data("{ catalogStats { tracks } genreStats(first: 1) { tracks } }").await?;
+        assert_eq!(data["catalogStats"]["tracks"].as_i64(), Some(expected));
+        assert!(data["genreStats"][0]["tracks"].as_i64().unwrap_or(0) > 0, "{data}");
         Ok(())
     }
 

@@ -18,17 +18,7 @@ use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
 
 /// The audio features the model uses, in this order.
-pub const FEATURES: [&str; DIMS] = [
-    "danceability",
-    "energy",
-    "loudness",
-    "speechiness",
-    "acousticness",
-    "instrumentalness",
-    "liveness",
-    "valence",
-    "tempo",
-];
+pub const FEATURES: [&str; DIMS] = entity::audio_features::CONTINUOUS;
 
 /// How many features a vector has.
 pub const DIMS: usize = 9;

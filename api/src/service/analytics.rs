@@ -1,9 +1,12 @@
-//! Aggregates for BI dashboards, each computed by the database in one statement (`COUNT`,
-//! `AVG`, `GROUP BY`), never by loading rows into the server.
+//! Aggregates for BI dashboards, each one statement in the database, never rows loaded into the
+//! server. Counts and the per-genre, per-year and per-artist figures are read from the summary
+//! tables the loader recomputes with `GROUP BY` at the end of each load run
+//! (`loader::summary`); histograms and rankings by a stored column are computed per query.
 
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Statement};
 
-/// The audio features the aggregates average, named as the columns of `audio_features`.
+/// The audio features the aggregates average, named as the columns of `audio_features` and of
+/// the summaries.
 pub use crate::recommend::FEATURES;
 
 /// The mean of each audio feature over a set of tracks; `None` where no track of the set has
@@ -21,14 +24,6 @@ pub struct FeatureMeans {
     pub tempo: Option<f64>,
 }
 
-/// `, AVG(f.<feature>) AS <feature>` for every feature: the columns [`FeatureMeans`] reads.
-fn feature_averages() -> String {
-    FEATURES
-        .iter()
-        .map(|f| format!(", AVG(f.{f}) AS {f}"))
-        .collect()
-}
-
 /// How many rows each part of the catalogue holds.
 #[derive(Clone, Debug, PartialEq, Eq, FromQueryResult)]
 pub struct CatalogCounts {
@@ -39,21 +34,17 @@ pub struct CatalogCounts {
     pub tracks_with_features: i64,
 }
 
-/// Counts every part of the catalogue in one statement.
+/// Counts every part of the catalogue, as of the last summary refresh.
 pub async fn catalog_counts(db: &impl ConnectionTrait) -> Result<CatalogCounts, DbErr> {
-    let sql = "SELECT \
-        (SELECT COUNT(*) FROM artists) AS artists, \
-        (SELECT COUNT(*) FROM tracks) AS tracks, \
-        (SELECT COUNT(*) FROM albums) AS albums, \
-        (SELECT COUNT(*) FROM genres) AS genres, \
-        (SELECT COUNT(*) FROM audio_features) AS tracks_with_features";
+    let sql = "SELECT artists, tracks, albums, genres, tracks_with_features \
+        FROM catalog_summary WHERE id = 1";
     CatalogCounts::find_by_statement(Statement::from_string(
         db.get_database_backend(),
         sql.to_owned(),
     ))
     .one(db)
     .await?
-    .ok_or_else(|| DbErr::RecordNotFound("catalogue counts".into()))
+    .ok_or_else(|| DbErr::RecordNotFound("catalogue summary".into()))
 }
 
 /// What `genre_stats` orders by.
@@ -94,29 +85,21 @@ pub struct GenreStatsRow {
 
 /// Per genre: its tracks, its artists, the tracks' average popularity and the average of each
 /// audio feature over its tracks that have features; `first` genres in the order asked, ties
-/// broken by genre id. Two `GROUP BY`s in one statement.
+/// broken by genre id. Read from `genre_summaries`.
 pub async fn genre_stats(
     db: &impl ConnectionTrait,
     sort: GenreStatsSort,
     descending: bool,
     first: u64,
 ) -> Result<Vec<GenreStatsRow>, DbErr> {
-    let averages = feature_averages();
-    let outer: String = FEATURES.iter().map(|f| format!(", t.{f} AS {f}")).collect();
+    let features: String = FEATURES.iter().map(|f| format!(", s.{f} AS {f}")).collect();
     let direction = if descending { "DESC" } else { "ASC" };
     let sql = format!(
         "SELECT g.id AS id, g.name AS name, \
-           COALESCE(t.tracks, 0) AS tracks, COALESCE(a.artists, 0) AS artists, \
-           t.avg_popularity AS avg_popularity{outer} \
+           COALESCE(s.tracks, 0) AS tracks, COALESCE(s.artists, 0) AS artists, \
+           s.avg_popularity AS avg_popularity{features} \
          FROM genres g \
-         LEFT JOIN (SELECT tg.genre_id, COUNT(*) AS tracks, \
-              AVG(CAST(tr.popularity AS DOUBLE)) AS avg_popularity{averages} \
-            FROM track_genres tg \
-            JOIN tracks tr ON tr.id = tg.track_id \
-            LEFT JOIN audio_features f ON f.track_id = tg.track_id \
-            GROUP BY tg.genre_id) t ON t.genre_id = g.id \
-         LEFT JOIN (SELECT genre_id, COUNT(*) AS artists FROM artist_genres GROUP BY genre_id) a \
-           ON a.genre_id = g.id \
+         LEFT JOIN genre_summaries s ON s.genre_id = g.id \
          ORDER BY {column} {direction}, g.id {direction} \
          LIMIT {first}",
         column = sort.column(),
@@ -196,40 +179,28 @@ pub struct YearStatsRow {
 
 /// Per release year of the tracks' albums, from `from` to `to` (inclusive, either open):
 /// tracks, their average popularity and average features, of the tracks of `genre` when given.
-/// Years without tracks are absent; one `GROUP BY` in the database.
+/// Years without tracks are absent. Read from `year_summaries`, where the empty genre id
+/// stands for the whole catalogue.
 pub async fn release_year_stats(
     db: &impl ConnectionTrait,
     from: Option<i32>,
     to: Option<i32>,
     genre: Option<&str>,
 ) -> Result<Vec<YearStatsRow>, DbErr> {
-    let averages = feature_averages();
-    let mut values = Vec::new();
-    let mut filters = vec!["al.release_year IS NOT NULL".to_owned()];
+    let features: String = FEATURES.iter().map(|f| format!(", {f}")).collect();
+    let mut values = vec![sea_orm::Value::from(genre.unwrap_or("").to_owned())];
+    let mut filters = vec!["genre_id = ?"];
     if let Some(from) = from {
-        filters.push("al.release_year >= ?".into());
+        filters.push("release_year >= ?");
         values.push(sea_orm::Value::from(from));
     }
     if let Some(to) = to {
-        filters.push("al.release_year <= ?".into());
+        filters.push("release_year <= ?");
         values.push(sea_orm::Value::from(to));
     }
-    let join = if let Some(g) = genre {
-        values.insert(0, sea_orm::Value::from(g.to_owned()));
-        "JOIN track_genres tg ON tg.track_id = t.id AND tg.genre_id = ?"
-    } else {
-        ""
-    };
     let sql = format!(
-        "SELECT al.release_year AS year, COUNT(*) AS tracks, \
-           AVG(CAST(t.popularity AS DOUBLE)) AS avg_popularity{averages} \
-         FROM tracks t \
-         JOIN albums al ON al.id = t.album_id \
-         {join} \
-         LEFT JOIN audio_features f ON f.track_id = t.id \
-         WHERE {} \
-         GROUP BY al.release_year \
-         ORDER BY al.release_year",
+        "SELECT release_year AS year, tracks, avg_popularity{features} \
+         FROM year_summaries WHERE {} ORDER BY release_year",
         filters.join(" AND ")
     );
     YearStatsRow::find_by_statement(Statement::from_sql_and_values(
@@ -257,7 +228,7 @@ pub struct RankedArtist {
 }
 
 /// The `first` artists with the highest figure `by`, of `genre` when given; ties to the smaller
-/// id, artists without the figure last. One statement; track counts by `GROUP BY`.
+/// id, artists without the figure last. One statement.
 pub async fn top_artists(
     db: &impl ConnectionTrait,
     by: ArtistRank,
@@ -283,10 +254,11 @@ pub async fn top_artists(
                  ORDER BY a.{column} IS NULL, a.{column} DESC, a.id LIMIT {first}"
             )
         }
+        // Counted by the loader into `artist_track_counts`, whose index is in this order.
         ArtistRank::TrackCount => format!(
-            "SELECT a.id AS id, COUNT(*) AS value FROM artists a {join} \
-             JOIN track_artists ta ON ta.artist_id = a.id \
-             GROUP BY a.id ORDER BY COUNT(*) DESC, a.id LIMIT {first}"
+            "SELECT c.artist_id AS id, c.tracks AS value FROM artist_track_counts c \
+             {join} ORDER BY c.tracks DESC, c.artist_id LIMIT {first}",
+            join = join.replace("a.id", "c.artist_id"),
         ),
     };
     let backend = db.get_database_backend();
