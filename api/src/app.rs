@@ -96,12 +96,14 @@ impl Application {
         let schema_options = settings.schema_options();
         let max_age = settings.http_max_age;
         let limits = settings.query_limits();
-        let (max_body_bytes, request_timeout, max_batch, graphiql) = (
+        let (max_body_bytes, request_timeout, max_batch) = (
             settings.max_body_bytes,
             settings.request_timeout,
             settings.max_batch,
-            settings.graphiql,
         );
+        let (graphiql, dashboard, chatbot) =
+            (settings.graphiql, settings.dashboard, settings.chatbot);
+        let artist_names = web::Data::new(crate::chatbot::Names::default());
         // Runs once on each worker's thread. Each worker has a schema of its own, and so a
         // DataLoader of its own: one shared by the workers answered lookups that reach the
         // database 2.5 times slower under load, as its batches and their waiters land on
@@ -119,6 +121,8 @@ impl Application {
                 request_timeout,
                 max_batch,
                 graphiql,
+                dashboard,
+                chatbot,
             });
             App::new()
                 .wrap(actix_web::middleware::Compress::default())
@@ -129,6 +133,7 @@ impl Application {
                 .wrap(actix_web::middleware::from_fn(http::trace_requests))
                 .app_data(state)
                 .app_data(web::Data::new(access.clone()))
+                .app_data(artist_names.clone())
                 .configure(http::routes)
         })
         .shutdown_timeout(settings.shutdown_timeout.as_secs());

@@ -140,6 +140,14 @@ pub struct Settings {
     #[arg(long, env = "SIXPOTIFY_GRAPHIQL", default_value_t = true, action = ArgAction::Set)]
     pub graphiql: bool,
 
+    /// Serve the dashboard page at `GET /dashboard`.
+    #[arg(long, env = "SIXPOTIFY_DASHBOARD", default_value_t = true, action = ArgAction::Set)]
+    pub dashboard: bool,
+
+    /// Answer the Kakao i Open Builder skill webhook at `POST /chatbot/kakao`.
+    #[arg(long, env = "SIXPOTIFY_CHATBOT", default_value_t = true, action = ArgAction::Set)]
+    pub chatbot: bool,
+
     /// Origins allowed to call the API from a browser page of theirs (CORS), comma-separated;
     /// `*` allows any. None by default: the API's own pages need no CORS.
     #[arg(long, env = "SIXPOTIFY_CORS_ORIGINS", value_delimiter = ',')]
@@ -241,6 +249,8 @@ impl Settings {
             max_batch: 10,
             introspection: true,
             graphiql: true,
+            dashboard: true,
+            chatbot: true,
             cors_origins: Vec::new(),
             rate_limit: 0,
             rate_limit_burst: 50,

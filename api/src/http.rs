@@ -54,6 +54,10 @@ pub struct GraphqlState {
     pub max_batch: usize,
     /// Whether GraphiQL is served.
     pub graphiql: bool,
+    /// Whether the dashboard is served.
+    pub dashboard: bool,
+    /// Whether the Kakao chatbot webhook answers.
+    pub chatbot: bool,
 }
 
 impl std::fmt::Debug for GraphqlState {
@@ -78,7 +82,9 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
     .route("/readyz", web::get().to(readyz))
     .route("/metrics", web::get().to(metrics))
     .route("/favicon.ico", web::get().to(no_content))
-    .route("/", web::get().to(root));
+    .route("/", web::get().to(root))
+    .configure(crate::dashboard::routes)
+    .configure(crate::chatbot::routes);
 }
 
 /// The header carrying a request's id, both ways.

@@ -6,12 +6,15 @@
 //! sample on first run; [`cache`] holds the caches across requests, which [`freshness`] drops
 //! when the data version changes; [`metrics`] serves `/metrics`; [`protocol`] holds the
 //! GraphQL-over-HTTP rules;
-//! [`access`] API keys and rate limits.
+//! [`access`] API keys and rate limits; [`dashboard`] serves the BI page and [`chatbot`] the
+//! Kakao skill webhook.
 
 pub mod access;
 pub mod app;
 pub mod cache;
+pub mod chatbot;
 pub mod config;
+pub mod dashboard;
 pub mod error;
 pub mod freshness;
 pub mod graphql;

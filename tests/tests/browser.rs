@@ -44,3 +44,30 @@ async fn graphiql_loads_in_chromium_and_runs_its_first_query() -> Result<()> {
     .context("GraphiQL failed in Chromium")?;
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_draws_every_chart_with_data_and_looks_up_an_artist() -> Result<()> {
+    let Some(dir) = browser_ready()? else {
+        return Ok(());
+    };
+    let db = TestDb::sqlite().await?;
+    import_sample(&db.connect().await?).await?;
+    let app = TestApp::spawn(&db).await?;
+    app.ready().await?;
+    let screenshot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("dashboard.png");
+    let url = format!("{}/dashboard", app.base);
+    sixpotify_tests::run_node(
+        dir.join("dashboard.mjs"),
+        vec![
+            url,
+            screenshot.display().to_string(),
+            "black pink".into(),
+            "BLACKPINK".into(),
+        ],
+    )
+    .await
+    .context("the dashboard failed in Chromium")?;
+    let size = std::fs::metadata(&screenshot)?.len();
+    anyhow::ensure!(size > 10_000, "the screenshot has only {size} bytes");
+    Ok(())
+}

@@ -146,6 +146,54 @@ async fn introspection_and_graphiql_can_be_turned_off() -> Result<()> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_loads_nothing_beyond_the_server_and_can_be_turned_off() -> Result<()> {
+    let (db, app) = app_with(|_| {}).await?;
+    let page = app
+        .client
+        .get(format!("{}/dashboard", app.base))
+        .send()
+        .await?;
+    assert_eq!(page.status(), StatusCode::OK);
+    let csp = page
+        .headers()
+        .get("content-security-policy")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    assert!(
+        csp.contains("default-src 'none'") && csp.contains("connect-src 'self'"),
+        "{csp}"
+    );
+    let html = page.text().await?;
+    for src in [
+        "/dashboard/chart.umd.min.js",
+        "/dashboard/dashboard.js",
+        "/dashboard/dashboard.css",
+    ] {
+        assert!(html.contains(src), "{src}");
+        let asset = app.client.get(format!("{}{src}", app.base)).send().await?;
+        assert_eq!(asset.status(), StatusCode::OK, "{src}");
+    }
+    assert!(
+        !html.contains("http://") && !html.contains("https://"),
+        "a page that names another host"
+    );
+    let missing = app
+        .client
+        .get(format!("{}/dashboard/nothing.js", app.base))
+        .send()
+        .await?;
+    assert_eq!(missing.status(), StatusCode::NOT_FOUND);
+
+    let off = TestApp::spawn_with(&db, |s| s.dashboard = false).await?;
+    for path in ["/dashboard", "/dashboard/dashboard.js"] {
+        let resp = off.client.get(format!("{}{path}", off.base)).send().await?;
+        assert_eq!(resp.status(), StatusCode::NOT_FOUND, "{path}");
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn cors_admits_the_configured_origins_only() -> Result<()> {
     let (_db, app) = app_with(|s| s.cors_origins = vec!["https://bi.example.com".into()]).await?;
     let preflight = |origin: &'static str| {

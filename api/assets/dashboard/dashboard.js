@@ -1,0 +1,243 @@
+// The Sixpotify dashboard: every figure comes from this server's /graphql endpoint, drawn with
+// the embedded Chart.js. Each chart's canvas carries data-state="ready" once drawn with data,
+// "empty" when the catalogue has nothing to show, and "error" when its query failed.
+(function () {
+  'use strict';
+
+  // The features Spotify gives on a 0–1 scale; loudness and tempo have their own units.
+  var SHARES = ['danceability', 'energy', 'speechiness', 'acousticness', 'instrumentalness', 'liveness', 'valence'];
+  var HISTOGRAM_FEATURES = SHARES.concat(['loudness', 'tempo']);
+  var PALETTE = ['#1db954', '#2f6fdf', '#e8590c', '#9c36b5', '#0ca678', '#f59f00', '#e03131', '#1098ad', '#5c940d', '#862e9c'];
+  var charts = {};
+
+  function color(i, alpha) {
+    var hex = PALETTE[i % PALETTE.length];
+    if (alpha === undefined) return hex;
+    var n = parseInt(hex.slice(1), 16);
+    return 'rgba(' + (n >> 16) + ',' + ((n >> 8) & 255) + ',' + (n & 255) + ',' + alpha + ')';
+  }
+
+  function label(feature) {
+    return feature.charAt(0).toUpperCase() + feature.slice(1);
+  }
+
+  function status(message) {
+    var el = document.getElementById('status');
+    el.textContent = message || '';
+    el.hidden = !message;
+  }
+
+  // One GraphQL request; rejects with the server's messages when it answered with errors.
+  function gql(query, variables) {
+    return fetch('/graphql', {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' },
+      body: JSON.stringify({ query: query, variables: variables || {} }),
+    }).then(function (res) {
+      return res.json().catch(function () { return null; }).then(function (body) {
+        if (!body) throw new Error('the API answered HTTP ' + res.status);
+        if (body.errors && body.errors.length) {
+          throw new Error(body.errors.map(function (e) { return e.message; }).join('; '));
+        }
+        return body.data;
+      });
+    });
+  }
+
+  // Draws (or redraws) the chart on canvas `id` and marks it ready or empty.
+  function draw(id, config, hasData) {
+    var canvas = document.getElementById(id);
+    if (charts[id]) charts[id].destroy();
+    config.options = Object.assign({ responsive: true, maintainAspectRatio: false, animation: false }, config.options);
+    charts[id] = new Chart(canvas, config);
+    canvas.dataset.state = hasData ? 'ready' : 'empty';
+  }
+
+  function failed(id, what) {
+    return function (err) {
+      document.getElementById(id).dataset.state = 'error';
+      status('Could not load ' + what + ': ' + err.message);
+    };
+  }
+
+  var number = new Intl.NumberFormat('en');
+
+  function loadCounts() {
+    return gql('{ catalogStats { artists tracks albums genres tracksWithFeatures latestLoadRun { finishedAt status } } }')
+      .then(function (data) {
+        var s = data.catalogStats;
+        var run = s.latestLoadRun;
+        document.getElementById('counts').textContent =
+          number.format(s.tracks) + ' tracks · ' + number.format(s.artists) + ' artists · ' +
+          number.format(s.albums) + ' albums · ' + number.format(s.genres) + ' genres' +
+          (run && run.finishedAt ? ' · last load ' + run.status.toLowerCase() + ' ' + run.finishedAt.slice(0, 10) : '');
+      })
+      .catch(function (err) { status('Could not load the catalogue counts: ' + err.message); });
+  }
+
+  function loadGenres() {
+    var fields = SHARES.join(' ');
+    return gql('{ genreStats(first: 30) { id name tracks artists averagePopularity averageFeatures { ' + fields + ' } } }')
+      .then(function (data) {
+        var genres = data.genreStats.filter(function (g) { return g.tracks > 0; });
+        draw('chart-genres', {
+          type: 'bar',
+          data: {
+            labels: genres.map(function (g) { return g.name; }),
+            datasets: [{ label: 'Tracks', data: genres.map(function (g) { return g.tracks; }), backgroundColor: color(0) }],
+          },
+          options: { plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true, title: { display: true, text: 'tracks' } } } },
+        }, genres.length > 0);
+
+        var largest = genres.slice(0, 10);
+        draw('chart-genre-features', {
+          type: 'bar',
+          data: {
+            labels: largest.map(function (g) { return g.name; }),
+            datasets: SHARES.map(function (f, i) {
+              return { label: label(f), data: largest.map(function (g) { return g.averageFeatures[f]; }), backgroundColor: color(i) };
+            }),
+          },
+          options: { scales: { y: { min: 0, max: 1, title: { display: true, text: 'mean (0–1)' } } } },
+        }, largest.length > 0);
+
+        var select = document.getElementById('years-genre');
+        genres.forEach(function (g) {
+          var option = document.createElement('option');
+          option.value = g.id;
+          option.textContent = g.name;
+          select.appendChild(option);
+        });
+      })
+      .catch(function (err) {
+        failed('chart-genres', 'the genres')(err);
+        document.getElementById('chart-genre-features').dataset.state = 'error';
+      });
+  }
+
+  function loadYears() {
+    var genre = document.getElementById('years-genre').value || null;
+    var shown = ['danceability', 'energy', 'valence', 'acousticness'];
+    return gql('query ($genre: String) { releaseYearStats(genre: $genre) { year tracks averagePopularity averageFeatures { ' + shown.join(' ') + ' } } }', { genre: genre })
+      .then(function (data) {
+        var years = data.releaseYearStats;
+        var datasets = [{
+          type: 'bar', label: 'Tracks', yAxisID: 'tracks', order: 3,
+          data: years.map(function (y) { return y.tracks; }), backgroundColor: 'rgba(120,130,150,0.25)',
+        }, {
+          type: 'line', label: 'Popularity', yAxisID: 'popularity', order: 1, pointRadius: 0, borderWidth: 2,
+          data: years.map(function (y) { return y.averagePopularity; }), borderColor: '#1d2430', backgroundColor: '#1d2430',
+        }].concat(shown.map(function (f, i) {
+          return {
+            type: 'line', label: label(f), yAxisID: 'share', order: 2, pointRadius: 0, borderWidth: 1.5,
+            data: years.map(function (y) { return y.averageFeatures[f]; }), borderColor: color(i + 1), backgroundColor: color(i + 1),
+          };
+        }));
+        draw('chart-years', {
+          data: { labels: years.map(function (y) { return y.year; }), datasets: datasets },
+          options: {
+            interaction: { mode: 'index', intersect: false },
+            scales: {
+              share: { position: 'left', min: 0, max: 1, title: { display: true, text: 'mean feature (0–1)' } },
+              popularity: { position: 'right', min: 0, max: 100, grid: { drawOnChartArea: false }, title: { display: true, text: 'popularity' } },
+              tracks: { display: false, beginAtZero: true },
+            },
+          },
+        }, years.length > 0);
+      })
+      .catch(failed('chart-years', 'the release years'));
+  }
+
+  function loadHistogram() {
+    var feature = document.getElementById('histogram-feature').value;
+    return gql('query ($feature: Feature!) { featureHistogram(feature: $feature, bins: 20) { from to tracks bins { from to tracks } } }', { feature: feature.toUpperCase() })
+      .then(function (data) {
+        var h = data.featureHistogram;
+        var digits = h.to - h.from > 10 ? 0 : 2;
+        draw('chart-histogram', {
+          type: 'bar',
+          data: {
+            labels: h.bins.map(function (b) { return b.from.toFixed(digits) + '–' + b.to.toFixed(digits); }),
+            datasets: [{ label: 'Tracks', data: h.bins.map(function (b) { return b.tracks; }), backgroundColor: color(1), categoryPercentage: 1, barPercentage: 0.95 }],
+          },
+          options: { plugins: { legend: { display: false } }, scales: { y: { beginAtZero: true, title: { display: true, text: 'tracks' } } } },
+        }, h.tracks > 0);
+      })
+      .catch(failed('chart-histogram', 'the distribution'));
+  }
+
+  function profileOf(entry) {
+    return SHARES.map(function (f) { return entry.audioProfile ? entry.audioProfile[f] : null; });
+  }
+
+  function loadArtist() {
+    var query = document.getElementById('artist-query').value.trim();
+    var summary = document.getElementById('artist-summary');
+    var related = document.getElementById('related');
+    if (!query) return Promise.resolve();
+    var profile = 'audioProfile { ' + SHARES.join(' ') + ' trackCount }';
+    return gql('query ($q: String!) { searchArtists(query: $q, first: 1) { id name popularity followers genres { name } ' + profile +
+        ' relatedArtists(first: 5) { similarity artist { name popularity ' + profile + ' } } } }', { q: query })
+      .then(function (data) {
+        related.textContent = '';
+        var artist = data.searchArtists[0];
+        if (!artist) {
+          summary.textContent = 'No artist matches “' + query + '”.';
+          draw('chart-artist', { type: 'radar', data: { labels: SHARES.map(label), datasets: [] } }, false);
+          return;
+        }
+        summary.textContent = artist.name +
+          (artist.genres.length ? ' · ' + artist.genres.map(function (g) { return g.name; }).join(', ') : '') +
+          (artist.popularity != null ? ' · popularity ' + artist.popularity : '') +
+          (artist.audioProfile ? ' · profile of ' + artist.audioProfile.trackCount + ' tracks' : ' · no audio features');
+        var entries = [{ name: artist.name, audioProfile: artist.audioProfile }].concat(
+          artist.relatedArtists.map(function (r) { return { name: r.artist.name, audioProfile: r.artist.audioProfile }; }));
+        artist.relatedArtists.forEach(function (r) {
+          var li = document.createElement('li');
+          li.textContent = r.artist.name + ' — similarity ' + r.similarity.toFixed(3);
+          related.appendChild(li);
+        });
+        draw('chart-artist', {
+          type: 'radar',
+          data: {
+            labels: SHARES.map(label),
+            datasets: entries.filter(function (e) { return e.audioProfile; }).map(function (e, i) {
+              return {
+                label: e.name, data: profileOf(e), borderColor: color(i), backgroundColor: color(i, i === 0 ? 0.25 : 0.05),
+                borderWidth: i === 0 ? 3 : 1.5, pointRadius: i === 0 ? 3 : 1,
+              };
+            }),
+          },
+          options: { scales: { r: { min: 0, max: 1, ticks: { stepSize: 0.2 } } } },
+        }, Boolean(artist.audioProfile));
+      })
+      .catch(failed('chart-artist', 'the artist'));
+  }
+
+  function init() {
+    var select = document.getElementById('histogram-feature');
+    HISTOGRAM_FEATURES.forEach(function (f) {
+      var option = document.createElement('option');
+      option.value = f;
+      option.textContent = label(f);
+      if (f === 'energy') option.selected = true;
+      select.appendChild(option);
+    });
+    select.addEventListener('change', loadHistogram);
+    document.getElementById('years-genre').addEventListener('change', loadYears);
+    document.getElementById('artist-form').addEventListener('submit', function (event) {
+      event.preventDefault();
+      loadArtist();
+    });
+    ['years-form', 'histogram-form'].forEach(function (id) {
+      document.getElementById(id).addEventListener('submit', function (event) { event.preventDefault(); });
+    });
+    loadCounts();
+    loadGenres();
+    loadYears();
+    loadHistogram();
+    loadArtist();
+  }
+
+  init();
+})();

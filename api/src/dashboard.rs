@@ -1,0 +1,74 @@
+//! `GET /dashboard`: a page for people, with the genre distribution, audio features per genre,
+//! popularity and features by release year, a feature's distribution and an artist lookup, all
+//! drawn from `/graphql` by the page itself.
+//!
+//! Its files are embedded in the binary: the page, its script and style
+//! (`assets/dashboard`), and Chart.js from the npm package pinned in
+//! `assets/dashboard/package.json`. The content security policy lets the page load nothing
+//! and call nothing beyond this server.
+
+use actix_web::http::header;
+use actix_web::{HttpResponse, web};
+
+use crate::http::GraphqlState;
+
+const PAGE: &str = include_str!("../assets/dashboard/index.html");
+
+/// Scripts and styles from this server only, requests to this server only, no frames.
+const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
+    style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; \
+    form-action 'none'; frame-ancestors 'none'";
+
+const JS: &str = "text/javascript; charset=utf-8";
+
+/// The page's files, by the name they are served under.
+const ASSETS: &[(&str, &str, &[u8])] = &[
+    (
+        "chart.umd.min.js",
+        JS,
+        include_bytes!("../assets/dashboard/dist/chart.umd.min.js"),
+    ),
+    (
+        "dashboard.js",
+        JS,
+        include_bytes!("../assets/dashboard/dashboard.js"),
+    ),
+    (
+        "dashboard.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../assets/dashboard/dashboard.css"),
+    ),
+];
+
+/// Registers `/dashboard` and its assets.
+pub fn routes(cfg: &mut web::ServiceConfig) {
+    cfg.route("/dashboard", web::get().to(page))
+        .route("/dashboard/{file}", web::get().to(asset));
+}
+
+async fn page(state: web::Data<GraphqlState>) -> HttpResponse {
+    if !state.dashboard {
+        return HttpResponse::NotFound().finish();
+    }
+    HttpResponse::Ok()
+        .content_type("text/html; charset=utf-8")
+        .insert_header((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
+        .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .insert_header((header::CACHE_CONTROL, "no-cache"))
+        .body(PAGE)
+}
+
+async fn asset(state: web::Data<GraphqlState>, file: web::Path<String>) -> HttpResponse {
+    if !state.dashboard {
+        return HttpResponse::NotFound().finish();
+    }
+    match ASSETS.iter().find(|(name, _, _)| *name == file.as_str()) {
+        // Revalidated on each load: the script and style change with the binary.
+        Some((_, content_type, body)) => HttpResponse::Ok()
+            .insert_header((header::CONTENT_TYPE, *content_type))
+            .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+            .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
+            .body(*body),
+        None => HttpResponse::NotFound().finish(),
+    }
+}

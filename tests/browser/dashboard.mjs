@@ -1,0 +1,72 @@
+// Opens the dashboard as served by the API and fails on any console error, failed request or
+// chart without data. Checks every chart is drawn with data, that a change of the year chart's
+// genre and of the histogram's feature redraws them, and that the artist lookup finds an
+// artist by a spelling variant and draws its related artists' profiles.
+// Usage: node dashboard.mjs URL SCREENSHOT.png ARTIST_QUERY EXPECTED_ARTIST
+import { chromium } from 'playwright-core';
+
+const [url, screenshot, query, expected] = process.argv.slice(2);
+const charts = ['genres', 'genre-features', 'years', 'histogram', 'artist'];
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+const problems = [];
+const origin = new URL(url).origin;
+try {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`); });
+  page.on('pageerror', (e) => problems.push(`page error: ${e}`));
+  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
+  page.on('request', (r) => { if (!r.url().startsWith(origin)) problems.push(`request beyond the API: ${r.url()}`); });
+  page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
+  await page.goto(url, { waitUntil: 'networkidle' });
+
+  // Every chart drawn, with at least one non-zero data point.
+  const drawn = async () => page.waitForFunction((names) => names.every((n) => {
+    const canvas = document.querySelector(`canvas[data-chart="${n}"]`);
+    const chart = canvas && window.Chart.getChart(canvas);
+    return canvas.dataset.state === 'ready' && chart &&
+      chart.data.datasets.some((d) => d.data.some((v) => typeof v === 'number' && v > 0));
+  }), charts, { timeout: 30000 });
+  await drawn();
+  const counts = await page.textContent('#counts');
+  if (!/\d+ tracks/.test(counts)) problems.push(`counts line: ${counts}`);
+  const sizes = await page.evaluate((names) => names.map((n) => {
+    const chart = window.Chart.getChart(document.querySelector(`canvas[data-chart="${n}"]`));
+    return [n, chart.data.labels.length, chart.width, chart.height];
+  }), charts);
+  for (const [name, labels, width, height] of sizes) {
+    if (labels < 1 || width < 100 || height < 100) problems.push(`chart ${name}: ${labels} labels, ${width}x${height}`);
+  }
+
+  // The year chart follows its genre, the histogram its feature.
+  const yearsBefore = await page.evaluate(() => JSON.stringify(window.Chart.getChart(document.querySelector('canvas[data-chart="years"]')).data.datasets[0].data));
+  const genre = await page.$eval('#years-genre option:nth-child(2)', (o) => o.value);
+  await page.selectOption('#years-genre', genre);
+  await page.waitForFunction((before) => JSON.stringify(window.Chart.getChart(document.querySelector('canvas[data-chart="years"]')).data.datasets[0].data) !== before, yearsBefore, { timeout: 15000 });
+  await page.selectOption('#histogram-feature', 'tempo');
+  await page.waitForFunction(() => (window.Chart.getChart(document.querySelector('canvas[data-chart="histogram"]')).data.labels[0] || '').startsWith('0–'), null, { timeout: 15000 });
+
+  // The artist lookup by a variant of the name.
+  await page.fill('#artist-query', query);
+  await page.click('#artist-form button');
+  await page.waitForFunction((name) => {
+    const chart = window.Chart.getChart(document.querySelector('canvas[data-chart="artist"]'));
+    return chart && chart.data.datasets.length > 1 && chart.data.datasets[0].label === name;
+  }, expected, { timeout: 15000 });
+  const related = await page.$$eval('#related li', (items) => items.length);
+  if (related < 1) problems.push('no related artists listed');
+  await drawn();
+  await page.screenshot({ path: screenshot, fullPage: true });
+} catch (e) {
+  problems.push(String(e));
+} finally {
+  await browser.close();
+}
+if (problems.length) {
+  console.error(problems.join('\n'));
+  process.exit(1);
+}
+console.log('dashboard ok');
