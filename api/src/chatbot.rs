@@ -345,14 +345,14 @@ fn is_spotify_id(id: &str) -> bool {
 fn list_item(track: &Value) -> Value {
     let name = track["name"].as_str().unwrap_or("(untitled)");
     let album = &track["album"];
+    // The album's name is cut so that its year always shows.
     let description = match (album["name"].as_str(), album["releaseYear"].as_i64()) {
-        (Some(a), Some(y)) => format!("{a} · {y}"),
-        (Some(a), None) => a.to_owned(),
+        (Some(a), Some(y)) => format!("{} · {y}", cut(a, TITLE_CHARS - 7)),
+        (Some(a), None) => cut(a, TITLE_CHARS),
         (None, Some(y)) => y.to_string(),
         (None, None) => String::new(),
     };
-    let mut item =
-        json!({ "title": cut(name, TITLE_CHARS), "description": cut(&description, TITLE_CHARS) });
+    let mut item = json!({ "title": cut(name, TITLE_CHARS), "description": description });
     if let Some(url) = album["imageUrl"]
         .as_str()
         .filter(|u| u.starts_with("https://"))
@@ -479,24 +479,39 @@ async fn look_up(state: &GraphqlState, name: &str) -> Result<Option<Value>, Stri
         .cloned())
 }
 
-/// The answer to a request for `asked`.
-async fn answer(state: &GraphqlState, names: &Names, asked: &str) -> Result<Value, String> {
+/// The answer to a request for `asked`, and whether it depends on `asked` only through its
+/// search key (the whole request named the artist, so every spelling that folds alike gets
+/// the same answer).
+async fn answer(state: &GraphqlState, names: &Names, asked: &str) -> Result<(Value, bool), String> {
     if asked.is_empty() {
-        return Ok(response(
-            vec![text(
-                "아티스트 이름을 알려 주세요. 예: 아티스트 이름만 보내면 비슷한 음악을 찾아 드려요.",
-            )],
-            None,
+        return Ok((
+            response(
+                vec![text(
+                    "아티스트 이름을 알려 주세요. 이름만 보내도 비슷한 음악을 찾아 드려요.",
+                )],
+                None,
+            ),
+            false,
         ));
     }
     let tries = candidates(asked);
-    for name in &tries {
+    for (i, name) in tries.iter().enumerate() {
         if let Some(artist) = look_up(state, name).await? {
-            return Ok(found(&artist));
+            return Ok((found(&artist), i == 0));
         }
     }
     let all = names.get(state).await.map_err(|e| e.to_string())?;
-    Ok(not_found(asked, &closest(&all, &tries, SUGGESTIONS)))
+    Ok((not_found(asked, &closest(&all, &tries, SUGGESTIONS)), false))
+}
+
+/// Where answers are cached: under the request's search key when the whole request named the
+/// artist ("BTS", "bts" and "b.t.s" share one entry), under the request itself otherwise.
+fn cache_keys(generation: u64, asked: &str) -> (ResponseKey, ResponseKey) {
+    let generation = generation.to_le_bytes();
+    (
+        ResponseKey::of(&[b"kakao-folded", &generation, search_key(asked).as_bytes()]),
+        ResponseKey::of(&[b"kakao", &generation, asked.as_bytes()]),
+    )
 }
 
 fn json_response(status: StatusCode, body: impl Into<Bytes>) -> HttpResponse {
@@ -550,13 +565,13 @@ async fn kakao(
             return refused(StatusCode::BAD_REQUEST, &reason);
         }
     };
-    let key = ResponseKey::of(&[
-        b"kakao",
-        &state.caches.generation().to_le_bytes(),
-        search_key(&asked).as_bytes(),
-        asked.as_bytes(),
-    ]);
-    if let Some(hit) = state.caches.responses.get(&key) {
+    let (folded_key, exact_key) = cache_keys(state.caches.generation(), &asked);
+    let hit = state
+        .caches
+        .responses
+        .peek(&folded_key)
+        .or_else(|| state.caches.responses.get(&exact_key));
+    if let Some(hit) = hit {
         state.metrics.observe(
             Some("kakao"),
             Outcome::Cached,
@@ -570,10 +585,10 @@ async fn kakao(
         Err(_) => Err("the answer took longer than the request timeout".to_owned()),
     };
     match result {
-        Ok(value) => {
+        Ok((value, by_search_key)) => {
             let body = Bytes::from(value.to_string());
             state.caches.responses.put(
-                key,
+                if by_search_key { folded_key } else { exact_key },
                 None,
                 CachedResponse {
                     body: body.clone(),
@@ -665,6 +680,25 @@ mod tests {
             closest(&names, &["blakpink".into()], 2),
             ["BLACKPINK", "Blackbear"]
         );
+    }
+
+    #[test]
+    fn a_list_item_keeps_the_year_of_a_long_album_name() {
+        let track = json!({
+            "id": "5xTtaWoae3wi06K5WfVUUH",
+            "name": "Our Song",
+            "album": { "name": "Taylor Swift (Big Machine Radio Release Special)", "releaseYear": 2006 },
+        });
+        let item = list_item(&track);
+        let description = item["description"].as_str().unwrap_or_default();
+        assert!(description.ends_with("… · 2006"), "{description}");
+        assert!(description.chars().count() <= TITLE_CHARS, "{description}");
+        assert_eq!(
+            item["link"]["web"],
+            "https://open.spotify.com/track/5xTtaWoae3wi06K5WfVUUH"
+        );
+        let derived = list_item(&json!({ "id": "tr-1", "name": "x", "album": {} }));
+        assert!(derived.get("link").is_none(), "{derived}");
     }
 
     #[test]
