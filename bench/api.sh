@@ -9,24 +9,28 @@
 #   d  the foundation issue's nested query (artists(first: 50) … tracks(first: 10) …)
 #   e  recommendations from a random artist (1 seed)
 #   f  search for a random artist name prefix
+#   g  the Kakao chatbot webhook asked about a random artist (its name, or in lower case)
 #
 # a, b, d, e and f go to an API with every cache on, as deployed. c goes to a second API
 # without the response cache, so that every lookup is executed (its entity caches are on, as
 # deployed, and warmed by 25 s of lookups of every track in turn, as a server running for a
 # while has them: they are sized to hold this catalogue), and again to a third API with no
 # cache at all, so that every lookup reaches MariaDB. d, e and f run again against the second
-# API. For each scenario: requests per second, p50 and p99 latency (wrk), errors (HTTP and
+# API. g warms up by asking about every artist in turn, for 60 s (every one of them at least
+# once) before its first run and 25 s before the second, then runs against the
+# API with every cache on and again against the second API, at 64 connections and at 4. For
+# each scenario: requests per second, p50 and p99 latency (wrk), errors (HTTP and
 # GraphQL), server CPU microseconds per request (from /proc), SQL statements per request, and
 # the hit ratios of the response cache and of the entity caches (from /metrics).
 #
 # Usage: bench/api.sh [DURATION] [DATASET.csv.gz]
 #   DURATION of each scenario (default 15s); MYSQL_URL (default mysql://root@127.0.0.1:3306)
 #   names the server; the database sixpotify_bench_api is dropped and recreated. SCENARIOS
-#   picks some of the scenarios (default "a b c d e f"); the b / a ratio needs both.
+#   picks some of the scenarios (default "a b c d e f g"); the b / a ratio needs both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration="${1:-15s}"
-scenarios="${SCENARIOS:-a b c d e f}"
+scenarios="${SCENARIOS:-a b c d e f g}"
 dataset="${2:-../shared/data/spotify_songs.csv.gz}"
 db=sixpotify_bench_api
 cached_port="${CACHED_PORT:-18181}"
@@ -45,6 +49,7 @@ wait_ready "$cached_port"; wait_ready "$uncached_port"; wait_ready "$bare_port"
 lua_list track_ids "SELECT id FROM tracks ORDER BY id"
 lua_list artist_ids "SELECT DISTINCT ta.artist_id FROM track_artists ta JOIN audio_features f ON f.track_id = ta.track_id ORDER BY 1"
 lua_list prefixes "SELECT DISTINCT LEFT(search_key, 4) FROM artists WHERE CHAR_LENGTH(search_key) >= 4 ORDER BY 1"
+lua_list artist_names "SELECT name FROM artists ORDER BY id"
 
 write_common_lua
 cat > "$work/b.lua" <<'EOF'
@@ -89,7 +94,27 @@ function request()
   return wrk.format(nil, nil, nil, graphql(q, '{"q":' .. json_string(prefixes[math.random(#prefixes)]) .. '}'))
 end
 EOF
-for s in b c c_warm d e f; do sed -i "1i dir = \"$work\"" "$work/$s.lua"; done
+cat > "$work/g.lua" <<'EOF'
+dofile(dir .. "/common.lua")
+dofile(dir .. "/artist_names.lua")
+function kakao(name)
+  return '{"userRequest":{"utterance":' .. json_string(name) .. ',"user":{"id":"bench"}},"action":{"params":{}}}'
+end
+function request()
+  local name = artist_names[math.random(#artist_names)]
+  if math.random(2) == 1 then name = name:lower() end
+  return wrk.format(nil, nil, nil, kakao(name))
+end
+EOF
+cat > "$work/g_warm.lua" <<'EOF'
+dofile(dir .. "/g.lua")
+local next_name = 0
+function request()
+  next_name = next_name % #artist_names + 1
+  return wrk.format(nil, nil, nil, kakao(artist_names[next_name]))
+end
+EOF
+for s in b c c_warm d e f g g_warm; do sed -i "1i dir = \"$work\"" "$work/$s.lua"; done
 
 entity_lookups() { # port: hits and misses summed over the entity caches
   curl -fsS "http://127.0.0.1:$1/metrics" | awk '
@@ -104,7 +129,7 @@ run() { # name, port, pid, url path, script or "", warm-up script (default: the 
   local name="$1" p="$2" pid="$3" path="$4" script="$5" warm="${6:-$5}" warm_args=(-c4 -d1s)
   local args=(-t"$threads" -c"$connections" -d"$duration" --latency --timeout 5s)
   [ -n "$script" ] && args+=(-s "$work/$script")
-  [ "$warm" != "$script" ] && warm_args=(-c"$connections" -d25s)
+  [ "$warm" != "$script" ] && warm_args=(-c"$connections" -d"${warm_for:-25s}")
   # Warm up: the first requests fill caches and pools.
   wrk -t1 "${warm_args[@]}" ${warm:+-s "$work/$warm"} "http://127.0.0.1:$p$path" > /dev/null
   local ticks0 sql0 err0 hit0 miss0
@@ -151,5 +176,9 @@ wanted f && run "f_search" "$cached_port" "$cached_pid" /graphql f.lua
 wanted d && run "d_nested_query_executed" "$uncached_port" "$uncached_pid" /graphql d.lua
 wanted e && run "e_recommendations_executed" "$uncached_port" "$uncached_pid" /graphql e.lua
 wanted f && run "f_search_executed" "$uncached_port" "$uncached_pid" /graphql f.lua
+wanted g && warm_for=60s run "g_chatbot" "$cached_port" "$cached_pid" /chatbot/kakao g.lua g_warm.lua
+wanted g && run "g_chatbot_executed" "$uncached_port" "$uncached_pid" /chatbot/kakao g.lua g_warm.lua
+# A chatbot's load is people typing: four requests in flight rather than 64.
+wanted g && connections=4 run "g_chatbot_executed_4_connections" "$uncached_port" "$uncached_pid" /chatbot/kakao g.lua
 column -t -s $'\t' "$results"
 awk -F'\t' '$1 == "a_healthz" { a = $2 } $1 == "b_hot_query" { b = $2 } END { if (a && b) printf "b / a = %.2f\n", b / a }' "$results"
