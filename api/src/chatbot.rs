@@ -536,23 +536,9 @@ async fn kakao(
         return HttpResponse::NotFound().finish();
     }
     let started = Instant::now();
-    let body = match payload.to_bytes_limited(state.max_body_bytes).await {
-        Ok(Ok(body)) => body,
-        Ok(Err(e)) => {
-            return refused(
-                StatusCode::BAD_REQUEST,
-                &format!("the request body could not be read: {e}"),
-            );
-        }
-        Err(_) => {
-            return refused(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                &format!(
-                    "the request body is larger than the {} bytes this server reads",
-                    state.max_body_bytes
-                ),
-            );
-        }
+    let body = match crate::http::read_body(payload, state.max_body_bytes).await {
+        Ok(body) => body,
+        Err((status, message)) => return refused(status, &message),
     };
     let asked = match asked(&body) {
         Ok(a) => a,

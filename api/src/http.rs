@@ -174,26 +174,15 @@ async fn graphql_post(
             protocol::UNSUPPORTED_MEDIA_TYPE,
         );
     }
-    let body = match payload.to_bytes_limited(state.max_body_bytes).await {
-        Ok(Ok(body)) => body,
-        Ok(Err(e)) => {
-            return request_error(
-                media,
-                StatusCode::BAD_REQUEST,
-                &format!("the request body could not be read: {e}"),
-                protocol::BAD_REQUEST,
-            );
-        }
-        Err(_) => {
-            return request_error(
-                media,
-                StatusCode::PAYLOAD_TOO_LARGE,
-                &format!(
-                    "the request body is larger than the {} bytes this server reads",
-                    state.max_body_bytes
-                ),
-                protocol::PAYLOAD_TOO_LARGE,
-            );
+    let body = match read_body(payload, state.max_body_bytes).await {
+        Ok(body) => body,
+        Err((status, message)) => {
+            let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
+                protocol::PAYLOAD_TOO_LARGE
+            } else {
+                protocol::BAD_REQUEST
+            };
+            return request_error(media, status, &message, code);
         }
     };
     if protocol::is_batch(&body) {
@@ -299,6 +288,25 @@ fn method_not_allowed(media: Media, message: &str, allow: &'static str) -> HttpR
 }
 
 /// An error that stops a request before GraphQL execution.
+/// A request's whole body, at most `limit` bytes; otherwise the status to answer (`400` for a
+/// body that could not be read, `413` for one over the limit) and why.
+pub(crate) async fn read_body(
+    payload: web::Payload,
+    limit: usize,
+) -> Result<Bytes, (StatusCode, String)> {
+    match payload.to_bytes_limited(limit).await {
+        Ok(Ok(body)) => Ok(body),
+        Ok(Err(e)) => Err((
+            StatusCode::BAD_REQUEST,
+            format!("the request body could not be read: {e}"),
+        )),
+        Err(_) => Err((
+            StatusCode::PAYLOAD_TOO_LARGE,
+            format!("the request body is larger than the {limit} bytes this server reads"),
+        )),
+    }
+}
+
 fn request_error(media: Media, status: StatusCode, message: &str, code: &str) -> HttpResponse {
     body_response(
         media,
