@@ -3,24 +3,16 @@
 // genre and of the histogram's feature redraws them, and that the artist lookup finds an
 // artist by a spelling variant and draws its related artists' profiles.
 // Usage: node dashboard.mjs URL SCREENSHOT.png ARTIST_QUERY EXPECTED_ARTIST
-import { chromium } from 'playwright-core';
+import { finish, launch } from './chromium.mjs';
 
 const [url, screenshot, query, expected] = process.argv.slice(2);
 const charts = ['genres', 'genre-features', 'years', 'histogram', 'artist'];
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-const problems = [];
 const origin = new URL(url).origin;
+const { browser, page, problems } = await launch({ viewport: { width: 1280, height: 900 } });
+// Stricter than the default: warnings count too, and nothing may be fetched from elsewhere.
+page.on('console', (m) => { if (m.type() === 'warning') problems.push(`console warning: ${m.text()}`); });
+page.on('request', (r) => { if (!r.url().startsWith(origin)) problems.push(`request beyond the API: ${r.url()}`); });
 try {
-  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
-  page.on('console', (m) => { if (m.type() === 'error' || m.type() === 'warning') problems.push(`console ${m.type()}: ${m.text()}`); });
-  page.on('pageerror', (e) => problems.push(`page error: ${e}`));
-  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
-  page.on('request', (r) => { if (!r.url().startsWith(origin)) problems.push(`request beyond the API: ${r.url()}`); });
-  page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
   await page.goto(url, { waitUntil: 'networkidle' });
 
   // Every chart drawn, with at least one non-zero data point.
@@ -65,8 +57,4 @@ try {
 } finally {
   await browser.close();
 }
-if (problems.length) {
-  console.error(problems.join('\n'));
-  process.exit(1);
-}
-console.log('dashboard ok');
+finish(problems, 'dashboard ok');

@@ -1,20 +1,10 @@
 // Opens GraphiQL as served by the API, runs its default query, and fails on any console error,
 // failed request or missing result. Usage: node graphiql.mjs URL SCREENSHOT.png
-import { chromium } from 'playwright-core';
+import { finish, launch } from './chromium.mjs';
 
 const [url, screenshot] = process.argv.slice(2);
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
-const problems = [];
+const { browser, page, problems } = await launch();
 try {
-  const page = await browser.newPage();
-  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console: ${m.text()}`); });
-  page.on('pageerror', (e) => problems.push(`page error: ${e}`));
-  page.on('requestfailed', (r) => problems.push(`request failed: ${r.url()}`));
-  page.on('response', (r) => { if (r.status() >= 400) problems.push(`HTTP ${r.status()}: ${r.url()}`); });
   await page.goto(url, { waitUntil: 'networkidle' });
   await page.waitForSelector('.graphiql-container', { timeout: 30000 });
   await page.click('.graphiql-execute-button');
@@ -29,8 +19,4 @@ try {
 } finally {
   await browser.close();
 }
-if (problems.length) {
-  console.error(problems.join('\n'));
-  process.exit(1);
-}
-console.log('graphiql ok');
+finish(problems, 'graphiql ok');
