@@ -51,6 +51,8 @@ enum CatalogSummary {
 
 /// The columns every per-genre and per-year row carries after its track count: the average
 /// popularity and the average of each audio feature, as the API's `FeatureMeans` reads them.
+/// Spelled out here rather than taken from `entity`: a migration must create the same columns
+/// whatever the code becomes later.
 const AVERAGES: [&str; 10] = [
     "avg_popularity",
     "danceability",
