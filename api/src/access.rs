@@ -100,6 +100,11 @@ impl Access {
         })
     }
 
+    /// The header that must carry a key, when keys are configured.
+    pub fn key_header(&self) -> Option<&str> {
+        (!self.inner.keys.is_empty()).then(|| self.inner.header.as_str())
+    }
+
     /// Drops clients the rate limiter has not seen lately, every minute, until the runtime
     /// stops, so that its memory follows the clients of the last minute.
     pub fn forget_idle_clients(&self) {

@@ -5,7 +5,8 @@
 //! Its files are embedded in the binary: the page, its script and style
 //! (`assets/dashboard`), and Chart.js from the npm package pinned in
 //! `assets/dashboard/package.json`. The content security policy lets the page load nothing
-//! and call nothing beyond this server.
+//! and call nothing beyond this server. When the API needs keys, the page asks for one (kept
+//! for the browser tab only) and sends it in the configured header.
 
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
@@ -46,16 +47,31 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
         .route("/dashboard/{file}", web::get().to(asset));
 }
 
-async fn page(state: web::Data<GraphqlState>) -> HttpResponse {
+/// Where the page learns, when API keys are configured, which header carries one: the page
+/// then asks for a key and sends it with every request.
+const KEY_HEADER_SLOT: &str = "<!-- api-key-header -->";
+
+async fn page(
+    state: web::Data<GraphqlState>,
+    access: web::Data<crate::access::Access>,
+) -> HttpResponse {
     if !state.dashboard {
         return HttpResponse::NotFound().finish();
     }
+    let page = match access.key_header() {
+        // A header name is a token: nothing in it needs escaping in an attribute.
+        Some(name) => PAGE.replace(
+            KEY_HEADER_SLOT,
+            &format!(r#"<meta name="sixpotify-api-key-header" content="{name}" />"#),
+        ),
+        None => PAGE.to_owned(),
+    };
     HttpResponse::Ok()
         .content_type("text/html; charset=utf-8")
         .insert_header((header::CONTENT_SECURITY_POLICY, CONTENT_SECURITY_POLICY))
         .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
         .insert_header((header::CACHE_CONTROL, "no-cache"))
-        .body(PAGE)
+        .body(page)
 }
 
 async fn asset(state: web::Data<GraphqlState>, file: web::Path<String>) -> HttpResponse {

@@ -2,10 +2,11 @@
 // chart without data. Checks every chart is drawn with data, that a change of the year chart's
 // genre and of the histogram's feature redraws them, and that the artist lookup finds an
 // artist by a spelling variant and draws its related artists' profiles.
-// Usage: node dashboard.mjs URL SCREENSHOT.png ARTIST_QUERY EXPECTED_ARTIST
+// With KEY, the API needs keys: the page must ask for one before it queries anything.
+// Usage: node dashboard.mjs URL SCREENSHOT.png ARTIST_QUERY EXPECTED_ARTIST [KEY]
 import { finish, launch } from './chromium.mjs';
 
-const [url, screenshot, query, expected] = process.argv.slice(2);
+const [url, screenshot, query, expected, key] = process.argv.slice(2);
 const charts = ['genres', 'genre-features', 'years', 'histogram', 'artist'];
 const origin = new URL(url).origin;
 const { browser, page, problems } = await launch({ viewport: { width: 1280, height: 900 } });
@@ -14,6 +15,11 @@ page.on('console', (m) => { if (m.type() === 'warning') problems.push(`console w
 page.on('request', (r) => { if (!r.url().startsWith(origin)) problems.push(`request beyond the API: ${r.url()}`); });
 try {
   await page.goto(url, { waitUntil: 'networkidle' });
+  if (key) {
+    await page.waitForSelector('#key-form', { state: 'visible', timeout: 15000 });
+    await page.fill('#key', key);
+    await page.click('#key-form button');
+  }
 
   // Every chart drawn, with at least one non-zero data point.
   const drawn = async () => page.waitForFunction((names) => names.every((n) => {

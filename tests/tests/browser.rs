@@ -45,29 +45,40 @@ async fn graphiql_loads_in_chromium_and_runs_its_first_query() -> Result<()> {
     Ok(())
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_dashboard_draws_every_chart_with_data_and_looks_up_an_artist() -> Result<()> {
+/// Runs `dashboard.mjs` against a server over the sample; with `key`, the server needs it.
+async fn dashboard_in_chromium(screenshot: &str, key: Option<&str>) -> Result<()> {
     let Some(dir) = browser_ready()? else {
         return Ok(());
     };
     let db = TestDb::sqlite().await?;
     import_sample(&db.connect().await?).await?;
-    let app = TestApp::spawn(&db).await?;
+    let app = TestApp::spawn_with(&db, |s| {
+        s.api_keys = key.into_iter().filter_map(|k| k.parse().ok()).collect();
+    })
+    .await?;
     app.ready().await?;
-    let screenshot = Path::new(env!("CARGO_TARGET_TMPDIR")).join("dashboard.png");
-    let url = format!("{}/dashboard", app.base);
-    sixpotify_tests::run_node(
-        dir.join("dashboard.mjs"),
-        vec![
-            url,
-            screenshot.display().to_string(),
-            "black pink".into(),
-            "BLACKPINK".into(),
-        ],
-    )
-    .await
-    .context("the dashboard failed in Chromium")?;
+    let screenshot = Path::new(env!("CARGO_TARGET_TMPDIR")).join(screenshot);
+    let mut args = vec![
+        format!("{}/dashboard", app.base),
+        screenshot.display().to_string(),
+        "black pink".into(),
+        "BLACKPINK".into(),
+    ];
+    args.extend(key.map(str::to_owned));
+    sixpotify_tests::run_node(dir.join("dashboard.mjs"), args)
+        .await
+        .context("the dashboard failed in Chromium")?;
     let size = std::fs::metadata(&screenshot)?.len();
     anyhow::ensure!(size > 10_000, "the screenshot has only {size} bytes");
     Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_dashboard_draws_every_chart_with_data_and_looks_up_an_artist() -> Result<()> {
+    dashboard_in_chromium("dashboard.png", None).await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn behind_api_keys_the_dashboard_asks_for_one_and_then_draws_everything() -> Result<()> {
+    dashboard_in_chromium("dashboard-with-key.png", Some("dashboard-key-0123456789")).await
 }

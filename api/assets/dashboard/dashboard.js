@@ -27,13 +27,26 @@
     el.hidden = !message;
   }
 
+  // When the API needs keys, the server names the header here; the key a person enters is
+  // kept for this tab only.
+  var keyMeta = document.querySelector('meta[name="sixpotify-api-key-header"]');
+  var keyHeader = keyMeta ? keyMeta.content : null;
+  var KEY_STORE = 'sixpotify-api-key';
+
   // One GraphQL request; rejects with the server's messages when it answered with errors.
   function gql(query, variables) {
+    var headers = { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' };
+    var key = keyHeader && sessionStorage.getItem(KEY_STORE);
+    if (key) headers[keyHeader] = key;
     return fetch('/graphql', {
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/graphql-response+json, application/json' },
+      headers: headers,
       body: JSON.stringify({ query: query, variables: variables || {} }),
     }).then(function (res) {
+      if (res.status === 401 && keyHeader) {
+        document.getElementById('key-form').hidden = false;
+        throw new Error('this API needs a key: enter it above');
+      }
       return res.json().catch(function () { return null; }).then(function (body) {
         if (!body) throw new Error('the API answered HTTP ' + res.status);
         if (body.errors && body.errors.length) {
@@ -102,6 +115,7 @@
         }, largest.length > 0);
 
         var select = document.getElementById('years-genre');
+        select.length = 1;
         genres.forEach(function (g) {
           var option = document.createElement('option');
           option.value = g.id;
@@ -232,6 +246,22 @@
     ['years-form', 'histogram-form'].forEach(function (id) {
       document.getElementById(id).addEventListener('submit', function (event) { event.preventDefault(); });
     });
+    document.getElementById('key-form').addEventListener('submit', function (event) {
+      event.preventDefault();
+      sessionStorage.setItem(KEY_STORE, document.getElementById('key').value.trim());
+      document.getElementById('key-form').hidden = true;
+      status('');
+      loadAll();
+    });
+    if (keyHeader && !sessionStorage.getItem(KEY_STORE)) {
+      document.getElementById('key-form').hidden = false;
+      status('This API needs a key: enter it above.');
+      return;
+    }
+    loadAll();
+  }
+
+  function loadAll() {
     loadCounts();
     loadGenres();
     loadYears();
