@@ -1,6 +1,6 @@
 //! Database outages, with a TCP proxy between the program and MariaDB: the API keeps serving
 //! what it has cached, fails the rest fast with `SERVICE_UNAVAILABLE`, reports itself not ready,
-//! and recovers by itself; a load cut off mid-import is recorded as failed, and a re-run
+//! and recovers by itself (the chatbot webhook likewise); a load cut off mid-import is recorded as failed, and a re-run
 //! completes with nothing lost or duplicated. MariaDB only: SQLite is a file, not a server.
 
 use std::time::{Duration, Instant};
@@ -259,4 +259,73 @@ async fn a_request_that_outlives_the_request_timeout_is_stopped_with_its_code() 
     let back = recovery(&app, &proxy, 7).await?;
     assert!(back <= Duration::from_secs(5), "recovery took {back:?}");
     Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_chatbot_keeps_its_cached_answers_and_apologises_for_the_rest_while_the_database_is_away()
+-> Result<()> {
+    let Some(db) = TestDb::mysql("outage::the_chatbot_keeps_its_cached_answers").await? else {
+        return Ok(());
+    };
+    import_sample(&db.connect().await?).await?;
+    let (proxy, url) = Proxy::for_url(&db.url).await?;
+    let app = TestApp::spawn_at(&url, |s| {
+        s.request_timeout = REQUEST_TIMEOUT;
+        s.db_acquire_timeout = Duration::from_secs(1);
+        s.poll_interval = Duration::from_secs(3600);
+    })
+    .await?;
+    app.ready().await?;
+    let ask = |name: &str| {
+        app.client
+            .post(format!("{}/chatbot/kakao", app.base))
+            .json(&json!({ "userRequest": { "utterance": name } }))
+            .send()
+    };
+    let cached: Value = ask("bts").await?.json().await?;
+    ensure!(
+        cached["template"]["outputs"][1]["carousel"].is_object(),
+        "{cached}"
+    );
+
+    proxy.cut();
+    let res = ask("BTS").await?;
+    ensure!(res.status() == 200, "a cached answer: {}", res.status());
+    ensure!(
+        res.json::<Value>().await? == cached,
+        "a cached answer changed"
+    );
+    let started = Instant::now();
+    let res = ask("blackpink").await?;
+    ensure!(res.status() == 503, "an uncached answer: {}", res.status());
+    let body = res.text().await?;
+    ensure!(
+        started.elapsed() < REQUEST_TIMEOUT + SLACK,
+        "an uncached answer took {:?}",
+        started.elapsed()
+    );
+    let answer: Value = serde_json::from_str(&body)?;
+    ensure!(answer["version"] == "2.0", "{answer}");
+    ensure!(
+        answer["template"]["outputs"][0]["simpleText"]["text"].is_string(),
+        "{answer}"
+    );
+    for leak in ["sqlx", "mysql", "communicating", "Connection"] {
+        ensure!(!body.contains(leak), "`{leak}` in {body}");
+    }
+
+    proxy.restore();
+    for _ in 0..50 {
+        let res = ask("blackpink").await?;
+        if res.status() == 200 {
+            let answer: Value = res.json().await?;
+            let text = answer["template"]["outputs"][0]["simpleText"]["text"]
+                .as_str()
+                .unwrap_or_default();
+            ensure!(text.starts_with("BLACKPINK"), "{answer}");
+            return Ok(());
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    anyhow::bail!("the webhook did not recover within 5 s")
 }
