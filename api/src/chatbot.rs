@@ -397,6 +397,39 @@ fn genres_of(artist: &Value) -> String {
         .join(", ")
 }
 
+/// The particle "and/with" after `name`: 과 after a final consonant, 와 after a vowel, as the
+/// name is read aloud. Hangul by its last syllable, digits as read in Korean, Latin names by
+/// their last letters (an acronym of up to four capitals by the letters' names: M, N, L and R
+/// end in a consonant). Anything else gets both, as Korean interfaces write it.
+fn and_particle(name: &str) -> &'static str {
+    let last_word = name
+        .split(|c: char| !c.is_alphanumeric())
+        .rfind(|w| !w.is_empty())
+        .unwrap_or_default();
+    let Some(last) = last_word.chars().last() else {
+        return "와(과)";
+    };
+    let consonant = match last {
+        '가'..='힣' => (u32::from(last) - 0xAC00) % 28 != 0,
+        '0' | '1' | '3' | '6' | '7' | '8' => true,
+        '2' | '4' | '5' | '9' => false,
+        c if c.is_ascii_alphabetic() => {
+            let acronym = last_word.len() <= 4 && last_word.chars().all(|c| c.is_ascii_uppercase());
+            let lower = last_word.to_ascii_lowercase();
+            if acronym {
+                matches!(last, 'M' | 'N' | 'L' | 'R')
+            } else {
+                lower.ends_with('m')
+                    || lower.ends_with('n')
+                    || lower.ends_with('l')
+                    || lower.ends_with("ng")
+            }
+        }
+        _ => return "와(과)",
+    };
+    if consonant { "과" } else { "와" }
+}
+
 /// The answer for a found artist.
 fn found(artist: &Value) -> Value {
     let name = artist["name"].as_str().unwrap_or_default();
@@ -437,8 +470,14 @@ fn found(artist: &Value) -> Value {
         };
     }
     let line = format!(
-        "{about}와(과) 비슷한 음악의 아티스트 {}팀과 대표곡이에요.",
-        cards.len()
+        "{name}{} 비슷한 음악의 아티스트 {}팀과 대표곡이에요.{}",
+        and_particle(name),
+        cards.len(),
+        if genres.is_empty() {
+            String::new()
+        } else {
+            format!(" ({name}: {genres})")
+        },
     );
     response(
         vec![
@@ -685,6 +724,28 @@ mod tests {
         );
         let derived = list_item(&json!({ "id": "tr-1", "name": "x", "album": {} }));
         assert!(derived.get("link").is_none(), "{derived}");
+    }
+
+    #[test]
+    fn the_particle_follows_how_the_name_ends() {
+        for (name, particle) in [
+            ("BTS", "와"),
+            ("BLACKPINK", "와"),
+            ("아이유", "와"),
+            ("방탄소년단", "과"),
+            ("Queen", "과"),
+            ("Eminem", "과"),
+            ("Adele", "와"),
+            ("Taylor Swift", "와"),
+            ("Imagine Dragons", "와"),
+            ("EXO-L", "과"),
+            ("Blink-182", "와"),
+            ("Maroon 5", "와"),
+            ("Sting", "과"),
+            ("♥", "와(과)"),
+        ] {
+            assert_eq!(and_particle(name), particle, "{name}");
+        }
     }
 
     #[test]
