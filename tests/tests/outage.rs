@@ -103,19 +103,34 @@ async fn recovery(app: &TestApp, proxy: &Proxy, run: u64) -> Result<Duration> {
     }
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_api_rides_out_a_database_outage_and_recovers_by_itself() -> Result<()> {
-    let Some(db) = TestDb::mysql("outage::the_api_rides_out_a_database_outage").await? else {
-        return Ok(());
+/// The sample in a MariaDB database of its own, and a ready server reaching it through a proxy,
+/// with short timeouts; `None` without MariaDB.
+async fn sample_behind_proxy(
+    test: &str,
+    configure: impl FnOnce(&mut sixpotify_api::Settings),
+) -> Result<Option<(TestDb, Proxy, TestApp)>> {
+    let Some(db) = TestDb::mysql(test).await? else {
+        return Ok(None);
     };
     import_sample(&db.connect().await?).await?;
     let (proxy, url) = Proxy::for_url(&db.url).await?;
     let app = TestApp::spawn_at(&url, |s| {
         s.request_timeout = REQUEST_TIMEOUT;
         s.db_acquire_timeout = Duration::from_secs(1);
+        configure(s);
     })
     .await?;
     app.ready().await?;
+    Ok(Some((db, proxy, app)))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_rides_out_a_database_outage_and_recovers_by_itself() -> Result<()> {
+    let Some((_db, proxy, app)) =
+        sample_behind_proxy("outage::the_api_rides_out_a_database_outage", |_| {}).await?
+    else {
+        return Ok(());
+    };
     let expected = app.query(CACHED).await?;
     ensure!(expected.get("errors").is_none(), "{expected}");
 
@@ -264,18 +279,14 @@ async fn a_request_that_outlives_the_request_timeout_is_stopped_with_its_code() 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_chatbot_keeps_its_cached_answers_and_apologises_for_the_rest_while_the_database_is_away()
 -> Result<()> {
-    let Some(db) = TestDb::mysql("outage::the_chatbot_keeps_its_cached_answers").await? else {
+    let Some((_db, proxy, app)) =
+        sample_behind_proxy("outage::the_chatbot_keeps_its_cached_answers", |s| {
+            s.poll_interval = Duration::from_secs(3600);
+        })
+        .await?
+    else {
         return Ok(());
     };
-    import_sample(&db.connect().await?).await?;
-    let (proxy, url) = Proxy::for_url(&db.url).await?;
-    let app = TestApp::spawn_at(&url, |s| {
-        s.request_timeout = REQUEST_TIMEOUT;
-        s.db_acquire_timeout = Duration::from_secs(1);
-        s.poll_interval = Duration::from_secs(3600);
-    })
-    .await?;
-    app.ready().await?;
     let ask = |name: &str| {
         app.client
             .post(format!("{}/chatbot/kakao", app.base))
