@@ -23,7 +23,7 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
 const JS: &str = "text/javascript; charset=utf-8";
 
 /// The page's files, by the name they are served under.
-const ASSETS: &[(&str, &str, &[u8])] = &[
+const ASSETS: &crate::http::Assets = &[
     (
         "chart.umd.min.js",
         JS,
@@ -78,13 +78,6 @@ async fn asset(state: web::Data<GraphqlState>, file: web::Path<String>) -> HttpR
     if !state.dashboard {
         return HttpResponse::NotFound().finish();
     }
-    match ASSETS.iter().find(|(name, _, _)| *name == file.as_str()) {
-        // Revalidated on each load: the script and style change with the binary.
-        Some((_, content_type, body)) => HttpResponse::Ok()
-            .insert_header((header::CONTENT_TYPE, *content_type))
-            .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-            .insert_header((header::CACHE_CONTROL, "public, max-age=300"))
-            .body(*body),
-        None => HttpResponse::NotFound().finish(),
-    }
+    // Revalidated within minutes: the script and style change with the binary.
+    crate::http::embedded(ASSETS, &file, "public, max-age=300")
 }

@@ -571,7 +571,7 @@ async fn readyz(state: web::Data<GraphqlState>) -> HttpResponse {
 const GRAPHIQL_HTML: &str = include_str!("../assets/graphiql/index.html");
 
 /// GraphiQL's files, from the npm packages pinned in `assets/graphiql/package.json`.
-const ASSETS: &[(&str, &str, &[u8])] = &[
+const ASSETS: &Assets = &[
     (
         "graphiql.min.js",
         "text/javascript; charset=utf-8",
@@ -599,15 +599,24 @@ const ASSETS: &[(&str, &str, &[u8])] = &[
     ),
 ];
 
+/// Files built into the binary: name served under, content type, bytes.
+pub(crate) type Assets = [(&'static str, &'static str, &'static [u8])];
+
+/// The file of `assets` named `file`, with its type and `cache_control`; `404` for any other.
+pub(crate) fn embedded(assets: &Assets, file: &str, cache_control: &'static str) -> HttpResponse {
+    match assets.iter().find(|(name, _, _)| *name == file) {
+        Some((_, content_type, body)) => HttpResponse::Ok()
+            .insert_header((header::CONTENT_TYPE, *content_type))
+            .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+            .insert_header((header::CACHE_CONTROL, cache_control))
+            .body(*body),
+        None => HttpResponse::NotFound().finish(),
+    }
+}
+
 async fn asset(state: web::Data<GraphqlState>, file: web::Path<String>) -> HttpResponse {
     if !state.graphiql {
         return HttpResponse::NotFound().finish();
     }
-    match ASSETS.iter().find(|(name, _, _)| *name == file.as_str()) {
-        Some((_, content_type, body)) => HttpResponse::Ok()
-            .insert_header((header::CONTENT_TYPE, *content_type))
-            .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
-            .body(*body),
-        None => HttpResponse::NotFound().finish(),
-    }
+    embedded(ASSETS, &file, "public, max-age=86400")
 }
