@@ -36,11 +36,8 @@ impl Application {
     /// asked to, and binds the listener.
     pub async fn build(settings: &Settings) -> Result<Self> {
         info!(database = %settings.database_url, "connecting");
-        let mut db = sixpotify_loader::db::connect_with(
-            settings.database_url.expose(),
-            settings.db_acquire_timeout,
-        )
-        .await?;
+        let mut db =
+            seed::connect(settings.database_url.expose(), settings.db_acquire_timeout).await?;
         let statements = StatementCounter::install(&mut db);
         if settings.seed {
             seed::seed_if_empty(&db).await?;
@@ -109,7 +106,7 @@ impl Application {
         // database 2.5 times slower under load, as its batches and their waiters land on
         // different threads (see the README's figures for the API under load).
         let mut server = HttpServer::new(move || {
-            let state = web::Data::new(http::GraphqlState {
+            let state = web::Data::new(crate::state::AppState {
                 schema: build_schema(db.clone(), index.clone(), caches.clone(), schema_options),
                 db: db.clone(),
                 caches: caches.clone(),

@@ -4,7 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use clap::{ArgAction, Parser};
-use sixpotify_loader::telemetry::LogFormat;
+use entity::telemetry::LogFormat;
 
 /// A database URL. It may hold a password, so it prints only redacted.
 #[derive(Clone, PartialEq, Eq)]
@@ -31,7 +31,7 @@ impl FromStr for DatabaseUrl {
 
 impl fmt::Debug for DatabaseUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&sixpotify_loader::db::redact_url(&self.0))
+        f.write_str(&entity::telemetry::redact_url(&self.0))
     }
 }
 

@@ -11,7 +11,7 @@
 use actix_web::http::header;
 use actix_web::{HttpResponse, web};
 
-use crate::http::GraphqlState;
+use crate::state::AppState;
 
 const PAGE: &str = include_str!("../assets/dashboard/index.html");
 
@@ -23,7 +23,7 @@ const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
 const JS: &str = "text/javascript; charset=utf-8";
 
 /// The page's files, by the name they are served under.
-const ASSETS: &crate::http::Assets = &[
+const ASSETS: &crate::body::Assets = &[
     (
         "chart.umd.min.js",
         JS,
@@ -52,7 +52,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 const KEY_HEADER_SLOT: &str = "<!-- api-key-header -->";
 
 async fn page(
-    state: web::Data<GraphqlState>,
+    state: web::Data<AppState>,
     access: web::Data<crate::access::Access>,
 ) -> HttpResponse {
     if !state.dashboard {
@@ -74,10 +74,10 @@ async fn page(
         .body(page)
 }
 
-async fn asset(state: web::Data<GraphqlState>, file: web::Path<String>) -> HttpResponse {
+async fn asset(state: web::Data<AppState>, file: web::Path<String>) -> HttpResponse {
     if !state.dashboard {
         return HttpResponse::NotFound().finish();
     }
     // Revalidated within minutes: the script and style change with the binary.
-    crate::http::embedded(ASSETS, &file, "public, max-age=300")
+    crate::body::embedded(ASSETS, &file, "public, max-age=300")
 }

@@ -41,6 +41,11 @@ pub enum ApiError {
     /// A part of the service is not ready yet or cannot be reached; worth retrying.
     #[error("{0}")]
     Unavailable(String),
+
+    /// A query the server runs on its own behalf (the chatbot's) answered with an error or in
+    /// an unexpected shape.
+    #[error("an internal query failed: {0}")]
+    Execution(String),
 }
 
 impl ApiError {
@@ -84,14 +89,14 @@ impl From<ApiError> for async_graphql::Error {
         let code = e.code();
         let message = match &e {
             _ if code == "SERVICE_UNAVAILABLE" && !matches!(e, ApiError::Unavailable(_)) => {
-                tracing::warn!(error = %sixpotify_loader::import::error_chain(&e), "database unreachable");
+                tracing::warn!(error = %entity::telemetry::error_chain(&e), "database unreachable");
                 "the database cannot be reached; retry shortly".to_owned()
             }
             ApiError::BadUserInput(msg)
             | ApiError::PageTooLarge(msg)
             | ApiError::Unavailable(msg) => msg.clone(),
             internal => {
-                tracing::error!(error = %sixpotify_loader::import::error_chain(internal), "request failed");
+                tracing::error!(error = %entity::telemetry::error_chain(internal), "request failed");
                 "internal server error".to_owned()
             }
         };

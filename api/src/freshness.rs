@@ -4,7 +4,7 @@
 //! in, and drops the caches again (responses computed during the rebuild used the old index).
 //! Replicas need nothing else to agree: each follows the database on its own.
 
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use sea_orm::DatabaseConnection;
 use tracing::{info, warn};
@@ -31,7 +31,7 @@ pub fn follow(
                         caches.invalidate(version);
                     }
                     if index.version() != Some(version) {
-                        match index.rebuild(&db).await {
+                        match rebuild(&db, &index).await {
                             Ok(()) => caches.invalidate(version),
                             Err(e) => warn!(
                                 error = %e,
@@ -45,4 +45,23 @@ pub fn follow(
             tokio::time::sleep(interval).await;
         }
     }))
+}
+
+/// Builds an index from the database now and swaps it in; the current one serves queries
+/// meanwhile, and stays when the build fails.
+async fn rebuild(db: &DatabaseConnection, store: &IndexStore) -> Result<(), sea_orm::DbErr> {
+    let started = Instant::now();
+    let version = crate::service::data_version(db).await?;
+    let mut index = crate::service::recommend::load_index(db).await?;
+    index.version = version;
+    info!(
+        version,
+        tracks = index.track_count(),
+        artists = index.artist_count(),
+        heap_bytes = index.heap_bytes(),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "recommendation index built"
+    );
+    store.swap(index);
+    Ok(())
 }

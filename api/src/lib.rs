@@ -2,15 +2,17 @@
 //! dashboards and chatbots.
 //!
 //! [`app::Application`] is the server; [`graphql::build_schema`] the schema without HTTP;
-//! [`service`] holds every database query; [`seed`] fills an empty database with the bundled
-//! sample on first run; [`cache`] holds the caches across requests, which [`freshness`] drops
-//! when the data version changes; [`metrics`] serves `/metrics`; [`protocol`] holds the
-//! GraphQL-over-HTTP rules;
-//! [`access`] API keys and rate limits; [`dashboard`] serves the BI page and [`chatbot`] the
-//! Kakao skill webhook.
+//! [`service`] holds every database query; [`seed`] prepares the database through the loader
+//! library and fills an empty one with the bundled sample on first run; [`cache`] holds the
+//! caches across requests, which [`freshness`] drops when the data version changes; [`metrics`]
+//! serves `/metrics`; [`protocol`] holds the GraphQL-over-HTTP rules; [`access`] API keys and
+//! rate limits; [`http`] is the router, over the handlers of `/graphql` and operations,
+//! [`dashboard`] (the BI page) and [`chatbot`] (the Kakao skill webhook), which share [`state`]
+//! and [`body`].
 
 pub mod access;
 pub mod app;
+pub mod body;
 pub mod cache;
 pub mod chatbot;
 pub mod config;
@@ -24,6 +26,7 @@ pub mod protocol;
 pub mod recommend;
 pub mod seed;
 pub mod service;
+pub mod state;
 pub mod stats;
 
 pub use app::Application;

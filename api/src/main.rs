@@ -1,9 +1,9 @@
 use std::process::ExitCode;
 
 use clap::Parser;
+use entity::telemetry;
+use entity::telemetry::error_chain;
 use sixpotify_api::{Application, Settings};
-use sixpotify_loader::import::error_chain;
-use sixpotify_loader::telemetry;
 
 /// mimalloc serves the many small allocations of request handling faster than the system
 /// allocator (see the README's figures for the API under load).

@@ -1,5 +1,9 @@
-//! Seeding an empty database with the sample bundled in the binary, so that the API shows
-//! data on first run with no configuration.
+//! Preparing the database, the one place the API uses the loader library: connecting applies
+//! pending migrations and fills the BI summaries of a database that predates them, and an empty
+//! catalogue is seeded with the sample bundled in the binary, so that the API shows data on
+//! first run with no configuration. Everything else the API does only reads.
+
+use std::time::Duration;
 
 use sea_orm::DatabaseConnection;
 use sixpotify_loader::{CsvInput, ImportOptions, import_csv};
@@ -21,6 +25,12 @@ pub fn sample_input() -> CsvInput {
         label: SAMPLE_SOURCE.into(),
         data: SAMPLE,
     }
+}
+
+/// Connects to `url` with statements waiting at most `acquire_timeout` for a connection,
+/// applies pending migrations and fills the BI summaries if they have never been computed.
+pub async fn connect(url: &str, acquire_timeout: Duration) -> Result<DatabaseConnection> {
+    Ok(sixpotify_loader::db::connect_with(url, acquire_timeout).await?)
 }
 
 /// Loads the sample when the catalogue holds no track; returns whether it did.

@@ -1,20 +1,7 @@
-//! `audio_features`: Spotify's audio analysis of a track, one row per track.
+//! `audio_features`: Spotify's audio analysis of a track, one row per track. The continuous
+//! features are described in [`crate::feature`].
 
 use sea_orm::entity::prelude::*;
-
-/// The nine continuous features, named as their columns: what the recommendation model compares
-/// and what the BI aggregates average. `key`, `mode` and `time_signature` are categories.
-pub const CONTINUOUS: [&str; 9] = [
-    "danceability",
-    "energy",
-    "loudness",
-    "speechiness",
-    "acousticness",
-    "instrumentalness",
-    "liveness",
-    "valence",
-    "tempo",
-];
 
 #[derive(Clone, Debug, PartialEq, DeriveEntityModel)]
 #[sea_orm(table_name = "audio_features")]

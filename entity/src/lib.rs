@@ -1,18 +1,26 @@
-//! SeaORM entities of the Sixpotify catalogue: one module per table, with their relations.
+//! SeaORM entities of the Sixpotify catalogue: one module per table, with their relations; and
+//! the vocabulary the loader and the API share: the audio features ([`feature`]), search keys
+//! and derived ids ([`normalize`]), the summary a load run records ([`run_summary`]) and what
+//! the binaries log ([`telemetry`]).
 //!
-//! This crate is a leaf: it knows nothing of GraphQL, HTTP or Spotify. The DDL that creates
-//! these tables lives in the `migration` crate; the two are kept in step by the tests, which
-//! migrate a fresh database and then read and write every entity.
+//! This crate is the shared leaf: it knows nothing of GraphQL or HTTP and holds no client of a
+//! source. The DDL that creates these tables lives in the `migration` crate; the two are kept in
+//! step by the tests, which migrate a fresh database and then read and write every entity.
 
 pub mod album;
 pub mod artist;
 pub mod artist_genre;
 pub mod artist_top_track;
 pub mod audio_features;
+pub mod feature;
 pub mod genre;
 pub mod load_run;
+pub mod normalize;
+pub mod run_summary;
+pub mod telemetry;
 pub mod track;
 pub mod track_artist;
 pub mod track_genre;
 
+pub use feature::{Feature, TrackFeatures};
 pub use load_run::RunStatus;

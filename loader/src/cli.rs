@@ -9,12 +9,13 @@ use sea_orm::DatabaseConnection;
 
 use crate::db;
 use crate::error::{LoaderError, Result};
-use crate::import::{CsvInput, ImportOptions, error_chain, import_csv};
+use crate::import::{CsvInput, ImportOptions, import_csv};
 use crate::shutdown::Shutdown;
 use crate::spotify::{
     Secret, Seed, SpotifyClient, SpotifyConfig, SpotifyLoadOptions, SpotifyReport, load_spotify,
 };
-use crate::telemetry::{self, LogFormat};
+use entity::telemetry::error_chain;
+use entity::telemetry::{self, LogFormat};
 
 /// Loads music catalogue data into the Sixpotify database.
 #[derive(Debug, Parser)]
@@ -315,14 +316,14 @@ pub async fn run(cli: Cli) -> ExitCode {
             Ok(_) => {
                 eprintln!(
                     "schema of {} is up to date",
-                    db::redact_url(&cli.database_url)
+                    telemetry::redact_url(&cli.database_url)
                 );
                 ExitCode::SUCCESS
             }
             Err(e) => {
                 eprintln!(
                     "migration of {} FAILED: {}",
-                    db::redact_url(&cli.database_url),
+                    telemetry::redact_url(&cli.database_url),
                     error_chain(&e)
                 );
                 ExitCode::FAILURE
@@ -338,7 +339,7 @@ pub async fn run(cli: Cli) -> ExitCode {
                 Ok(()) => {
                     eprintln!(
                         "BI summaries of {} refreshed in {:.1} s",
-                        db::redact_url(&cli.database_url),
+                        telemetry::redact_url(&cli.database_url),
                         started.elapsed().as_secs_f64()
                     );
                     ExitCode::SUCCESS
@@ -346,7 +347,7 @@ pub async fn run(cli: Cli) -> ExitCode {
                 Err(e) => {
                     eprintln!(
                         "refreshing the BI summaries of {} FAILED: {}",
-                        db::redact_url(&cli.database_url),
+                        telemetry::redact_url(&cli.database_url),
                         error_chain(&e)
                     );
                     ExitCode::FAILURE
@@ -367,7 +368,7 @@ pub async fn run(cli: Cli) -> ExitCode {
                         "import of {} FAILED: {} ({})",
                         path.display(),
                         error_chain(&e),
-                        db::redact_url(&cli.database_url)
+                        telemetry::redact_url(&cli.database_url)
                     );
                     return ExitCode::FAILURE;
                 }

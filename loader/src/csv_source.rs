@@ -6,10 +6,13 @@
 
 use std::io::Read;
 
+use std::sync::LazyLock;
+
 use chrono::NaiveDate;
+use entity::{Feature, TrackFeatures};
 
 use crate::error::{LoaderError, Result};
-use crate::normalize::{clean_name, derived_album_id};
+use entity::normalize::{clean_name, derived_album_id};
 
 /// Names longer than this are rejected rather than truncated (it is the column size).
 pub const MAX_NAME_CHARS: usize = 512;
@@ -26,53 +29,45 @@ pub enum Layout {
     KaggleTracks,
 }
 
-/// The columns of the "30000 Spotify Songs" layout the loader reads (others are ignored).
-pub const SONGS_COLUMNS: &[&str] = &[
-    "track_id",
-    "track_name",
-    "track_artist",
-    "track_popularity",
-    "track_album_id",
-    "track_album_name",
-    "track_album_release_date",
-    "playlist_genre",
-    "playlist_subgenre",
-    "danceability",
-    "energy",
-    "key",
-    "loudness",
-    "mode",
-    "speechiness",
-    "acousticness",
-    "instrumentalness",
-    "liveness",
-    "valence",
-    "tempo",
-    "duration_ms",
-];
+/// The columns of the "30000 Spotify Songs" layout the loader reads (others are ignored): the
+/// track's and its album's, the playlist's genres, every audio feature, key, mode and duration.
+pub static SONGS_COLUMNS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    columns(
+        &[
+            "track_id",
+            "track_name",
+            "track_artist",
+            "track_popularity",
+            "track_album_id",
+            "track_album_name",
+            "track_album_release_date",
+            "playlist_genre",
+            "playlist_subgenre",
+        ],
+        &["key", "mode", "duration_ms"],
+    )
+});
 
-const KAGGLE_COLUMNS: &[&str] = &[
-    "track_id",
-    "artists",
-    "album_name",
-    "track_name",
-    "popularity",
-    "duration_ms",
-    "explicit",
-    "danceability",
-    "energy",
-    "key",
-    "loudness",
-    "mode",
-    "speechiness",
-    "acousticness",
-    "instrumentalness",
-    "liveness",
-    "valence",
-    "tempo",
-    "time_signature",
-    "track_genre",
-];
+static KAGGLE_COLUMNS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
+    columns(
+        &[
+            "track_id",
+            "artists",
+            "album_name",
+            "track_name",
+            "popularity",
+            "duration_ms",
+            "explicit",
+        ],
+        &["key", "mode", "time_signature", "track_genre"],
+    )
+});
+
+/// A layout's columns: `before`, one column a feature (named as the feature), then `after`.
+fn columns(before: &[&'static str], after: &[&'static str]) -> Vec<&'static str> {
+    let features = Feature::ALL.map(Feature::name);
+    [before, &features, after].concat()
+}
 
 impl Layout {
     /// Picks the layout whose columns the header holds, or says which columns each one misses.
@@ -85,11 +80,11 @@ impl Layout {
                 .map(|w| (*w).to_owned())
                 .collect()
         };
-        let songs_missing = missing(SONGS_COLUMNS);
+        let songs_missing = missing(&SONGS_COLUMNS);
         if songs_missing.is_empty() {
             return Ok(Self::Songs30k);
         }
-        let kaggle_missing = missing(KAGGLE_COLUMNS);
+        let kaggle_missing = missing(&KAGGLE_COLUMNS);
         if kaggle_missing.is_empty() {
             return Ok(Self::KaggleTracks);
         }
@@ -101,8 +96,8 @@ impl Layout {
 
     fn columns(self) -> &'static [&'static str] {
         match self {
-            Self::Songs30k => SONGS_COLUMNS,
-            Self::KaggleTracks => KAGGLE_COLUMNS,
+            Self::Songs30k => &SONGS_COLUMNS,
+            Self::KaggleTracks => &KAGGLE_COLUMNS,
         }
     }
 }
@@ -152,25 +147,6 @@ impl ReleaseDate {
     }
 }
 
-/// Spotify's audio features of a track, validated against their documented ranges (when read
-/// from a CSV file; the Spotify source decodes them from `AudioFeaturesObject`s).
-#[derive(Clone, Debug, PartialEq, serde::Deserialize)]
-pub struct Features {
-    pub danceability: f64,
-    pub energy: f64,
-    pub key: i32,
-    pub loudness: f64,
-    pub mode: i32,
-    pub speechiness: f64,
-    pub acousticness: f64,
-    pub instrumentalness: f64,
-    pub liveness: f64,
-    pub valence: f64,
-    pub tempo: f64,
-    #[serde(default)]
-    pub time_signature: Option<i32>,
-}
-
 /// The album a row names.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AlbumRow {
@@ -192,7 +168,7 @@ pub struct TrackRow {
     pub duration_ms: i32,
     pub explicit: Option<bool>,
     pub genres: Vec<String>,
-    pub features: Features,
+    pub features: TrackFeatures,
 }
 
 /// A row that was not loaded, and why.
@@ -398,20 +374,6 @@ impl Fields<'_> {
         }
     }
 
-    fn number(&self, column: &str, min: f64, max: f64) -> Field<f64> {
-        let s = self.required(column)?;
-        let v: f64 = s
-            .parse()
-            .map_err(|_| self.reject(column, s, "not a number"))?;
-        if !v.is_finite() {
-            return Err(self.reject(column, s, "not a finite number"));
-        }
-        if v < min || v > max {
-            return Err(self.reject(column, s, format!("out of range {min}..={max}")));
-        }
-        Ok(v)
-    }
-
     fn integer(&self, column: &str, min: i64, max: i64) -> Field<i32> {
         let s = self.required(column)?;
         self.parse_integer(column, s, min, max)
@@ -468,20 +430,27 @@ impl Fields<'_> {
         self.name(column)
     }
 
-    fn features(&self) -> Field<Features> {
-        let unit = |c| self.number(c, 0.0, 1.0);
-        Ok(Features {
-            danceability: unit("danceability")?,
-            energy: unit("energy")?,
+    /// A feature's value, checked against its range.
+    fn feature(&self, feature: Feature) -> Field<f64> {
+        let column = feature.name();
+        let s = self.required(column)?;
+        let v: f64 = s
+            .parse()
+            .map_err(|_| self.reject(column, s, "not a number"))?;
+        feature
+            .check(v)
+            .map_err(|e| self.reject(column, s, e.to_string()))
+    }
+
+    fn features(&self) -> Field<TrackFeatures> {
+        let mut values = [0.0; Feature::COUNT];
+        for f in Feature::ALL {
+            values[f.index()] = self.feature(f)?;
+        }
+        Ok(TrackFeatures {
+            values,
             key: self.integer("key", -1, 11)?,
-            loudness: self.number("loudness", -60.0, 5.0)?,
             mode: self.integer("mode", 0, 1)?,
-            speechiness: unit("speechiness")?,
-            acousticness: unit("acousticness")?,
-            instrumentalness: unit("instrumentalness")?,
-            liveness: unit("liveness")?,
-            valence: unit("valence")?,
-            tempo: self.number("tempo", 0.0, 300.0)?,
             time_signature: None,
         })
     }
@@ -607,7 +576,7 @@ mod tests {
         };
         assert_eq!(row.name, None);
         assert!(row.artists.is_empty());
-        assert_eq!(row.features.acousticness, 1.33e-4);
+        assert_eq!(row.features.get(Feature::Acousticness), 1.33e-4);
         assert_eq!(
             row.genres,
             vec!["rap".to_owned(), "southern hip hop".to_owned()]

@@ -57,30 +57,9 @@ fn sqlite_create_mode(url: &str) -> Result<String> {
     Ok(format!("{url}{sep}mode=rwc"))
 }
 
-/// A database URL fit for logs: the password replaced by `***`.
-pub fn redact_url(url: &str) -> String {
-    match url::Url::parse(url) {
-        Ok(mut u) if u.password().is_some() => {
-            let _ = u.set_password(Some("***"));
-            u.to_string()
-        }
-        Ok(u) => u.to_string(),
-        Err(_) => "<unparsable database URL>".into(),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn passwords_never_reach_logs() {
-        assert_eq!(
-            redact_url("mysql://app:s3cret@db:3306/music"),
-            "mysql://app:***@db:3306/music"
-        );
-        assert_eq!(redact_url("not a url"), "<unparsable database URL>");
-    }
 
     #[test]
     fn sqlite_files_are_created_when_missing() {

@@ -18,6 +18,8 @@ use sea_orm::DatabaseConnection;
 use tokio::sync::mpsc;
 use tracing::{Instrument as _, info, warn};
 
+use entity::telemetry::error_chain;
+
 use crate::csv_source::{Item, Layout, Reject, RowReader};
 use crate::error::{LoaderError, Result};
 use crate::load_run::{self, RunCounts};
@@ -145,24 +147,6 @@ impl ImportReport {
     }
 }
 
-/// An error and its causes on one line, for `load_runs.error` and summaries. A cause whose
-/// text its error already shows (drivers often repeat their source) is not repeated.
-pub fn error_chain(e: &dyn std::error::Error) -> String {
-    let mut s = e.to_string();
-    let mut shown = s.clone();
-    let mut cause = e.source();
-    while let Some(c) = cause {
-        let text = c.to_string();
-        if !shown.ends_with(&text) {
-            s.push_str(": ");
-            s.push_str(&text);
-        }
-        shown = text;
-        cause = c.source();
-    }
-    s
-}
-
 /// What the reader thread sends.
 enum Msg {
     /// A merged batch, and how many rows had been read and rejected when it was cut.
@@ -250,34 +234,26 @@ async fn run_import(
     progress.finish_and_clear();
     report.elapsed = started.elapsed();
 
-    let error_text = result.as_ref().err().map(|e| error_chain(e));
-    if let Err(e) = load_run::finish(
+    report.error = load_run::conclude(
         db,
         run_id,
         load_run::Ending {
             counts: report.counts,
-            error: error_text,
             ..Default::default()
         },
+        result.err(),
     )
-    .await
-    {
-        warn!(error = %error_chain(&e), "could not record the end of the load run");
-        if result.is_ok() {
-            result = Err(e);
-        }
-    }
-    match &result {
-        Ok(()) => info!(
+    .await;
+    match &report.error {
+        None => info!(
             read = report.counts.read,
             written = report.counts.written,
             rejected = report.counts.rejected,
             elapsed_ms = report.elapsed.as_millis() as u64,
             "import finished"
         ),
-        Err(e) => warn!(error = %error_chain(e), "import failed"),
+        Some(e) => warn!(error = %error_chain(e), "import failed"),
     }
-    report.error = result.err();
     Ok(report)
 }
 
@@ -454,37 +430,4 @@ fn progress_bar(wanted: bool) -> ProgressBar {
         bar.set_style(style.progress_chars("=> "));
     }
     bar
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[derive(Debug, thiserror::Error)]
-    #[error("{text}")]
-    struct Layer {
-        text: &'static str,
-        #[source]
-        source: Option<Box<Layer>>,
-    }
-
-    #[test]
-    fn an_error_chain_names_each_cause_once() {
-        let leaf = Layer {
-            text: "connection reset",
-            source: None,
-        };
-        let repeating = Layer {
-            text: "query failed: connection reset",
-            source: Some(Box::new(leaf)),
-        };
-        let top = Layer {
-            text: "writing a batch",
-            source: Some(Box::new(repeating)),
-        };
-        assert_eq!(
-            error_chain(&top),
-            "writing a batch: query failed: connection reset"
-        );
-    }
 }

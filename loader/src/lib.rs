@@ -12,11 +12,9 @@ pub mod db;
 pub mod error;
 pub mod import;
 pub mod load_run;
-pub mod normalize;
 pub mod shutdown;
 pub mod spotify;
 pub mod summary;
-pub mod telemetry;
 pub mod writer;
 
 pub use error::{LoaderError, Result};

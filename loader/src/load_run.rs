@@ -1,6 +1,8 @@
-//! Recording loader runs in `load_runs`.
+//! Recording loader runs in `load_runs`: [`start`] when a run begins, [`conclude`] (or
+//! [`finish`]) when it ends, the same for every source.
 
 use chrono::{DateTime, Utc};
+use entity::telemetry::error_chain;
 use entity::{RunStatus, load_run};
 use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, EntityTrait};
 
@@ -66,7 +68,7 @@ pub async fn finish(db: &DatabaseConnection, id: i64, mut ending: Ending) -> Res
     if ending.counts.written > 0
         && let Err(e) = crate::summary::refresh(db).await
     {
-        let reason = crate::import::error_chain(&e);
+        let reason = error_chain(&e);
         tracing::warn!(run_id = id, error = %reason, "could not refresh the BI summaries");
         ending.error.get_or_insert(reason);
     }
@@ -84,7 +86,7 @@ pub async fn finish(db: &DatabaseConnection, id: i64, mut ending: Ending) -> Res
                 Some(delay) => {
                     tracing::warn!(
                         run_id = id,
-                        error = %crate::import::error_chain(&e),
+                        error = %error_chain(&e),
                         retry_in_ms = delay.as_millis() as u64,
                         "could not record the end of the load run; retrying"
                     );
@@ -92,6 +94,29 @@ pub async fn finish(db: &DatabaseConnection, id: i64, mut ending: Ending) -> Res
                 }
                 None => return Err(e),
             },
+        }
+    }
+}
+
+/// Records how run `id` ended, with `error` as its reason when it failed, and gives the run's
+/// error: its own, or else the failure to record its end. A run whose end is not recorded has
+/// not moved the data version, so it is not reported as a success.
+pub async fn conclude(
+    db: &DatabaseConnection,
+    id: i64,
+    mut ending: Ending,
+    error: Option<LoaderError>,
+) -> Option<LoaderError> {
+    ending.error = error.as_ref().map(|e| error_chain(e));
+    match finish(db, id, ending).await {
+        Ok(()) => error,
+        Err(e) => {
+            tracing::warn!(
+                run_id = id,
+                error = %error_chain(&e),
+                "could not record the end of the load run"
+            );
+            error.or(Some(e))
         }
     }
 }

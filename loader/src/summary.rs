@@ -8,7 +8,7 @@
 //! transaction replaces them whole.
 
 use chrono::Utc;
-use entity::audio_features::CONTINUOUS;
+use entity::Feature;
 use sea_orm::{
     AccessMode, ConnectionTrait, DatabaseBackend, DatabaseConnection, IsolationLevel, Statement,
     TransactionTrait,
@@ -19,13 +19,17 @@ use crate::error::{LoaderError, Result};
 
 /// `, AVG(f.<feature>)` for every feature, in the order of [`averaged_columns`].
 fn feature_averages() -> String {
-    CONTINUOUS.iter().map(|f| format!(", AVG(f.{f})")).collect()
+    Feature::ALL
+        .map(Feature::name)
+        .iter()
+        .map(|f| format!(", AVG(f.{f})"))
+        .collect()
 }
 
 /// The columns after a summary row's track count: average popularity, then every feature.
 fn averaged_columns() -> String {
     std::iter::once("avg_popularity")
-        .chain(CONTINUOUS)
+        .chain(Feature::ALL.map(Feature::name))
         .map(|c| format!(", {c}"))
         .collect()
 }
@@ -64,7 +68,7 @@ fn statements(backend: DatabaseBackend) -> Vec<String> {
     let columns = averaged_columns();
     let popularity = "AVG(CAST(t.popularity AS DOUBLE))";
     let outer: String = std::iter::once("avg_popularity")
-        .chain(CONTINUOUS)
+        .chain(Feature::ALL.map(Feature::name))
         .map(|c| format!(", s.{c}"))
         .collect();
     vec![
@@ -84,7 +88,8 @@ fn statements(backend: DatabaseBackend) -> Vec<String> {
                 GROUP BY tg.genre_id) s ON s.genre_id = g.id \
              LEFT JOIN (SELECT genre_id, COUNT(*) AS artists FROM artist_genres \
                 GROUP BY genre_id) a ON a.genre_id = g.id",
-            named = CONTINUOUS
+            named = Feature::ALL
+                .map(Feature::name)
                 .iter()
                 .map(|f| format!(", AVG(f.{f}) AS {f}"))
                 .collect::<String>(),

@@ -12,8 +12,8 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Datelike, Utc};
 use entity::{
-    album, artist, artist_genre, artist_top_track, audio_features, genre, track, track_artist,
-    track_genre,
+    Feature, TrackFeatures, album, artist, artist_genre, artist_top_track, audio_features, genre,
+    track, track_artist, track_genre,
 };
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
@@ -21,9 +21,9 @@ use sea_orm::{
     TransactionTrait, Value,
 };
 
-use crate::csv_source::{Features, ReleaseDate, TrackRow};
+use crate::csv_source::{ReleaseDate, TrackRow};
 use crate::error::{LoaderError, Result};
-use crate::normalize::{derived_artist_id, genre_id, search_key};
+use entity::normalize::{derived_artist_id, genre_id, search_key};
 
 /// Bound on bind parameters per statement, under SQLite's 32766 and MySQL's 65535.
 const MAX_PARAMS: usize = 16_000;
@@ -61,7 +61,7 @@ pub struct TrackValues {
     pub explicit: Option<bool>,
     pub track_number: Option<i32>,
     pub isrc: Option<String>,
-    pub features: Option<Features>,
+    pub features: Option<TrackFeatures>,
 }
 
 fn merge_artist(old: &mut ArtistValues, new: ArtistValues) {
@@ -463,21 +463,10 @@ impl Batch {
 
         {
             use audio_features::Column as F;
-            let feature_cols = [
-                F::TrackId,
-                F::Danceability,
-                F::Energy,
-                F::Key,
-                F::Loudness,
-                F::Mode,
-                F::Speechiness,
-                F::Acousticness,
-                F::Instrumentalness,
-                F::Liveness,
-                F::Valence,
-                F::Tempo,
-                F::TimeSignature,
-            ];
+            let feature_cols: Vec<F> = std::iter::once(F::TrackId)
+                .chain(Feature::ALL.map(Feature::column))
+                .chain([F::Key, F::Mode, F::TimeSignature])
+                .collect();
             upsert::<audio_features::Entity>(
                 txn,
                 &feature_cols,
@@ -493,21 +482,10 @@ impl Batch {
                     .iter()
                     .filter_map(|(id, t)| {
                         let f = t.features.as_ref()?;
-                        Some(vec![
-                            id.clone().into(),
-                            f.danceability.into(),
-                            f.energy.into(),
-                            f.key.into(),
-                            f.loudness.into(),
-                            f.mode.into(),
-                            f.speechiness.into(),
-                            f.acousticness.into(),
-                            f.instrumentalness.into(),
-                            f.liveness.into(),
-                            f.valence.into(),
-                            f.tempo.into(),
-                            f.time_signature.into(),
-                        ])
+                        let mut row = vec![id.clone().into()];
+                        row.extend(f.values.map(sea_orm::Value::from));
+                        row.extend([f.key.into(), f.mode.into(), f.time_signature.into()]);
+                        Some(row)
                     })
                     .collect(),
             )

@@ -12,10 +12,9 @@ use std::io::{Read, Write};
 use std::path::Path;
 
 use anyhow::{Context as _, Result};
-use sixpotify_api::recommend::{DIMS, model_vector};
-use sixpotify_loader::csv_source::{
-    DatePrecision, Features, Item, RowReader, SONGS_COLUMNS, TrackRow,
-};
+use entity::{Feature, TrackFeatures};
+use sixpotify_api::recommend::DIMS;
+use sixpotify_loader::csv_source::{DatePrecision, Item, RowReader, SONGS_COLUMNS, TrackRow};
 
 /// Tracks per synthetic artist.
 pub const TRACKS_PER_ARTIST: usize = 10;
@@ -70,14 +69,14 @@ pub struct Track {
     pub popularity: i32,
     pub genre: String,
     pub subgenre: String,
-    pub features: Features,
+    pub features: TrackFeatures,
     pub duration_ms: i32,
 }
 
 impl Track {
     /// The nine features the recommendation model uses, in its order.
     pub fn model_features(&self) -> [f64; DIMS] {
-        model_vector(&self.features)
+        self.features.values
     }
 }
 
@@ -145,7 +144,7 @@ impl Sample {
             hi: [f64::NEG_INFINITY; DIMS],
         };
         for i in 0..sample.rows.len() {
-            let f = model_vector(&sample.rows[i].features);
+            let f = sample.rows[i].features.values;
             for (d, x) in f.into_iter().enumerate() {
                 sample.lo[d] = sample.lo[d].min(x);
                 sample.hi[d] = sample.hi[d].max(x);
@@ -178,7 +177,7 @@ impl Sample {
             let genre_rows = &self.by_genre[self.group_of[artist_base]];
             let real = &self.rows[genre_rows[rng.below(genre_rows.len())]];
             let f = &real.features;
-            let mut x = model_vector(f);
+            let mut x = f.values;
             for (d, v) in x.iter_mut().enumerate() {
                 let jitter = rng.unit() * 0.02 * (self.hi[d] - self.lo[d]);
                 // Three decimals, like the sources.
@@ -218,16 +217,8 @@ impl Sample {
                 popularity,
                 genre: real.genres.first().cloned().unwrap_or_default(),
                 subgenre: real.genres.get(1).cloned().unwrap_or_default(),
-                features: Features {
-                    danceability: x[0],
-                    energy: x[1],
-                    loudness: x[2],
-                    speechiness: x[3],
-                    acousticness: x[4],
-                    instrumentalness: x[5],
-                    liveness: x[6],
-                    valence: x[7],
-                    tempo: x[8],
+                features: TrackFeatures {
+                    values: x,
                     ..f.clone()
                 },
                 duration_ms: real.duration_ms,
@@ -240,33 +231,28 @@ impl Sample {
 /// output, flushed.
 pub fn write_csv<W: Write>(out: W, tracks: impl Iterator<Item = Track>) -> Result<(usize, W)> {
     let mut w = csv::Writer::from_writer(out);
-    w.write_record(SONGS_COLUMNS)?;
+    w.write_record(SONGS_COLUMNS.iter())?;
     let mut n = 0;
     for t in tracks {
         let f = &t.features;
-        w.write_record([
-            t.id.as_str(),
-            &t.name,
-            &t.artist_name,
-            &t.popularity.to_string(),
-            &t.album_id,
-            &t.album_name,
-            &t.release_date,
-            &t.genre,
-            &t.subgenre,
-            &f.danceability.to_string(),
-            &f.energy.to_string(),
-            &f.key.to_string(),
-            &f.loudness.to_string(),
-            &f.mode.to_string(),
-            &f.speechiness.to_string(),
-            &f.acousticness.to_string(),
-            &f.instrumentalness.to_string(),
-            &f.liveness.to_string(),
-            &f.valence.to_string(),
-            &f.tempo.to_string(),
-            &t.duration_ms.to_string(),
-        ])?;
+        let record = SONGS_COLUMNS.iter().map(|&column| match column {
+            "track_id" => t.id.clone(),
+            "track_name" => t.name.clone(),
+            "track_artist" => t.artist_name.clone(),
+            "track_popularity" => t.popularity.to_string(),
+            "track_album_id" => t.album_id.clone(),
+            "track_album_name" => t.album_name.clone(),
+            "track_album_release_date" => t.release_date.clone(),
+            "playlist_genre" => t.genre.clone(),
+            "playlist_subgenre" => t.subgenre.clone(),
+            "key" => f.key.to_string(),
+            "mode" => f.mode.to_string(),
+            "duration_ms" => t.duration_ms.to_string(),
+            feature => Feature::from_name(feature)
+                .map(|x| f.get(x).to_string())
+                .unwrap_or_default(),
+        });
+        w.write_record(record)?;
         n += 1;
     }
     let out = w

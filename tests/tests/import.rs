@@ -133,7 +133,7 @@ backend_tests! {
         assert_eq!((report.counts.read, report.counts.written, report.counts.rejected), (8, 7, 1));
         assert_eq!(report.reject_reasons.keys().collect::<Vec<_>>(), vec!["time_signature: out of range 3..=7"]);
         assert_eq!(scalar(&conn, "SELECT COUNT(*) FROM tracks").await?, 6);
-        let zayn = sixpotify_loader::normalize::derived_artist_id("ZAYN");
+        let zayn = entity::normalize::derived_artist_id("ZAYN");
         assert_eq!(
             scalar(&conn, &format!("SELECT position FROM track_artists WHERE track_id = '1iJBSr7s7jYXzM8EGcbK5b' AND artist_id = '{zayn}'")).await?,
             1
@@ -180,7 +180,7 @@ backend_tests! {
     async fn a_missing_file_is_a_clear_error_and_a_failed_run(db: TestDb) -> Result<()> {
         let conn = db.connect().await?;
         let report = import_csv(&conn, &CsvInput::File("/nonexistent/songs.csv".into()), &ImportOptions::default()).await?;
-        let msg = sixpotify_loader::import::error_chain(report.error.as_ref().expect("fails"));
+        let msg = entity::telemetry::error_chain(report.error.as_ref().expect("fails"));
         assert!(msg.starts_with("failed to open /nonexistent/songs.csv: "), "{msg}");
         let run = load_run::Entity::find().one(&conn).await?.expect("recorded");
         assert_eq!(run.status, RunStatus::Failed);

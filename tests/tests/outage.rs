@@ -215,7 +215,7 @@ async fn a_load_cut_off_mid_import_is_recorded_failed_and_a_rerun_completes() ->
     let error = report
         .error
         .as_ref()
-        .map(|e| sixpotify_loader::import::error_chain(e));
+        .map(|e| entity::telemetry::error_chain(e));
     let error = error.context("an import cut off from its database reported success")?;
 
     let run = load_run::Entity::find_by_id(report.run_id)

@@ -154,7 +154,7 @@ backend_tests! {
             ("seedGenres: [\"no such genre\"]".to_owned(), "seedGenres: no genre"),
             (format!("{track}, min: {{ energy: 0.9 }}, max: {{ energy: 0.5 }}"), "min.energy (0.9) is above max.energy (0.5)"),
             (format!("{track}, min: {{ popularity: 90 }}, max: {{ popularity: 10 }}"), "min.popularity"),
-            (format!("{track}, target: {{ valence: 1.5 }}"), "target.valence must be between 0 and 1"),
+            (format!("{track}, target: {{ valence: 1.5 }}"), "target.valence: 1.5 is out of range 0..=1"),
             (format!("{track}, target: {{ tempo: -3 }}"), "target.tempo"),
             (format!("{track}, max: {{ popularity: 101 }}"), "max.popularity"),
             (format!("{track}, limit: 0"), "limit must be between 1 and 100"),

@@ -9,10 +9,11 @@
 use std::time::Duration;
 
 use anyhow::Result;
+use entity::run_summary::RunSummary;
 use serde_json::Value;
 use sixpotify_loader::shutdown::Shutdown;
 use sixpotify_loader::spotify::{
-    RunSummary, Secret, Seed, SpotifyClient, SpotifyConfig, SpotifyLoadOptions, load_spotify,
+    Secret, Seed, SpotifyClient, SpotifyConfig, SpotifyLoadOptions, load_spotify,
 };
 use sixpotify_tests::fake_spotify::{CLIENT_ID, CLIENT_SECRET, FakeSpotify, Fault, IU};
 use sixpotify_tests::{LogCapture, TestApp, TestDb};

@@ -5,12 +5,12 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Result, ensure};
 use clap::Parser as _;
+use entity::run_summary::RunSummary;
 use sea_orm::DatabaseConnection;
 use sixpotify_loader::cli::{Cli, run};
 use sixpotify_loader::shutdown::Shutdown;
 use sixpotify_loader::spotify::{
-    RunSummary, Secret, Seed, SpotifyClient, SpotifyConfig, SpotifyLoadOptions, SpotifyReport,
-    load_spotify,
+    Secret, Seed, SpotifyClient, SpotifyConfig, SpotifyLoadOptions, SpotifyReport, load_spotify,
 };
 use sixpotify_tests::fake_spotify::{
     BLACKPINK, BTS, CLIENT_ID, CLIENT_SECRET, Catalogue, FakeSpotify, Fault, IU, JANNABI, NELL, TXT,

@@ -3,12 +3,11 @@
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 
+use super::features::{FeatureAverages, FeatureName, GenreStatsField};
 use super::loader::ArtistKey;
 use super::types::{Artist, LoadRun, db, load_in_order};
 use crate::error::ApiError;
-use crate::service::analytics::{
-    self, ArtistRank, CatalogCounts, GenreStatsRow, GenreStatsSort, YearStatsRow,
-};
+use crate::service::analytics::{self, ArtistRank, CatalogCounts, GenreStatsRow, YearStatsRow};
 use crate::service::page::check_first;
 
 /// The most bins a histogram may have.
@@ -63,7 +62,7 @@ impl AnalyticsQuery {
     async fn feature_histogram(
         &self,
         ctx: &Context<'_>,
-        feature: Feature,
+        feature: FeatureName,
         #[graphql(default = 20)] bins: i32,
         genre: Option<ID>,
         from: Option<f64>,
@@ -75,8 +74,7 @@ impl AnalyticsQuery {
             ))
             .into());
         }
-        let index = feature as usize;
-        let (default_from, default_to) = analytics::default_range(index);
+        let (default_from, default_to) = entity::Feature::from(feature).histogram_range();
         let (from, to) = (from.unwrap_or(default_from), to.unwrap_or(default_to));
         if !(from.is_finite() && to.is_finite() && from < to) {
             return Err(ApiError::bad_input(format!(
@@ -87,7 +85,7 @@ impl AnalyticsQuery {
         let bins = bins as u32;
         let counts = analytics::feature_histogram(
             db(ctx),
-            index,
+            feature.into(),
             (from, to),
             bins,
             genre.as_ref().map(|g| g.as_str()),
@@ -176,24 +174,10 @@ impl AnalyticsQuery {
     }
 }
 
-/// An audio feature.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
-pub enum Feature {
-    Danceability = 0,
-    Energy = 1,
-    Loudness = 2,
-    Speechiness = 3,
-    Acousticness = 4,
-    Instrumentalness = 5,
-    Liveness = 6,
-    Valence = 7,
-    Tempo = 8,
-}
-
 /// A distribution of one audio feature.
 #[derive(Clone, Debug, SimpleObject)]
 pub struct FeatureHistogram {
-    pub feature: Feature,
+    pub feature: FeatureName,
     pub from: f64,
     pub to: f64,
     /// Tracks counted, over every bin.
@@ -225,7 +209,7 @@ impl YearStats {
         self.0.avg_popularity
     }
     async fn average_features(&self) -> FeatureAverages {
-        (&self.0.features).into()
+        FeatureAverages(self.0.features.clone())
     }
 }
 
@@ -285,80 +269,11 @@ impl CatalogStats {
     }
 }
 
-/// What `genreStats` is ordered by.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
-pub enum GenreStatsField {
-    Tracks,
-    Artists,
-    Popularity,
-    Name,
-    Danceability,
-    Energy,
-    Loudness,
-    Speechiness,
-    Acousticness,
-    Instrumentalness,
-    Liveness,
-    Valence,
-    Tempo,
-}
-
-impl GenreStatsField {
-    fn sort(self) -> GenreStatsSort {
-        match self {
-            Self::Tracks => GenreStatsSort::Tracks,
-            Self::Artists => GenreStatsSort::Artists,
-            Self::Popularity => GenreStatsSort::Popularity,
-            Self::Name => GenreStatsSort::Name,
-            Self::Danceability => GenreStatsSort::Feature(0),
-            Self::Energy => GenreStatsSort::Feature(1),
-            Self::Loudness => GenreStatsSort::Feature(2),
-            Self::Speechiness => GenreStatsSort::Feature(3),
-            Self::Acousticness => GenreStatsSort::Feature(4),
-            Self::Instrumentalness => GenreStatsSort::Feature(5),
-            Self::Liveness => GenreStatsSort::Feature(6),
-            Self::Valence => GenreStatsSort::Feature(7),
-            Self::Tempo => GenreStatsSort::Feature(8),
-        }
-    }
-}
-
 /// The order of `genreStats`: descending by default, ascending for `NAME`.
 #[derive(Clone, Copy, Debug, InputObject)]
 pub struct GenreStatsOrder {
     pub field: GenreStatsField,
     pub direction: Option<super::inputs::SortDirection>,
-}
-
-/// The average of each audio feature over a set of tracks, on the raw scale; null where no
-/// track of the set has features.
-#[derive(Clone, Debug, SimpleObject)]
-pub struct FeatureAverages {
-    pub danceability: Option<f64>,
-    pub energy: Option<f64>,
-    pub loudness: Option<f64>,
-    pub speechiness: Option<f64>,
-    pub acousticness: Option<f64>,
-    pub instrumentalness: Option<f64>,
-    pub liveness: Option<f64>,
-    pub valence: Option<f64>,
-    pub tempo: Option<f64>,
-}
-
-impl From<&analytics::FeatureMeans> for FeatureAverages {
-    fn from(f: &analytics::FeatureMeans) -> Self {
-        Self {
-            danceability: f.danceability,
-            energy: f.energy,
-            loudness: f.loudness,
-            speechiness: f.speechiness,
-            acousticness: f.acousticness,
-            instrumentalness: f.instrumentalness,
-            liveness: f.liveness,
-            valence: f.valence,
-            tempo: f.tempo,
-        }
-    }
 }
 
 /// One genre's figures.
@@ -387,6 +302,6 @@ impl GenreStats {
     }
     /// The average audio features of its tracks.
     async fn average_features(&self) -> FeatureAverages {
-        (&self.0.features).into()
+        FeatureAverages(self.0.features.clone())
     }
 }

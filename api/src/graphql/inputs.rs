@@ -1,12 +1,12 @@
 //! GraphQL inputs: filters and orderings, checked and turned into service-layer values.
 
 use async_graphql::{Enum, ID, InputObject};
-use sixpotify_loader::normalize::{genre_id, search_key};
+use entity::Feature;
+use entity::normalize::{genre_id, search_key};
 
+pub use super::features::{AudioFeatureRanges, TrackOrderField};
 use crate::error::{ApiError, Result};
-use crate::service::catalog::{
-    ArtistFilter, ArtistSort, Feature, GenreSort, Range, TrackFilter, TrackSort,
-};
+use crate::service::catalog::{ArtistFilter, ArtistSort, GenreSort, Range, TrackFilter, TrackSort};
 
 /// An inclusive integer range; either end may be left out.
 #[derive(Clone, Copy, Debug, Default, InputObject)]
@@ -48,14 +48,12 @@ impl IntRange {
 }
 
 impl FloatRange {
-    fn check(self, name: &str, bounds: (f64, f64)) -> Result<Range<f64>> {
+    /// Checks both ends against the feature's range and their order.
+    fn check(self, name: &str, feature: Feature) -> Result<Range<f64>> {
         for v in [self.min, self.max].into_iter().flatten() {
-            if !v.is_finite() || v < bounds.0 || v > bounds.1 {
-                return Err(ApiError::bad_input(format!(
-                    "`{name}`: {v} is outside {}..{}",
-                    bounds.0, bounds.1
-                )));
-            }
+            feature
+                .check(v)
+                .map_err(|e| ApiError::bad_input(format!("`{name}`: {v} is {e}")))?;
         }
         check_order(name, self.min, self.max)?;
         Ok(Range {
@@ -65,48 +63,12 @@ impl FloatRange {
     }
 }
 
-/// Ranges of audio features; a track matches when it has features within every range given.
-#[derive(Clone, Debug, Default, InputObject)]
-pub struct AudioFeatureRanges {
-    pub danceability: Option<FloatRange>,
-    pub energy: Option<FloatRange>,
-    pub loudness: Option<FloatRange>,
-    pub speechiness: Option<FloatRange>,
-    pub acousticness: Option<FloatRange>,
-    pub instrumentalness: Option<FloatRange>,
-    pub liveness: Option<FloatRange>,
-    pub valence: Option<FloatRange>,
-    pub tempo: Option<FloatRange>,
-}
-
-impl AudioFeatureRanges {
-    fn check(&self) -> Result<Vec<(Feature, Range<f64>)>> {
-        let given = [
-            (Feature::Danceability, self.danceability, "danceability"),
-            (Feature::Energy, self.energy, "energy"),
-            (Feature::Loudness, self.loudness, "loudness"),
-            (Feature::Speechiness, self.speechiness, "speechiness"),
-            (Feature::Acousticness, self.acousticness, "acousticness"),
-            (
-                Feature::Instrumentalness,
-                self.instrumentalness,
-                "instrumentalness",
-            ),
-            (Feature::Liveness, self.liveness, "liveness"),
-            (Feature::Valence, self.valence, "valence"),
-            (Feature::Tempo, self.tempo, "tempo"),
-        ];
-        given
-            .into_iter()
-            .filter_map(|(f, r, name)| r.map(|r| (f, r, name)))
-            .map(|(f, r, name)| {
-                Ok((
-                    f,
-                    r.check(&format!("filter.audioFeatures.{name}"), f.bounds())?,
-                ))
-            })
-            .collect()
-    }
+fn check_features(ranges: Option<AudioFeatureRanges>) -> Result<Vec<(Feature, Range<f64>)>> {
+    ranges
+        .unwrap_or_default()
+        .given()
+        .map(|(f, r)| Ok((f, r.check(&format!("filter.audioFeatures.{f}"), f)?)))
+        .collect()
 }
 
 fn folded_name(s: Option<String>) -> Option<String> {
@@ -142,7 +104,7 @@ impl TrackFilterInput {
                 .release_year
                 .unwrap_or_default()
                 .check("filter.releaseYear")?,
-            features: self.audio_features.unwrap_or_default().check()?,
+            features: check_features(self.audio_features)?,
         })
     }
 }
@@ -186,24 +148,6 @@ pub enum SortDirection {
     Desc,
 }
 
-/// What the `tracks` list can be ordered by.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
-pub enum TrackOrderField {
-    Popularity,
-    Name,
-    ReleaseDate,
-    Duration,
-    Danceability,
-    Energy,
-    Loudness,
-    Speechiness,
-    Acousticness,
-    Instrumentalness,
-    Liveness,
-    Valence,
-    Tempo,
-}
-
 /// The ordering of the `tracks` list. Ties are broken by id. Without a direction, names sort
 /// ascending and everything else descending.
 #[derive(Clone, Copy, Debug, InputObject)]
@@ -225,23 +169,10 @@ impl TrackOrder {
             field: TrackOrderField::Popularity,
             direction: None,
         });
-        use TrackOrderField as F;
-        let sort = match order.field {
-            F::Popularity => TrackSort::Popularity,
-            F::Name => TrackSort::Name,
-            F::ReleaseDate => TrackSort::ReleaseDate,
-            F::Duration => TrackSort::Duration,
-            F::Danceability => TrackSort::Feature(Feature::Danceability),
-            F::Energy => TrackSort::Feature(Feature::Energy),
-            F::Loudness => TrackSort::Feature(Feature::Loudness),
-            F::Speechiness => TrackSort::Feature(Feature::Speechiness),
-            F::Acousticness => TrackSort::Feature(Feature::Acousticness),
-            F::Instrumentalness => TrackSort::Feature(Feature::Instrumentalness),
-            F::Liveness => TrackSort::Feature(Feature::Liveness),
-            F::Valence => TrackSort::Feature(Feature::Valence),
-            F::Tempo => TrackSort::Feature(Feature::Tempo),
-        };
-        (sort, descending(order.direction, order.field == F::Name))
+        (
+            order.field.sort(),
+            descending(order.direction, order.field == TrackOrderField::Name),
+        )
     }
 }
 

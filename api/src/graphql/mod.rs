@@ -3,6 +3,7 @@
 
 pub mod analytics;
 pub mod codes;
+pub mod features;
 pub mod inputs;
 pub mod limits;
 pub mod loader;

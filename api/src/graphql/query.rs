@@ -89,7 +89,7 @@ impl CatalogQuery {
     ) -> Result<Conn<Genre>> {
         let (sort, desc) = GenreOrder::resolve(order_by);
         let ordering = catalog::genre_ordering(sort, desc);
-        let folded = name_contains.map(|n| sixpotify_loader::normalize::genre_id(&n));
+        let folded = name_contains.map(|n| entity::normalize::genre_id(&n));
         let query = catalog::genres_query(folded.as_deref());
         list(ctx, query, &ordering, first, after, Genre).await
     }

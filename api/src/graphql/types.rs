@@ -6,10 +6,11 @@ use std::collections::HashMap;
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, Enum, ID, Object, OutputType, Result};
-use entity::{album, artist, audio_features, genre, load_run, track};
+use entity::{album, artist, genre, load_run, track};
 use sea_orm::DatabaseConnection;
 use sea_orm::sea_query::SelectStatement;
 
+pub use super::features::{AudioFeatures, AudioProfile};
 use super::loader::LoadError;
 use super::loader::{
     AlbumArtistsKey, AlbumKey, AlbumTracksKey, ArtistAlbumsKey, ArtistGenresKey, ArtistKey,
@@ -459,61 +460,6 @@ impl Genre {
     }
 }
 
-/// Spotify's audio analysis of a track.
-pub struct AudioFeatures(pub audio_features::Model);
-
-#[Object]
-impl AudioFeatures {
-    /// 0 to 1: how suitable for dancing.
-    async fn danceability(&self) -> f64 {
-        self.0.danceability
-    }
-    /// 0 to 1: intensity and activity.
-    async fn energy(&self) -> f64 {
-        self.0.energy
-    }
-    /// Pitch class 0 to 11; -1 when no key was detected.
-    async fn key(&self) -> i32 {
-        self.0.key
-    }
-    /// Average loudness in dB, typically -60 to 0.
-    async fn loudness(&self) -> f64 {
-        self.0.loudness
-    }
-    /// 1 major, 0 minor.
-    async fn mode(&self) -> i32 {
-        self.0.mode
-    }
-    /// 0 to 1: presence of spoken words.
-    async fn speechiness(&self) -> f64 {
-        self.0.speechiness
-    }
-    /// 0 to 1: confidence the track is acoustic.
-    async fn acousticness(&self) -> f64 {
-        self.0.acousticness
-    }
-    /// 0 to 1: likelihood of no vocals.
-    async fn instrumentalness(&self) -> f64 {
-        self.0.instrumentalness
-    }
-    /// 0 to 1: presence of an audience.
-    async fn liveness(&self) -> f64 {
-        self.0.liveness
-    }
-    /// 0 to 1: musical positiveness.
-    async fn valence(&self) -> f64 {
-        self.0.valence
-    }
-    /// Beats per minute.
-    async fn tempo(&self) -> f64 {
-        self.0.tempo
-    }
-    /// Beats per bar, 3 to 7; null when unknown.
-    async fn time_signature(&self) -> Option<i32> {
-        self.0.time_signature
-    }
-}
-
 /// An artist near another in sound.
 pub struct RelatedArtist {
     artist: Artist,
@@ -536,49 +482,6 @@ impl RelatedArtist {
     /// similarity order.
     async fn similarity(&self) -> f64 {
         self.similarity
-    }
-}
-
-/// An artist's mean audio features.
-pub struct AudioProfile {
-    values: [f64; crate::recommend::DIMS],
-    tracks: u32,
-}
-
-#[Object]
-impl AudioProfile {
-    async fn danceability(&self) -> f64 {
-        self.values[0]
-    }
-    async fn energy(&self) -> f64 {
-        self.values[1]
-    }
-    /// Decibels.
-    async fn loudness(&self) -> f64 {
-        self.values[2]
-    }
-    async fn speechiness(&self) -> f64 {
-        self.values[3]
-    }
-    async fn acousticness(&self) -> f64 {
-        self.values[4]
-    }
-    async fn instrumentalness(&self) -> f64 {
-        self.values[5]
-    }
-    async fn liveness(&self) -> f64 {
-        self.values[6]
-    }
-    async fn valence(&self) -> f64 {
-        self.values[7]
-    }
-    /// Beats per minute.
-    async fn tempo(&self) -> f64 {
-        self.values[8]
-    }
-    /// How many tracks the profile is the mean of.
-    async fn track_count(&self) -> i32 {
-        i32::try_from(self.tracks).unwrap_or(i32::MAX)
     }
 }
 
@@ -637,10 +540,11 @@ impl LoadRun {
     /// Requests, retries, 429s, failures, skipped items and availability of each Spotify
     /// endpoint the run used, by endpoint; empty for other sources.
     async fn endpoints(&self) -> Vec<EndpointUsage> {
-        let Some(summary) =
-            self.0.summary.as_deref().and_then(|s| {
-                serde_json::from_str::<sixpotify_loader::spotify::RunSummary>(s).ok()
-            })
+        let Some(summary) = self
+            .0
+            .summary
+            .as_deref()
+            .and_then(|s| serde_json::from_str::<entity::run_summary::RunSummary>(s).ok())
         else {
             return Vec::new();
         };
@@ -655,7 +559,7 @@ impl LoadRun {
 /// How one Spotify endpoint behaved in a load run.
 pub struct EndpointUsage {
     endpoint: String,
-    stats: sixpotify_loader::spotify::EndpointStats,
+    stats: entity::run_summary::EndpointStats,
 }
 
 fn clamp(n: u64) -> i64 {

@@ -17,13 +17,10 @@
 use std::cmp::Ordering;
 use std::collections::{BinaryHeap, HashMap};
 
-/// The audio features the model uses, in this order.
-pub const FEATURES: [&str; DIMS] = entity::audio_features::CONTINUOUS;
+/// How many features a vector has: every audio feature, in [`entity::Feature::ALL`] order.
+pub const DIMS: usize = entity::Feature::COUNT;
 
-/// How many features a vector has.
-pub const DIMS: usize = 9;
-
-/// A vector of the nine features.
+/// A vector of the features.
 pub type Vector = [f32; DIMS];
 
 /// A spread below this is no spread: the feature is left out of distances.
@@ -46,7 +43,7 @@ pub struct TrackInput {
     /// Credited artists, main artist first.
     pub artist_ids: Vec<String>,
     pub popularity: Option<i32>,
-    /// The raw feature values, in [`FEATURES`] order.
+    /// The raw feature values, in [`entity::Feature::ALL`] order.
     pub features: [f64; DIMS],
 }
 
@@ -509,7 +506,7 @@ impl Index {
         }
     }
 
-    /// An artist's mean audio features on the raw scale (in [`FEATURES`] order) and how many
+    /// An artist's mean audio features on the raw scale (in [`entity::Feature::ALL`] order) and how many
     /// tracks they come from; `None` when the artist has no track with features.
     pub fn audio_profile(&self, artist_id: &str) -> Option<([f64; DIMS], u32)> {
         let a = self.artists.find(artist_id)?;

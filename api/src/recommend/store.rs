@@ -1,13 +1,12 @@
-//! The index the API answers from. A new index is built in the background and swapped in whole;
+//! The index the API answers from. A new index is built in the background (by
+//! [`crate::freshness`]) and swapped in whole;
 //! queries keep the one they started with and never wait for a rebuild. Only before the first
 //! build has finished do they wait, a bounded time.
 
 use std::sync::Arc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use sea_orm::DatabaseConnection;
 use tokio::sync::watch;
-use tracing::info;
 
 use super::Index;
 use crate::error::ApiError;
@@ -62,25 +61,6 @@ impl IndexStore {
             ),
             None => (-1, 0),
         }
-    }
-
-    /// Builds an index from the database now and swaps it in; the current one serves queries
-    /// meanwhile, and stays when the build fails.
-    pub async fn rebuild(&self, db: &DatabaseConnection) -> Result<(), sea_orm::DbErr> {
-        let started = Instant::now();
-        let version = crate::service::data_version(db).await?;
-        let mut index = crate::service::recommend::load_index(db).await?;
-        index.version = version;
-        info!(
-            version,
-            tracks = index.track_count(),
-            artists = index.artist_count(),
-            heap_bytes = index.heap_bytes(),
-            elapsed_ms = started.elapsed().as_millis() as u64,
-            "recommendation index built"
-        );
-        self.swap(index);
-        Ok(())
     }
 
     /// The current index; before the first build, waits for it a bounded time.

@@ -3,25 +3,24 @@
 //! tables the loader recomputes with `GROUP BY` at the end of each load run
 //! (`loader::summary`); histograms and rankings by a stored column are computed per query.
 
-use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Statement};
-
-/// The audio features the aggregates average, named as the columns of `audio_features` and of
-/// the summaries.
-pub use crate::recommend::FEATURES;
+use entity::Feature;
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, QueryResult, Statement};
 
 /// The mean of each audio feature over a set of tracks; `None` where no track of the set has
-/// features.
-#[derive(Clone, Debug, PartialEq, FromQueryResult)]
-pub struct FeatureMeans {
-    pub danceability: Option<f64>,
-    pub energy: Option<f64>,
-    pub loudness: Option<f64>,
-    pub speechiness: Option<f64>,
-    pub acousticness: Option<f64>,
-    pub instrumentalness: Option<f64>,
-    pub liveness: Option<f64>,
-    pub valence: Option<f64>,
-    pub tempo: Option<f64>,
+/// features. Read from the columns named as the features.
+#[derive(Clone, Debug, PartialEq)]
+pub struct FeatureMeans(pub [Option<f64>; Feature::COUNT]);
+
+impl FeatureMeans {
+    pub fn get(&self, feature: Feature) -> Option<f64> {
+        self.0[feature.index()]
+    }
+}
+
+impl FromQueryResult for FeatureMeans {
+    fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+        super::feature_values(res, pre).map(Self)
+    }
 }
 
 /// How many rows each part of the catalogue holds.
@@ -54,8 +53,7 @@ pub enum GenreStatsSort {
     Artists,
     Popularity,
     Name,
-    /// One of [`FEATURES`], by index.
-    Feature(usize),
+    Feature(Feature),
 }
 
 impl GenreStatsSort {
@@ -66,7 +64,7 @@ impl GenreStatsSort {
             Self::Artists => "artists",
             Self::Popularity => "avg_popularity",
             Self::Name => "name",
-            Self::Feature(i) => FEATURES.get(i).copied().unwrap_or("tracks"),
+            Self::Feature(f) => f.name(),
         }
     }
 }
@@ -92,7 +90,10 @@ pub async fn genre_stats(
     descending: bool,
     first: u64,
 ) -> Result<Vec<GenreStatsRow>, DbErr> {
-    let features: String = FEATURES.iter().map(|f| format!(", s.{f} AS {f}")).collect();
+    let features: String = Feature::ALL
+        .iter()
+        .map(|f| format!(", s.{f} AS {f}"))
+        .collect();
     let direction = if descending { "DESC" } else { "ASC" };
     let sql = format!(
         "SELECT g.id AS id, g.name AS name, \
@@ -109,27 +110,16 @@ pub async fn genre_stats(
         .await
 }
 
-/// The range a histogram of `feature` covers unless asked otherwise: 0–1 for the features
-/// Spotify gives as a share, −60–0 dB for loudness, 0–250 BPM for tempo.
-pub fn default_range(feature: usize) -> (f64, f64) {
-    match FEATURES.get(feature).copied() {
-        Some("loudness") => (-60.0, 0.0),
-        Some("tempo") => (0.0, 250.0),
-        _ => (0.0, 1.0),
-    }
-}
-
-/// Track counts in `bins` equal bins of `[from, to]` of one audio feature (an index into
-/// [`FEATURES`]), of the tracks of `genre` when given. Values outside the range count in the
+/// Track counts in `bins` equal bins of `[from, to]` of one audio feature, of the tracks of `genre` when given. Values outside the range count in the
 /// first or last bin. Bins without tracks are absent; one `GROUP BY` in the database.
 pub async fn feature_histogram(
     db: &impl ConnectionTrait,
-    feature: usize,
+    feature: Feature,
     (from, to): (f64, f64),
     bins: u32,
     genre: Option<&str>,
 ) -> Result<Vec<(u32, i64)>, DbErr> {
-    let column = FEATURES.get(feature).copied().unwrap_or("energy");
+    let column = feature.name();
     let backend = db.get_database_backend();
     let scaled = format!("(f.{column} - ({from:e})) * {bins} / (({to:e}) - ({from:e}))");
     let last = bins.saturating_sub(1);
@@ -186,7 +176,7 @@ pub async fn release_year_stats(
     to: Option<i32>,
     genre: Option<&str>,
 ) -> Result<Vec<YearStatsRow>, DbErr> {
-    let features: String = FEATURES.iter().map(|f| format!(", {f}")).collect();
+    let features: String = Feature::ALL.iter().map(|f| format!(", {f}")).collect();
     let mut values = vec![sea_orm::Value::from(genre.unwrap_or("").to_owned())];
     let mut filters = vec!["genre_id = ?"];
     if let Some(from) = from {

@@ -1,6 +1,6 @@
 //! The catalogue's lists and lookups: filters and orderings of artists, tracks and genres.
 
-use entity::{album, artist, artist_genre, audio_features, genre, track, track_genre};
+use entity::{Feature, album, artist, artist_genre, audio_features, genre, track, track_genre};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryTrait};
 
@@ -26,46 +26,6 @@ impl<T: Into<sea_orm::Value> + Copy> Range<T> {
 
     fn is_set(&self) -> bool {
         self.min.is_some() || self.max.is_some()
-    }
-}
-
-/// The audio features a list can be filtered and ordered by.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum Feature {
-    Danceability,
-    Energy,
-    Loudness,
-    Speechiness,
-    Acousticness,
-    Instrumentalness,
-    Liveness,
-    Valence,
-    Tempo,
-}
-
-impl Feature {
-    pub fn column(self) -> audio_features::Column {
-        use audio_features::Column as C;
-        match self {
-            Self::Danceability => C::Danceability,
-            Self::Energy => C::Energy,
-            Self::Loudness => C::Loudness,
-            Self::Speechiness => C::Speechiness,
-            Self::Acousticness => C::Acousticness,
-            Self::Instrumentalness => C::Instrumentalness,
-            Self::Liveness => C::Liveness,
-            Self::Valence => C::Valence,
-            Self::Tempo => C::Tempo,
-        }
-    }
-
-    /// The values the feature can take, as documented by Spotify and enforced by the loader.
-    pub fn bounds(self) -> (f64, f64) {
-        match self {
-            Self::Loudness => (-60.0, 5.0),
-            Self::Tempo => (0.0, 300.0),
-            _ => (0.0, 1.0),
-        }
     }
 }
 

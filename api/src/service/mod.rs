@@ -20,6 +20,19 @@ pub(crate) fn col<C: ColumnTrait>(c: C) -> Expr {
     Expr::col((c.entity_name(), c))
 }
 
+/// One value per audio feature from the columns of a result named as the features, in
+/// [`entity::Feature::ALL`] order.
+pub(crate) fn feature_values<T: sea_orm::TryGetable + Default + Copy>(
+    res: &sea_orm::QueryResult,
+    pre: &str,
+) -> Result<[T; entity::Feature::COUNT], DbErr> {
+    let mut values = [T::default(); entity::Feature::COUNT];
+    for f in entity::Feature::ALL {
+        values[f.index()] = res.try_get(pre, f.name())?;
+    }
+    Ok(values)
+}
+
 /// The latest load runs, newest first.
 pub async fn load_runs(
     db: &impl ConnectionTrait,

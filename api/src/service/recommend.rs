@@ -4,53 +4,20 @@
 
 use std::collections::HashMap;
 
+use entity::Feature;
 use entity::{artist, artist_genre, artist_top_track, audio_features, track, track_artist};
 use sea_orm::sea_query::{Alias, ExprTrait as _, Query};
-use sea_orm::{ConnectionTrait, DbErr, FromQueryResult};
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, QueryResult};
 
 use super::col;
 use crate::recommend::{ArtistInput, DIMS, Index, TrackInput};
 
-/// The model's feature columns, in [`crate::recommend::FEATURES`] order.
-const FEATURE_COLUMNS: [audio_features::Column; DIMS] = [
-    audio_features::Column::Danceability,
-    audio_features::Column::Energy,
-    audio_features::Column::Loudness,
-    audio_features::Column::Speechiness,
-    audio_features::Column::Acousticness,
-    audio_features::Column::Instrumentalness,
-    audio_features::Column::Liveness,
-    audio_features::Column::Valence,
-    audio_features::Column::Tempo,
-];
-
 /// The nine feature values of a row, selected under their column names.
-#[derive(FromQueryResult)]
-struct FeatureValues {
-    danceability: f64,
-    energy: f64,
-    loudness: f64,
-    speechiness: f64,
-    acousticness: f64,
-    instrumentalness: f64,
-    liveness: f64,
-    valence: f64,
-    tempo: f64,
-}
+struct FeatureValues([f64; DIMS]);
 
-impl FeatureValues {
-    fn vector(&self) -> [f64; DIMS] {
-        [
-            self.danceability,
-            self.energy,
-            self.loudness,
-            self.speechiness,
-            self.acousticness,
-            self.instrumentalness,
-            self.liveness,
-            self.valence,
-            self.tempo,
-        ]
+impl FromQueryResult for FeatureValues {
+    fn from_query_result(res: &QueryResult, pre: &str) -> Result<Self, DbErr> {
+        super::feature_values(res, pre).map(Self)
     }
 }
 
@@ -90,7 +57,7 @@ pub async fn load_index(db: &impl ConnectionTrait) -> Result<Index, DbErr> {
     Ok(Index::build_weighted(
         tracks,
         artists,
-        crate::recommend::MODEL_WEIGHTS,
+        crate::recommend::model_weights(),
     ))
 }
 
@@ -105,8 +72,8 @@ pub async fn load_inputs(
     let mut stmt = Query::select();
     stmt.expr_as(col(track::Column::Id), Alias::new("id"))
         .expr_as(col(track::Column::Popularity), Alias::new("popularity"));
-    for c in FEATURE_COLUMNS {
-        stmt.expr(col(c));
+    for f in Feature::ALL {
+        stmt.expr(col(f.column()));
     }
     stmt.from(track::Entity).inner_join(
         audio_features::Entity,
@@ -174,7 +141,7 @@ pub async fn load_inputs(
     let tracks = rows
         .into_iter()
         .map(|r| {
-            let features = r.features.vector();
+            let features = r.features.0;
             TrackInput {
                 artist_ids: credits.remove(&r.id).unwrap_or_default(),
                 id: r.id,
@@ -204,11 +171,8 @@ pub async fn genre_centroids(
     use sea_orm::sea_query::Func;
     let mut stmt = Query::select();
     stmt.expr_as(col(track_genre::Column::GenreId), Alias::new("genre_id"));
-    for c in FEATURE_COLUMNS {
-        stmt.expr_as(
-            Func::avg(col(c)),
-            Alias::new(sea_orm::IdenStatic::as_str(&c)),
-        );
+    for f in Feature::ALL {
+        stmt.expr_as(Func::avg(col(f.column())), Alias::new(f.name()));
     }
     stmt.from(track_genre::Entity)
         .inner_join(
@@ -222,6 +186,6 @@ pub async fn genre_centroids(
         .await?;
     Ok(rows
         .into_iter()
-        .map(|r| (r.genre_id, r.features.vector()))
+        .map(|r| (r.genre_id, r.features.0))
         .collect())
 }

@@ -2,10 +2,13 @@
 //! folded `search_key` columns the loader fills. Exact matches rank first, then prefixes, then
 //! other substrings; within a rank, the more popular and the shorter name first.
 
+use entity::normalize::search_key;
 use entity::{artist, track};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Order, SelectStatement};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryTrait};
-use sixpotify_loader::normalize::search_key;
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryOrder, QuerySelect,
+    QueryTrait,
+};
 
 use super::catalog::escape_like;
 
@@ -90,4 +93,24 @@ pub async fn search_tracks(
         first,
     );
     run(db, &stmt).await
+}
+
+/// Every artist's search key and display name, most popular first (ties by id): what the
+/// chatbot suggests names from.
+pub async fn artist_names(db: &impl ConnectionTrait) -> Result<Vec<(String, String)>, DbErr> {
+    #[derive(FromQueryResult)]
+    struct Name {
+        search_key: String,
+        name: String,
+    }
+    let rows = artist::Entity::find()
+        .select_only()
+        .column(artist::Column::SearchKey)
+        .column(artist::Column::Name)
+        .order_by_desc(artist::Column::Popularity)
+        .order_by_asc(artist::Column::Id)
+        .into_model::<Name>()
+        .all(db)
+        .await?;
+    Ok(rows.into_iter().map(|r| (r.search_key, r.name)).collect())
 }

@@ -18,6 +18,8 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use tracing::{debug, warn};
 
+use entity::run_summary::{EndpointStats, SkippedItem};
+
 use crate::error::{LoaderError, Result};
 
 /// A value that must never be printed: `Debug` and `Display` show `***`.
@@ -86,27 +88,6 @@ impl SpotifyConfig {
             concurrency: 4,
         }
     }
-}
-
-/// What one endpoint cost and how it behaved in a run.
-#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct EndpointStats {
-    pub requests: u64,
-    pub retries: u64,
-    pub rate_limited: u64,
-    pub failures: u64,
-    /// Items skipped because their payload did not have the documented shape.
-    pub skipped: u64,
-    /// The endpoint answered 403 or 404 as not available to this app.
-    pub unavailable: bool,
-}
-
-/// An item left out of a run because Spotify sent it in an unexpected shape.
-#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct SkippedItem {
-    pub endpoint: String,
-    pub item: String,
-    pub reason: String,
 }
 
 /// Skipped items kept for the run's summary; the rest are only counted.

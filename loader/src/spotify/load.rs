@@ -21,19 +21,19 @@ use entity::artist;
 use futures_util::{StreamExt as _, stream};
 use sea_orm::sea_query::ExprTrait as _;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QuerySelect};
-use serde::{Deserialize, Serialize};
 use tokio::sync::mpsc;
 use tracing::{Instrument as _, info, warn};
 
-use super::client::{EndpointStats, SkippedItem, SpotifyClient};
+use super::client::SpotifyClient;
 use super::model::{Album, AlbumRef, Artist, ArtistRef, AudioFeatures, Track};
 use crate::csv_source::ReleaseDate;
 use crate::error::{LoaderError, Result};
-use crate::import::error_chain;
 use crate::load_run::{self, Ending, RunCounts};
-use crate::normalize::search_key;
 use crate::shutdown::Shutdown;
 use crate::writer::{AlbumValues, ArtistValues, Batch, TrackValues};
+use entity::normalize::search_key;
+use entity::run_summary::{Ambiguous, RunSummary, Unmatched};
+use entity::telemetry::error_chain;
 
 /// What `load_runs.source` says for a Spotify run.
 pub const SOURCE: &str = "spotify";
@@ -114,65 +114,6 @@ impl SpotifyLoadOptions {
             return bad("a batch needs at least one artist".into());
         }
         Ok(())
-    }
-}
-
-/// A name or id that did not lead to an artist.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Unmatched {
-    pub seed: String,
-    pub reason: String,
-}
-
-/// A name that matched several artists, or none exactly, and the one chosen.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Ambiguous {
-    pub name: String,
-    pub chosen_id: String,
-    pub chosen_name: String,
-    /// `"exact"` when several artists have the name, `"inexact"` when none has it exactly.
-    pub matched: String,
-    /// The other candidates, as `name (id)`.
-    pub others: Vec<String>,
-}
-
-/// What a Spotify run met on the way; stored as JSON in `load_runs.summary`.
-#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
-pub struct RunSummary {
-    pub seeds: u64,
-    /// Artists loaded in full (artist, discography, top tracks).
-    pub artists_loaded: u64,
-    /// Seeds skipped because they were loaded more recently than `--max-age`.
-    pub artists_fresh: u64,
-    /// Related artists added as seeds.
-    pub related_followed: u64,
-    pub albums: u64,
-    pub tracks: u64,
-    pub audio_features: u64,
-    pub top_tracks: u64,
-    pub unmatched: Vec<Unmatched>,
-    pub ambiguous: Vec<Ambiguous>,
-    /// Artists written with an incomplete discography, and why; tried again next run.
-    pub incomplete: Vec<Unmatched>,
-    /// Items skipped as malformed (the first few; `endpoints` has the counts).
-    pub skipped: Vec<SkippedItem>,
-    /// Requests, retries, 429s, failures, skipped items and availability per endpoint.
-    pub endpoints: BTreeMap<String, EndpointStats>,
-    /// Time spent waiting for `Retry-After`.
-    pub rate_limit_wait_ms: u64,
-    /// The run stopped on request before its last batch.
-    pub stopped_early: bool,
-}
-
-impl RunSummary {
-    /// Requests sent, all endpoints together (token requests included).
-    pub fn requests(&self) -> u64 {
-        self.endpoints.values().map(|e| e.requests).sum()
-    }
-
-    /// Items skipped as malformed, all endpoints together.
-    pub fn skipped_items(&self) -> u64 {
-        self.endpoints.values().map(|e| e.skipped).sum()
     }
 }
 
@@ -295,13 +236,11 @@ pub async fn load_spotify(
     };
     let ending = Ending {
         counts,
-        error: error.as_ref().map(|e| error_chain(e)),
+        error: None,
         cancelled: summary.stopped_early,
         summary: serde_json::to_string(&summary).ok(),
     };
-    if let Err(e) = load_run::finish(db, run_id, ending).await {
-        warn!(run_id, error = %error_chain(&e), "could not record the end of the run");
-    }
+    let error = load_run::conclude(db, run_id, ending, error).await;
     let report = SpotifyReport {
         run_id,
         summary,

@@ -7,5 +7,5 @@ pub mod client;
 pub mod load;
 pub mod model;
 
-pub use client::{EndpointStats, Secret, SkippedItem, SpotifyClient, SpotifyConfig};
-pub use load::{RunSummary, Seed, SpotifyLoadOptions, SpotifyReport, load_spotify};
+pub use client::{Secret, SpotifyClient, SpotifyConfig};
+pub use load::{Seed, SpotifyLoadOptions, SpotifyReport, load_spotify};

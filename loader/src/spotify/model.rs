@@ -109,7 +109,7 @@ pub struct Track {
 pub struct AudioFeatures {
     pub id: String,
     #[serde(flatten)]
-    pub features: crate::csv_source::Features,
+    pub features: entity::TrackFeatures,
 }
 
 /// `SimplifiedTrackObject`: a track as an album lists it (no album, popularity or ISRC).

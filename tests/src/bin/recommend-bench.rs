@@ -12,7 +12,7 @@ use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
-use sixpotify_api::recommend::{ArtistInput, Index, MODEL_WEIGHTS, TrackInput, Wanted};
+use sixpotify_api::recommend::{ArtistInput, Index, TrackInput, Wanted, model_weights};
 use sixpotify_tests::synth::{Rng, Sample, TRACKS_PER_ARTIST, id};
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -67,7 +67,7 @@ fn main() -> Result<()> {
         .collect();
 
     let started = Instant::now();
-    let index = Index::build_weighted(tracks, artists, MODEL_WEIGHTS);
+    let index = Index::build_weighted(tracks, artists, model_weights());
     let build = started.elapsed();
     println!(
         "{} tracks, {} artists from {} real tracks of {}",

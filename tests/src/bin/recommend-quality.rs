@@ -16,7 +16,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use anyhow::{Context as _, Result};
 use sea_orm::{ConnectionTrait as _, Statement};
 use sixpotify_api::recommend::{
-    EQUAL_WEIGHTS, GENRE_PENALTY, Index, MODEL_WEIGHTS, Wanted, Weights,
+    EQUAL_WEIGHTS, GENRE_PENALTY, Index, Wanted, Weights, model_weights,
 };
 use sixpotify_loader::{CsvInput, ImportOptions, import_csv};
 
@@ -97,47 +97,37 @@ async fn main() -> Result<()> {
         })
         .collect();
 
-    // Weights in FEATURES order: danceability, energy, loudness, speechiness, acousticness,
-    // instrumentalness, liveness, valence, tempo.
+    use entity::Feature as F;
+    let model = model_weights();
     // With a genre penalty of 0, genres play no part: the plain model.
     let variants: [(&str, Weights, f32); 9] = [
         ("equal", EQUAL_WEIGHTS, 0.0),
-        ("liveness /10, tempo /2", MODEL_WEIGHTS, 0.0),
-        (
-            "liveness /2",
-            [1.0, 1.0, 1.0, 1.0, 1.0, 1.0, 0.5, 1.0, 1.0],
-            0.0,
-        ),
+        ("liveness /10, tempo /2", model, 0.0),
+        ("liveness /2", weights(&[(F::Liveness, 0.5)]), 0.0),
         (
             "speech and dance x2",
-            [2.0, 1.0, 1.0, 2.0, 1.0, 1.0, 1.0, 1.0, 1.0],
+            weights(&[(F::Speechiness, 2.0), (F::Danceability, 2.0)]),
             0.0,
         ),
         (
             "speech, dance, acoustic x2; liveness, tempo /2",
-            [2.0, 1.0, 1.0, 2.0, 2.0, 1.0, 0.5, 1.0, 0.5],
+            weights(&[
+                (F::Speechiness, 2.0),
+                (F::Danceability, 2.0),
+                (F::Acousticness, 2.0),
+                (F::Liveness, 0.5),
+                (F::Tempo, 0.5),
+            ]),
             0.0,
         ),
-        (
-            "liveness /10, tempo /2, genre penalty 0.05",
-            MODEL_WEIGHTS,
-            0.05,
-        ),
+        ("liveness /10, tempo /2, genre penalty 0.05", model, 0.05),
         (
             "the model: liveness /10, tempo /2, genre penalty 0.1",
-            MODEL_WEIGHTS,
+            model,
             GENRE_PENALTY,
         ),
-        (
-            "liveness /10, tempo /2, genre penalty 0.25",
-            MODEL_WEIGHTS,
-            0.25,
-        ),
-        (
-            "liveness /10, tempo /2, genre penalty 1",
-            MODEL_WEIGHTS,
-            1.0,
-        ),
+        ("liveness /10, tempo /2, genre penalty 0.25", model, 0.25),
+        ("liveness /10, tempo /2, genre penalty 1", model, 1.0),
     ];
     println!("weights\tmeasure\tsame main genre\trandom baseline\tlift");
     for (name, weights, penalty) in variants {
@@ -203,4 +193,13 @@ async fn main() -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// Equal weights but for `changes`.
+fn weights(changes: &[(entity::Feature, f64)]) -> Weights {
+    let mut w = EQUAL_WEIGHTS;
+    for &(f, x) in changes {
+        w[f.index()] = x;
+    }
+    w
 }

@@ -1,5 +1,4 @@
-//! HTTP routes: GraphQL over POST and GET, GraphiQL with its assets embedded in the binary,
-//! health and metrics.
+//! `/graphql`: GraphQL over POST and GET, and GraphiQL with its assets embedded in the binary.
 //!
 //! A GraphQL request first resolves an automatic persisted query, then looks for its response
 //! in the response cache (by normalised document, operation name and variables), and only on a
@@ -8,153 +7,30 @@
 //! version, the index version and the request, and `If-None-Match` gives `304` without
 //! executing anything. Bodies of 1 KiB and more are compressed when the client accepts it.
 //! Media types and status codes follow the GraphQL-over-HTTP specification (see
-//! [`protocol`]); `GET` runs queries only.
+//! [`crate::protocol`]); `GET` runs queries only.
 
 use std::time::{Duration, Instant};
 
-use actix_web::body::MessageBody;
-use actix_web::dev::{ServiceRequest, ServiceResponse};
 use actix_web::http::StatusCode;
 use actix_web::http::header::{self, ContentType, HeaderValue};
-use actix_web::middleware::Next;
 use actix_web::web::Bytes;
 use actix_web::{HttpRequest, HttpResponse, web};
 use async_graphql::parser::types::OperationType;
-use tracing::Instrument as _;
 
-use crate::cache::Caches;
+use crate::body::{Assets, embedded, read_body};
 use crate::cache::normalize::leading_operation_name;
 use crate::cache::responses::{CachedResponse, ResponseKey};
-use crate::graphql::AppSchema;
-use crate::graphql::limits::QueryLimits;
-use crate::metrics::{Metrics, Outcome};
+use crate::metrics::Outcome;
 use crate::protocol::{self, Media};
-use crate::recommend::IndexStore;
+use crate::state::AppState;
 
 /// Bodies smaller than this are sent uncompressed: compressing them saves too little.
 const COMPRESS_FROM: usize = 1024;
 
-/// What the GraphQL routes need.
-#[derive(Clone)]
-pub struct GraphqlState {
-    pub schema: AppSchema,
-    pub db: sea_orm::DatabaseConnection,
-    pub caches: Caches,
-    pub index: IndexStore,
-    pub metrics: Metrics,
-    /// `max-age` of cacheable `GET` answers.
-    pub max_age: Duration,
-    /// The largest document shape executed.
-    pub limits: QueryLimits,
-    /// The largest request body read.
-    pub max_body_bytes: usize,
-    /// The longest a request executes.
-    pub request_timeout: Duration,
-    /// The most requests a batch may hold (0: no batches).
-    pub max_batch: usize,
-    /// Whether GraphiQL is served.
-    pub graphiql: bool,
-    /// Whether the dashboard is served.
-    pub dashboard: bool,
-    /// Whether the Kakao chatbot webhook answers.
-    pub chatbot: bool,
-}
-
-impl std::fmt::Debug for GraphqlState {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("GraphqlState")
-            .field("max_age", &self.max_age)
-            .finish_non_exhaustive()
-    }
-}
-
-/// Registers every route.
-pub fn routes(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::resource("/graphql")
-            .wrap(actix_web::middleware::from_fn(crate::access::guard))
-            .route(web::post().to(graphql_post))
-            .route(web::get().to(graphql_get))
-            .default_service(web::to(graphql_other_method)),
-    )
-    .route("/graphiql/{file}", web::get().to(asset))
-    .route("/healthz", web::get().to(healthz))
-    .route("/readyz", web::get().to(readyz))
-    .route("/metrics", web::get().to(metrics))
-    .route("/favicon.ico", web::get().to(no_content))
-    .route("/", web::get().to(root))
-    .configure(crate::dashboard::routes)
-    .configure(crate::chatbot::routes);
-}
-
-/// The header carrying a request's id, both ways.
-pub const REQUEST_ID: &str = "x-request-id";
-
-/// The id of a request: the client's own `X-Request-Id` when it is a sensible one (1 to 64
-/// letters, digits, `-`, `_`, `.`), so that a caller can follow its request through, else a
-/// new one.
-fn request_id(req: &ServiceRequest) -> String {
-    req.headers()
-        .get(REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .filter(|v| {
-            (1..=64).contains(&v.len())
-                && v.bytes()
-                    .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
-        })
-        .map_or_else(new_request_id, str::to_owned)
-}
-
-/// A new request id: 32 hex digits, a random half drawn once per process and a counter, so
-/// that ids are unique within a process and, with overwhelming likelihood, across replicas,
-/// without asking the system for randomness on every request.
-fn new_request_id() -> String {
-    use std::sync::OnceLock;
-    use std::sync::atomic::{AtomicU64, Ordering};
-    static PREFIX: OnceLock<u64> = OnceLock::new();
-    static NEXT: AtomicU64 = AtomicU64::new(0);
-    let prefix = PREFIX.get_or_init(|| uuid::Uuid::new_v4().as_u64_pair().0);
-    format!("{prefix:016x}{:016x}", NEXT.fetch_add(1, Ordering::Relaxed))
-}
-
-/// Runs each request in a span of its own, carrying its id (also sent back in
-/// `X-Request-Id`), and logs its outcome: server errors as warnings, the rest at debug level
-/// (`RUST_LOG=sixpotify_api=debug` shows every request).
-pub async fn trace_requests(
-    req: ServiceRequest,
-    next: Next<impl MessageBody>,
-) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
-    let id = request_id(&req);
-    let span = tracing::info_span!(
-        "request",
-        request_id = %id,
-        method = %req.method(),
-        path = %req.path(),
-    );
-    let started = Instant::now();
-    let mut res = next.call(req).instrument(span.clone()).await;
-    if let Ok(r) = &mut res
-        && let Ok(value) = HeaderValue::from_str(&id)
-    {
-        r.headers_mut()
-            .insert(header::HeaderName::from_static(REQUEST_ID), value);
-    }
-    let _enter = span.enter();
-    let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
-    match &res {
-        Ok(r) if r.status().is_server_error() => {
-            tracing::warn!(status = r.status().as_u16(), elapsed_ms, "request failed");
-        }
-        Ok(r) => tracing::debug!(status = r.status().as_u16(), elapsed_ms, "request served"),
-        Err(e) => tracing::warn!(error = %e, elapsed_ms, "request failed"),
-    }
-    res
-}
-
 /// `POST /graphql`. A JSON body byte for byte like one answered before (as dashboards and
 /// chatbots send) is found in the response cache before it is even parsed.
-async fn graphql_post(
-    state: web::Data<GraphqlState>,
+pub async fn graphql_post(
+    state: web::Data<AppState>,
     req: HttpRequest,
     payload: web::Payload,
 ) -> HttpResponse {
@@ -206,7 +82,7 @@ async fn graphql_post(
 /// A batch: each request answered as if it came alone (persisted queries, caches, limits and
 /// timeout included), all at once, in one JSON array in the order asked.
 async fn batch(
-    state: &GraphqlState,
+    state: &AppState,
     req: &HttpRequest,
     media: Media,
     body: &[u8],
@@ -251,7 +127,7 @@ async fn batch(
 }
 
 /// `GET /graphql`: GraphiQL for a browser that asks for a page, a query otherwise.
-async fn graphql_get(state: web::Data<GraphqlState>, req: HttpRequest) -> HttpResponse {
+pub async fn graphql_get(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     if state.graphiql && wants_html(&req) && !has_query_param(&req) {
         return HttpResponse::Ok()
             .content_type(ContentType::html())
@@ -266,7 +142,7 @@ async fn graphql_get(state: web::Data<GraphqlState>, req: HttpRequest) -> HttpRe
 }
 
 /// Any other method on `/graphql`.
-async fn graphql_other_method(req: HttpRequest) -> HttpResponse {
+pub async fn graphql_other_method(req: HttpRequest) -> HttpResponse {
     method_not_allowed(
         Media::of(&req),
         "/graphql answers GET (queries only) and POST",
@@ -287,26 +163,6 @@ fn method_not_allowed(media: Media, message: &str, allow: &'static str) -> HttpR
     res
 }
 
-/// An error that stops a request before GraphQL execution.
-/// A request's whole body, at most `limit` bytes; otherwise the status to answer (`400` for a
-/// body that could not be read, `413` for one over the limit) and why.
-pub(crate) async fn read_body(
-    payload: web::Payload,
-    limit: usize,
-) -> Result<Bytes, (StatusCode, String)> {
-    match payload.to_bytes_limited(limit).await {
-        Ok(Ok(body)) => Ok(body),
-        Ok(Err(e)) => Err((
-            StatusCode::BAD_REQUEST,
-            format!("the request body could not be read: {e}"),
-        )),
-        Err(_) => Err((
-            StatusCode::PAYLOAD_TOO_LARGE,
-            format!("the request body is larger than the {limit} bytes this server reads"),
-        )),
-    }
-}
-
 fn request_error(media: Media, status: StatusCode, message: &str, code: &str) -> HttpResponse {
     body_response(
         media,
@@ -319,7 +175,7 @@ fn request_error(media: Media, status: StatusCode, message: &str, code: &str) ->
 
 /// Answers one GraphQL request: persisted query, cache, execution, in that order.
 async fn answer(
-    state: &GraphqlState,
+    state: &AppState,
     req: &HttpRequest,
     media: Media,
     mut request: async_graphql::Request,
@@ -486,12 +342,6 @@ fn body_response(
     builder.body(body)
 }
 
-async fn metrics(state: web::Data<GraphqlState>) -> HttpResponse {
-    HttpResponse::Ok()
-        .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
-        .body(state.metrics.render())
-}
-
 fn wants_html(req: &HttpRequest) -> bool {
     req.headers()
         .get(header::ACCEPT)
@@ -505,7 +355,7 @@ fn has_query_param(req: &HttpRequest) -> bool {
         .any(|kv| kv.split('=').next() == Some("query"))
 }
 
-async fn root(state: web::Data<GraphqlState>) -> HttpResponse {
+pub async fn root(state: web::Data<AppState>) -> HttpResponse {
     if !state.graphiql {
         return HttpResponse::NotFound().finish();
     }
@@ -514,107 +364,38 @@ async fn root(state: web::Data<GraphqlState>) -> HttpResponse {
         .finish()
 }
 
-/// Browsers ask for a favicon; there is none to give.
-async fn no_content() -> HttpResponse {
-    HttpResponse::NoContent().finish()
-}
-
-/// Alive: the process answers HTTP. Says nothing of the database (see [`readyz`]).
-async fn healthz() -> HttpResponse {
-    HttpResponse::Ok().json(serde_json::json!({ "status": "ok" }))
-}
-
-/// How long `/readyz` waits for the database.
-const READY_CHECK_TIMEOUT: Duration = Duration::from_secs(2);
-
-/// Ready to serve: the database answers, every migration is applied, and the recommendation
-/// index is built. `503` with the failing checks otherwise; no error detail is shown.
-async fn readyz(state: web::Data<GraphqlState>) -> HttpResponse {
-    use migration::MigratorTrait as _;
-    let db = &state.db;
-    let checks = async {
-        if db.ping().await.is_err() {
-            return ("unreachable", "unknown");
-        }
-        match migration::Migrator::get_pending_migrations(db).await {
-            Ok(pending) if pending.is_empty() => ("ok", "ok"),
-            Ok(_) => ("ok", "pending"),
-            Err(_) => ("unreachable", "unknown"),
-        }
-    };
-    let (database, migrations) = tokio::time::timeout(READY_CHECK_TIMEOUT, checks)
-        .await
-        .unwrap_or(("unreachable", "unknown"));
-    let index = if state.index.is_ready() {
-        "ok"
-    } else {
-        "building"
-    };
-    let ready = database == "ok" && migrations == "ok" && index == "ok";
-    let body = serde_json::json!({
-        "status": if ready { "ready" } else { "unavailable" },
-        "checks": {
-            "database": database,
-            "migrations": migrations,
-            "recommendationIndex": index,
-        },
-    });
-    let mut res = if ready {
-        HttpResponse::Ok()
-    } else {
-        HttpResponse::ServiceUnavailable()
-    };
-    res.insert_header((header::CACHE_CONTROL, "no-store"))
-        .json(body)
-}
-
-const GRAPHIQL_HTML: &str = include_str!("../assets/graphiql/index.html");
+const GRAPHIQL_HTML: &str = include_str!("../../assets/graphiql/index.html");
 
 /// GraphiQL's files, from the npm packages pinned in `assets/graphiql/package.json`.
 const ASSETS: &Assets = &[
     (
         "graphiql.min.js",
         "text/javascript; charset=utf-8",
-        include_bytes!("../assets/graphiql/dist/graphiql.min.js"),
+        include_bytes!("../../assets/graphiql/dist/graphiql.min.js"),
     ),
     (
         "graphiql.min.css",
         "text/css; charset=utf-8",
-        include_bytes!("../assets/graphiql/dist/graphiql.min.css"),
+        include_bytes!("../../assets/graphiql/dist/graphiql.min.css"),
     ),
     (
         "react.production.min.js",
         "text/javascript; charset=utf-8",
-        include_bytes!("../assets/graphiql/dist/react.production.min.js"),
+        include_bytes!("../../assets/graphiql/dist/react.production.min.js"),
     ),
     (
         "react-dom.production.min.js",
         "text/javascript; charset=utf-8",
-        include_bytes!("../assets/graphiql/dist/react-dom.production.min.js"),
+        include_bytes!("../../assets/graphiql/dist/react-dom.production.min.js"),
     ),
     (
         "init.js",
         "text/javascript; charset=utf-8",
-        include_bytes!("../assets/graphiql/init.js"),
+        include_bytes!("../../assets/graphiql/init.js"),
     ),
 ];
 
-/// Files built into the binary: name served under, content type, bytes.
-pub(crate) type Assets = [(&'static str, &'static str, &'static [u8])];
-
-/// The file of `assets` named `file`, with its type and `cache_control`; `404` for any other.
-pub(crate) fn embedded(assets: &Assets, file: &str, cache_control: &'static str) -> HttpResponse {
-    match assets.iter().find(|(name, _, _)| *name == file) {
-        Some((_, content_type, body)) => HttpResponse::Ok()
-            .insert_header((header::CONTENT_TYPE, *content_type))
-            .insert_header((header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
-            .insert_header((header::CACHE_CONTROL, cache_control))
-            .body(*body),
-        None => HttpResponse::NotFound().finish(),
-    }
-}
-
-async fn asset(state: web::Data<GraphqlState>, file: web::Path<String>) -> HttpResponse {
+pub async fn asset(state: web::Data<AppState>, file: web::Path<String>) -> HttpResponse {
     if !state.graphiql {
         return HttpResponse::NotFound().finish();
     }
