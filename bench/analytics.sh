@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# BI aggregates on a large catalogue: writes a synthetic catalogue of TRACKS tracks (default
+# BI aggregates on a large catalog: writes a synthetic catalog of TRACKS tracks (default
 # 1,000,000) drawn from the shared dataset, imports it into a fresh MariaDB database, starts a
 # release build of the API over it with no response cache (every query is executed by the
 # database), and times each aggregate RUNS times (default 7) with curl, one at a time. Prints
@@ -8,8 +8,8 @@
 # Usage: bench/analytics.sh [TRACKS]
 #   MYSQL_URL (default mysql://root@127.0.0.1:3306) names the server; the database
 #   sixpotify_bench_analytics is dropped and recreated. KEEP=1 reuses it as it is, with its
-#   catalogue, when it exists. POOL_MB sets MariaDB's InnoDB buffer pool for the run (restored
-#   at exit): the default 128 MiB holds an eighth of this catalogue, 1024 holds all of it.
+#   catalog, when it exists. POOL_MB sets MariaDB's InnoDB buffer pool for the run (restored
+#   at exit): the default 128 MiB holds an eighth of this catalog, 1024 holds all of it.
 #   After the import, the BI summaries are recomputed once more on their own
 #   (`sixpotify-loader summarize`) and the time is printed.
 set -euo pipefail
@@ -21,7 +21,7 @@ api_port="${API_PORT:-18201}"
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 command -v jq > /dev/null || { echo "jq is missing: apt-get install jq" >&2; exit 1; }
-cargo build --release --quiet -p sixpotify-tests --bin synth-catalogue
+cargo build --release --quiet -p sixpotify-tests --bin synth-catalog
 
 if [ -n "${POOL_MB:-}" ]; then
   pool_before=$("${client[@]}" -N -e "SELECT @@innodb_buffer_pool_size")
@@ -34,7 +34,7 @@ echo "InnoDB buffer pool: $(( $("${client[@]}" -N -e "SELECT @@innodb_buffer_poo
 if [ "${KEEP:-0}" = 1 ] && "${client[@]}" -e "USE $db" 2> /dev/null; then
   echo "reusing $db"
 else
-  "$bin/synth-catalogue" --tracks "$tracks" "$work/synth.csv.gz"
+  "$bin/synth-catalog" --tracks "$tracks" "$work/synth.csv.gz"
   import_dataset "$work/synth.csv.gz"
 fi
 DATABASE_URL="$server/$db" "$bin/sixpotify-loader" summarize 2>&1 | tail -1
@@ -55,7 +55,7 @@ queries=(
   "topArtists by track count|{ topArtists(by: TRACK_COUNT, first: 10) { value artist { name } } }"
   "topArtists by track count of a genre|{ topArtists(by: TRACK_COUNT, genre: \"$genre\", first: 10) { value artist { name } } }"
 )
-echo "catalogue: $("${client[@]}" -N "$db" -e "SELECT COUNT(*) FROM tracks") tracks; genre filter: $genre; $runs runs each"
+echo "catalog: $("${client[@]}" -N "$db" -e "SELECT COUNT(*) FROM tracks") tracks; genre filter: $genre; $runs runs each"
 printf '%-40s %10s %10s\n' query median_ms max_ms
 failed=0
 for entry in "${queries[@]}"; do

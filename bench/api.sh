@@ -4,7 +4,7 @@
 # other in the same run:
 #
 #   a  GET /healthz                                        the HTTP ceiling
-#   b  one repeated catalogue query (POST)                 response-cache hits
+#   b  one repeated catalog query (POST)                 response-cache hits
 #   c  track lookups by random id (with album, artists and audio features)
 #   d  the foundation issue's nested query (artists(first: 50) … tracks(first: 10) …)
 #   e  recommendations from a random artist (1 seed)
@@ -14,7 +14,7 @@
 # a, b, d, e and f go to an API with every cache on, as deployed. c goes to a second API
 # without the response cache, so that every lookup is executed (its entity caches are on, as
 # deployed, and warmed by 25 s of lookups of every track in turn, as a server running for a
-# while has them: they are sized to hold this catalogue), and again to a third API with no
+# while has them: they are sized to hold this catalog), and again to a third API with no
 # cache at all, so that every lookup reaches MariaDB. d, e and f run again against the second
 # API. g warms up by asking about every artist in turn, for 60 s (every one of them at least
 # once) before its first run and 25 s before the second, then runs against the

@@ -62,7 +62,7 @@ for i in $(seq 1 "$runs"); do
 done
 tail -n 1 "$work/import.log"
 
-# The floor for INSERT statements on this server: replay the catalogue the last import wrote, as
+# The floor for INSERT statements on this server: replay the catalog the last import wrote, as
 # mysqldump's multi-row INSERTs (no upsert clause, no client work), into a fresh schema.
 mysqldump --protocol=TCP -h"$host" -P"$port" -uroot --no-create-info --skip-add-locks --skip-lock-tables \
   --skip-triggers sixpotify_bench_import genres artists albums tracks audio_features track_artists track_genres artist_genres \
@@ -73,7 +73,7 @@ t0=$(now)
 "${client[@]}" sixpotify_bench_replay < "$work/replay.sql"
 t1=$(now)
 replay_s=$(echo "$t1 - $t0" | bc -l)
-catalogue_rows=$("${client[@]}" -N sixpotify_bench_replay -e "SELECT (SELECT COUNT(*) FROM genres)+(SELECT COUNT(*) FROM artists)+(SELECT COUNT(*) FROM albums)+(SELECT COUNT(*) FROM tracks)+(SELECT COUNT(*) FROM audio_features)+(SELECT COUNT(*) FROM track_artists)+(SELECT COUNT(*) FROM track_genres)+(SELECT COUNT(*) FROM artist_genres)")
+catalog_rows=$("${client[@]}" -N sixpotify_bench_replay -e "SELECT (SELECT COUNT(*) FROM genres)+(SELECT COUNT(*) FROM artists)+(SELECT COUNT(*) FROM albums)+(SELECT COUNT(*) FROM tracks)+(SELECT COUNT(*) FROM audio_features)+(SELECT COUNT(*) FROM track_artists)+(SELECT COUNT(*) FROM track_genres)+(SELECT COUNT(*) FROM artist_genres)")
 
 # Streaming: peak memory on four times the rows (the same rows four times over).
 { head -n 1 "$work/songs.csv"; for _ in 1 2 3 4; do tail -n +2 "$work/songs.csv"; done; } | gzip -1 > "$work/songs4.csv.gz"
@@ -87,7 +87,7 @@ printf '\nrows: %s (%s)\n' "$rows" "$dataset"
 printf 'median import-csv: %.3f s (%.0f rows/s), peak RSS %.1f MiB\n' "$mi" "$(echo "$rows / $mi" | bc -l)" "$mr"
 printf 'median LOAD DATA LOCAL INFILE: %.3f s (%.0f rows/s)\n' "$ml" "$(echo "$rows / $ml" | bc -l)"
 printf 'ratio import / LOAD DATA: %.2f (goal: at most 5)\n' "$(echo "$mi / $ml" | bc -l)"
-printf 'replay of the written catalogue (%s rows in 8 tables) as plain multi-row INSERTs: %.3f s, %.2f x LOAD DATA\n' \
-  "$catalogue_rows" "$replay_s" "$(echo "$replay_s / $ml" | bc -l)"
+printf 'replay of the written catalog (%s rows in 8 tables) as plain multi-row INSERTs: %.3f s, %.2f x LOAD DATA\n' \
+  "$catalog_rows" "$replay_s" "$(echo "$replay_s / $ml" | bc -l)"
 printf 'peak RSS on %s rows: %.1f MiB (on %s rows: %.1f MiB)\n' "$((rows * 4))" "$rss4_mib" "$rows" "$mr"
 "${client[@]}" -e "DROP DATABASE IF EXISTS sixpotify_bench_import; DROP DATABASE IF EXISTS sixpotify_bench_staging; DROP DATABASE IF EXISTS sixpotify_bench_replay"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Spotify loader benchmark: `sixpotify-loader spotify` against the fake Spotify server with a
-# generated catalogue (200 artists x 5 albums x 10 tracks by default, every request delayed like
+# generated catalog (200 artists x 5 albums x 10 tracks by default, every request delayed like
 # a network would), seeded by an artists file of all 200 names, into a fresh SQLite database per
 # run. For each requests-per-second cap it prints every run (requests, wall time, requests per
 # second, ratio to the cap), then medians.
@@ -30,7 +30,7 @@ for i in $(seq 0 $((artists - 1))); do echo "Artist $i"; done > "$work/artists.t
 
 median() { sort -n | awk '{a[NR]=$1} END {print (NR%2 ? a[(NR+1)/2] : (a[NR/2]+a[NR/2+1])/2)}'; }
 
-echo "catalogue: $artists artists x $albums albums x $tracks tracks; ${latency} ms a request; concurrency $concurrency"
+echo "catalog: $artists artists x $albums albums x $tracks tracks; ${latency} ms a request; concurrency $concurrency"
 printf 'cap\trun\trequests\twall_s\treq_per_s\tratio_to_cap\ttracks\n'
 : > "$work/summary.tsv"
 for cap in $caps; do

@@ -3,6 +3,7 @@
 //! request is answered before anything else runs: `401 UNAUTHENTICATED` without a valid key,
 //! `429 RATE_LIMITED` with `Retry-After` over the limit.
 
+use crate::codes::{RATE_LIMITED, UNAUTHENTICATED};
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::net::IpAddr;
@@ -22,11 +23,6 @@ use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use sha2::{Digest as _, Sha256};
 
 use crate::protocol::{self, Media};
-
-/// A request without a valid API key, where keys are required.
-pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
-/// A client over its rate limit.
-pub const RATE_LIMITED: &str = "RATE_LIMITED";
 
 /// How often clients not seen for a while are dropped from the rate limiter's memory.
 const FORGET_EVERY: Duration = Duration::from_secs(60);

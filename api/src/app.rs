@@ -32,7 +32,7 @@ impl std::fmt::Debug for Application {
 }
 
 impl Application {
-    /// Connects to the configured database, applies migrations, seeds an empty catalogue when
+    /// Connects to the configured database, applies migrations, seeds an empty catalog when
     /// asked to, and binds the listener.
     pub async fn build(settings: &Settings) -> Result<Self> {
         info!(database = %settings.database_url, "connecting");

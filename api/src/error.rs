@@ -3,6 +3,7 @@
 //! Every GraphQL error carries a stable `extensions.code`. Internal errors are logged with their
 //! whole cause chain and reach the client as a generic message: no SQL, no stack trace.
 
+use crate::codes;
 use std::sync::Arc;
 
 /// Everything that can go wrong in the API.
@@ -57,12 +58,12 @@ impl ApiError {
     /// The stable code clients match on.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::Database(e) if database_unreachable(e) => "SERVICE_UNAVAILABLE",
-            Self::SharedDatabase(e) if database_unreachable(e) => "SERVICE_UNAVAILABLE",
-            Self::BadUserInput(_) => "BAD_USER_INPUT",
-            Self::PageTooLarge(_) => "PAGE_TOO_LARGE",
-            Self::Unavailable(_) => "SERVICE_UNAVAILABLE",
-            _ => "INTERNAL_SERVER_ERROR",
+            Self::Database(e) if database_unreachable(e) => codes::SERVICE_UNAVAILABLE,
+            Self::SharedDatabase(e) if database_unreachable(e) => codes::SERVICE_UNAVAILABLE,
+            Self::BadUserInput(_) => codes::BAD_USER_INPUT,
+            Self::PageTooLarge(_) => codes::PAGE_TOO_LARGE,
+            Self::Unavailable(_) => codes::SERVICE_UNAVAILABLE,
+            _ => codes::INTERNAL_SERVER_ERROR,
         }
     }
 }
@@ -88,7 +89,7 @@ impl From<ApiError> for async_graphql::Error {
     fn from(e: ApiError) -> Self {
         let code = e.code();
         let message = match &e {
-            _ if code == "SERVICE_UNAVAILABLE" && !matches!(e, ApiError::Unavailable(_)) => {
+            _ if code == codes::SERVICE_UNAVAILABLE && !matches!(e, ApiError::Unavailable(_)) => {
                 tracing::warn!(error = %entity::telemetry::error_chain(&e), "database unreachable");
                 "the database cannot be reached; retry shortly".to_owned()
             }

@@ -1,4 +1,4 @@
-//! The Sixpotify GraphQL API: a read-only view of the catalogue for GraphiQL users, BI
+//! The Sixpotify GraphQL API: a read-only view of the catalog for GraphiQL users, BI
 //! dashboards and chatbots.
 //!
 //! [`app::Application`] is the server; [`graphql::build_schema`] the schema without HTTP;
@@ -15,6 +15,7 @@ pub mod app;
 pub mod body;
 pub mod cache;
 pub mod chatbot;
+pub mod codes;
 pub mod config;
 pub mod dashboard;
 pub mod error;

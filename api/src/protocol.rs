@@ -15,19 +15,7 @@ use actix_web::web::Bytes;
 use async_graphql::parser::types::{DocumentOperations, OperationType};
 use async_graphql::{Request, Response};
 
-use crate::graphql::{codes, limits};
-
-/// A request the server cannot read as a GraphQL request: malformed JSON, parameters of the
-/// wrong type, a missing `query`.
-pub const BAD_REQUEST: &str = "BAD_REQUEST";
-/// A `POST` without a content type the server reads.
-pub const UNSUPPORTED_MEDIA_TYPE: &str = "UNSUPPORTED_MEDIA_TYPE";
-/// A mutation or subscription sent with `GET`, or a method `/graphql` does not answer.
-pub const METHOD_NOT_ALLOWED: &str = "METHOD_NOT_ALLOWED";
-/// A request body larger than the configured limit.
-pub const PAYLOAD_TOO_LARGE: &str = "PAYLOAD_TOO_LARGE";
-/// A batch of more operations than the configured limit (or any batch, when batches are off).
-pub const BATCH_TOO_LARGE: &str = "BATCH_TOO_LARGE";
+use crate::codes;
 
 /// The media type of a GraphQL response.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -105,14 +93,14 @@ pub fn is_request_error(response: &Response) -> bool {
                 .and_then(|x| x.get("code"))
                 .is_some_and(|code| {
                     matches!(code, async_graphql::Value::String(c) if [
-                        codes::PARSE_FAILED,
-                        codes::VALIDATION_FAILED,
+                        codes::GRAPHQL_PARSE_FAILED,
+                        codes::GRAPHQL_VALIDATION_FAILED,
                         codes::OPERATION_RESOLUTION_FAILURE,
-                        limits::QUERY_TOO_DEEP,
-                        limits::QUERY_TOO_COMPLEX,
-                        limits::TOO_MANY_ALIASES,
-                        limits::TOO_MANY_ROOT_FIELDS,
-                        limits::INTROSPECTION_DISABLED,
+                        codes::QUERY_TOO_DEEP,
+                        codes::QUERY_TOO_COMPLEX,
+                        codes::TOO_MANY_ALIASES,
+                        codes::TOO_MANY_ROOT_FIELDS,
+                        codes::INTROSPECTION_DISABLED,
                     ]
                     .contains(&c.as_str()))
                 })

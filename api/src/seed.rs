@@ -1,6 +1,6 @@
 //! Preparing the database, the one place the API uses the loader library: connecting applies
 //! pending migrations and fills the BI summaries of a database that predates them, and an empty
-//! catalogue is seeded with the sample bundled in the binary, so that the API shows data on
+//! catalog is seeded with the sample bundled in the binary, so that the API shows data on
 //! first run with no configuration. Everything else the API does only reads.
 
 use std::time::Duration;
@@ -33,12 +33,12 @@ pub async fn connect(url: &str, acquire_timeout: Duration) -> Result<DatabaseCon
     Ok(sixpotify_loader::db::connect_with(url, acquire_timeout).await?)
 }
 
-/// Loads the sample when the catalogue holds no track; returns whether it did.
+/// Loads the sample when the catalog holds no track; returns whether it did.
 pub async fn seed_if_empty(db: &DatabaseConnection) -> Result<bool> {
-    if !service::catalogue_is_empty(db).await? {
+    if !service::catalog_is_empty(db).await? {
         return Ok(false);
     }
-    info!("the catalogue is empty: loading the bundled sample");
+    info!("the catalog is empty: loading the bundled sample");
     let report = import_csv(db, &sample_input(), &ImportOptions::default())
         .await?
         .into_result()?;

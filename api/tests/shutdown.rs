@@ -24,7 +24,7 @@ fn start(dir: &std::path::Path) -> (Server, u16, mpsc::Receiver<String>) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_sixpotify-api"))
         .env(
             "DATABASE_URL",
-            format!("sqlite://{}/catalogue.db", dir.display()),
+            format!("sqlite://{}/catalog.db", dir.display()),
         )
         .env("SIXPOTIFY_ADDR", "127.0.0.1:0")
         .env("SIXPOTIFY_LOG_FORMAT", "json")

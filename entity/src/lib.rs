@@ -1,4 +1,4 @@
-//! SeaORM entities of the Sixpotify catalogue: one module per table, with their relations; and
+//! SeaORM entities of the Sixpotify catalog: one module per table, with their relations; and
 //! the vocabulary the loader and the API share: the audio features ([`feature`]), search keys
 //! and derived ids ([`normalize`]), the summary a load run records ([`run_summary`]) and what
 //! the binaries log ([`telemetry`]).

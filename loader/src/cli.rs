@@ -17,7 +17,7 @@ use crate::spotify::{
 use entity::telemetry::error_chain;
 use entity::telemetry::{self, LogFormat};
 
-/// Loads music catalogue data into the Sixpotify database.
+/// Loads music catalog data into the Sixpotify database.
 #[derive(Debug, Parser)]
 #[command(name = "sixpotify-loader", version)]
 pub struct Cli {
@@ -50,7 +50,7 @@ pub enum Command {
     /// Create or upgrade the database schema, then exit (every command also does this first).
     Migrate,
     /// Recompute the BI summaries (per genre, per release year, artists' track counts, the
-    /// catalogue's counts) from the catalogue. Every load run that writes rows does this at its
+    /// catalog's counts) from the catalog. Every load run that writes rows does this at its
     /// end; this is for data changed by other means.
     Summarize,
     /// Import a CSV or gzip-compressed CSV file (30000-songs or Kaggle tracks layout).

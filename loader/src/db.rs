@@ -1,4 +1,4 @@
-//! Connecting to the catalogue database and bringing its schema up to date.
+//! Connecting to the catalog database and bringing its schema up to date.
 
 use std::time::Duration;
 

@@ -1,4 +1,4 @@
-//! `import-csv`: streams a CSV or gzip-compressed CSV file into the catalogue.
+//! `import-csv`: streams a CSV or gzip-compressed CSV file into the catalog.
 //!
 //! A blocking reader thread decompresses, parses and validates rows and hands them over in
 //! batches through a small bounded channel; the async side writes each batch in a transaction.
@@ -164,7 +164,7 @@ struct ReaderTally {
     samples: Vec<Reject>,
 }
 
-/// Imports `input` into the catalogue, recording a load run.
+/// Imports `input` into the catalog, recording a load run.
 ///
 /// Returns `Err` only when the run could not even be recorded; any later failure is in the
 /// report's `error`, and the run is marked failed with the reason.

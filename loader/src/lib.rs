@@ -1,4 +1,4 @@
-//! The Sixpotify loader: brings catalogue data into the database.
+//! The Sixpotify loader: brings catalog data into the database.
 //!
 //! Sources are read into normalised rows ([`csv_source`]), merged into batches and written by
 //! the upsert [`writer`] in transactions; every run is recorded in `load_runs`

@@ -1,5 +1,5 @@
-//! The BI summaries: per genre, per release year (of the whole catalogue and of each genre),
-//! each artist's track count and the catalogue's counts, recomputed by the database with
+//! The BI summaries: per genre, per release year (of the whole catalog and of each genre),
+//! each artist's track count and the catalog's counts, recomputed by the database with
 //! `INSERT … SELECT … GROUP BY` in one transaction.
 //!
 //! [`crate::load_run::finish`] refreshes them at the end of every run that wrote rows, before
@@ -34,7 +34,7 @@ fn averaged_columns() -> String {
         .collect()
 }
 
-/// How a statement walks the catalogue in primary-key order: on MySQL/MariaDB the join order is
+/// How a statement walks the catalog in primary-key order: on MySQL/MariaDB the join order is
 /// forced (`STRAIGHT_JOIN`, the primary key of the first table), so that every lookup by track
 /// id comes in ascending order and reads pages in sequence. Left to itself, the optimiser drives
 /// from an index in popularity order and looks tracks up at random, which took eight times as
@@ -95,7 +95,7 @@ fn statements(backend: DatabaseBackend) -> Vec<String> {
                 .collect::<String>(),
             genres_then_tracks = walk.genres_then_tracks,
         ),
-        // Per release year of the whole catalogue, under the empty genre id.
+        // Per release year of the whole catalog, under the empty genre id.
         format!(
             "INSERT INTO year_summaries (genre_id, release_year, tracks{columns}) \
              SELECT '', al.release_year, COUNT(*), {popularity}{averages} \
@@ -127,11 +127,11 @@ fn statements(backend: DatabaseBackend) -> Vec<String> {
     ]
 }
 
-/// Rebuilds every summary from the catalogue in one transaction.
+/// Rebuilds every summary from the catalog in one transaction.
 pub async fn refresh(db: &DatabaseConnection) -> Result<()> {
     let started = std::time::Instant::now();
     let backend = db.get_database_backend();
-    // Read committed: the aggregates read the catalogue without locking it (InnoDB would
+    // Read committed: the aggregates read the catalog without locking it (InnoDB would
     // otherwise lock every row an INSERT … SELECT reads).
     let isolation = (backend == DatabaseBackend::MySql).then_some(IsolationLevel::ReadCommitted);
     let txn = db
@@ -152,7 +152,7 @@ pub async fn refresh(db: &DatabaseConnection) -> Result<()> {
         [Utc::now().into()],
     ))
     .await
-    .map_err(LoaderError::db("refreshing the catalogue counts"))?;
+    .map_err(LoaderError::db("refreshing the catalog counts"))?;
     txn.commit()
         .await
         .map_err(LoaderError::db("committing the summary refresh"))?;
@@ -172,7 +172,7 @@ pub async fn ensure(db: &DatabaseConnection) -> Result<()> {
             "SELECT COUNT(*) FROM catalog_summary",
         ))
         .await
-        .map_err(LoaderError::db("reading the catalogue summary"))?;
+        .map_err(LoaderError::db("reading the catalog summary"))?;
     let present = row
         .and_then(|r| r.try_get_by_index::<i64>(0).ok())
         .unwrap_or(0);

@@ -1,4 +1,4 @@
-//! The upsert writer: merges a batch of rows into the catalogue in one transaction.
+//! The upsert writer: merges a batch of rows into the catalog in one transaction.
 //!
 //! Every statement is a multi-row upsert keyed on the table's primary key, so writing the same
 //! batch twice leaves the same rows, and a batch either lands whole or not at all. Rows are

@@ -97,8 +97,8 @@ fn an_unreachable_database_is_a_clear_error_that_hides_the_password() {
     assert!(!stderr.contains("hunter2"), "{stderr}");
 }
 
-/// Counts of every catalogue table and a digest of their rows, to compare two databases.
-async fn catalogue_digest(url: &str) -> Vec<String> {
+/// Counts of every catalog table and a digest of their rows, to compare two databases.
+async fn catalog_digest(url: &str) -> Vec<String> {
     use sea_orm::{ConnectionTrait, Statement};
     let db = sixpotify_loader::db::connect(url)
         .await
@@ -130,7 +130,7 @@ async fn catalogue_digest(url: &str) -> Vec<String> {
         let rows = db
             .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
             .await
-            .expect("catalogue query");
+            .expect("catalog query");
         out.push(format!("{table}: {} rows", rows.len()));
         for row in rows {
             out.push(row.try_get::<String>("", "k").expect("text key"));
@@ -184,14 +184,14 @@ async fn a_loader_process_killed_midway_and_run_again_ends_as_one_clean_run() {
     let _ = child.wait();
     db.close().await.expect("close");
 
-    let partial = catalogue_digest(&killed_url).await;
+    let partial = catalog_digest(&killed_url).await;
     let out = loader(&clean_db, &["import-csv", sample]);
     assert!(
         out.status.success(),
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    let clean = catalogue_digest(&format!("sqlite://{}", clean_db.display())).await;
+    let clean = catalog_digest(&format!("sqlite://{}", clean_db.display())).await;
     assert_ne!(partial, clean, "the first run was cut before the end");
 
     let out = loader(&killed_db, &["import-csv", sample]);
@@ -200,7 +200,7 @@ async fn a_loader_process_killed_midway_and_run_again_ends_as_one_clean_run() {
         "{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(catalogue_digest(&killed_url).await, clean);
+    assert_eq!(catalog_digest(&killed_url).await, clean);
 }
 
 /// A `spotify` command line with the client id set, no secret and no network.

@@ -1,5 +1,5 @@
 //! A fake Spotify Web API on port 0, for loader tests: the client-credentials token endpoint
-//! and the catalogue endpoints, with payloads shaped as in the OpenAPI reference, and faults a
+//! and the catalog endpoints, with payloads shaped as in the OpenAPI reference, and faults a
 //! test can queue per path (status codes, `Retry-After`, slow answers, malformed JSON) or
 //! trigger (every issued token expiring at once).
 
@@ -18,7 +18,7 @@ pub const CLIENT_ID: &str = "fake-client-id";
 /// The secret the fake accepts; tests check it never reaches logs.
 pub const CLIENT_SECRET: &str = "fake-client-secret-7f3a";
 
-/// Artist ids of the default catalogue.
+/// Artist ids of the default catalog.
 pub const BTS: &str = "3Nrfpe0tUJi4K4DXYWgMUX";
 pub const BLACKPINK: &str = "41MozSoPIsD1dJM0CLPjZF";
 pub const IU: &str = "3HqSLMAZ3g3d5poNaI7GOU";
@@ -27,7 +27,7 @@ pub const NELL: &str = "0w9C4gvvWuTAPB3ZInkCYz";
 pub const NELL_OTHER: &str = "5cMhnwV5Yxhz8pXFEwoGmD";
 pub const TXT: &str = "0ghlgldX5Dd6720Q3qFyQB";
 
-/// Albums in BTS's discography in the default catalogue.
+/// Albums in BTS's discography in the default catalog.
 pub const ALBUMS_PER_ARTIST: usize = 23;
 
 /// What the fake does to the next request of a path instead of answering normally.
@@ -45,10 +45,10 @@ pub enum Fault {
     BadItem,
 }
 
-/// The catalogue a fake serves: artists, their albums and tracks, audio features and related
+/// The catalog a fake serves: artists, their albums and tracks, audio features and related
 /// artists, as consistent as Spotify's (a track's album lists it, its artists exist).
 #[derive(Clone, Debug, Default)]
-pub struct Catalogue {
+pub struct Catalog {
     artists: BTreeMap<String, Value>,
     /// Extra names search finds an artist by (`방탄소년단` for BTS), folded to lower case.
     aliases: Vec<(String, String)>,
@@ -90,7 +90,7 @@ pub fn features_json(id: &str, n: u32) -> Value {
     })
 }
 
-/// An album of a [`Catalogue`]: `tracks` are `(id, name, popularity)`, credited to the
+/// An album of a [`Catalog`]: `tracks` are `(id, name, popularity)`, credited to the
 /// album's artist and to `featuring`.
 #[derive(Clone, Debug)]
 pub struct AlbumSpec<'a> {
@@ -102,7 +102,7 @@ pub struct AlbumSpec<'a> {
     pub featuring: Option<&'a str>,
 }
 
-impl Catalogue {
+impl Catalog {
     /// Adds an artist.
     pub fn artist(&mut self, id: &str, name: &str, popularity: u32, genres: &[&str]) -> &mut Self {
         self.artists
@@ -311,7 +311,7 @@ impl Catalogue {
         c
     }
 
-    /// A generated catalogue of `artists` × `albums` × `tracks` (for benchmarks): artists named
+    /// A generated catalog of `artists` × `albums` × `tracks` (for benchmarks): artists named
     /// `Artist 0`, `Artist 1`, …, each related to the next three.
     pub fn generated(artists: usize, albums: usize, tracks: usize) -> Self {
         const GENRES: [&str; 8] = [
@@ -367,7 +367,7 @@ impl Catalogue {
         c
     }
 
-    /// How many artists, albums and tracks the catalogue holds.
+    /// How many artists, albums and tracks the catalog holds.
     pub fn size(&self) -> (usize, usize, usize) {
         (self.artists.len(), self.albums.len(), self.tracks.len())
     }
@@ -383,7 +383,7 @@ struct State {
     tokens_issued: AtomicU64,
     hits: Mutex<HashMap<String, u64>>,
     total_hits: AtomicU64,
-    catalogue: Catalogue,
+    catalog: Catalog,
 }
 
 /// A running fake.
@@ -402,24 +402,20 @@ impl std::fmt::Debug for FakeSpotify {
 }
 
 impl FakeSpotify {
-    /// Starts the fake with the [`Catalogue::korean`] catalogue.
+    /// Starts the fake with the [`Catalog::korean`] catalog.
     pub async fn start() -> anyhow::Result<Self> {
-        Self::start_with(Catalogue::korean()).await
+        Self::start_with(Catalog::korean()).await
     }
 
-    /// Starts the fake on a port of its own with the given catalogue.
-    pub async fn start_with(catalogue: Catalogue) -> anyhow::Result<Self> {
-        Self::start_on("127.0.0.1:0", catalogue, 1).await
+    /// Starts the fake on a port of its own with the given catalog.
+    pub async fn start_with(catalog: Catalog) -> anyhow::Result<Self> {
+        Self::start_on("127.0.0.1:0", catalog, 1).await
     }
 
     /// Starts the fake on `addr` with `workers` server threads.
-    pub async fn start_on(
-        addr: &str,
-        catalogue: Catalogue,
-        workers: usize,
-    ) -> anyhow::Result<Self> {
+    pub async fn start_on(addr: &str, catalog: Catalog, workers: usize) -> anyhow::Result<Self> {
         let state = Arc::new(State {
-            catalogue,
+            catalog,
             ..Default::default()
         });
         let listener = TcpListener::bind(addr)?;
@@ -453,9 +449,9 @@ impl FakeSpotify {
         Ok(Self { base, state })
     }
 
-    /// The catalogue served.
-    pub fn catalogue(&self) -> &Catalogue {
-        &self.state.catalogue
+    /// The catalog served.
+    pub fn catalog(&self) -> &Catalog {
+        &self.state.catalog
     }
 
     /// Makes every request to a route (`/v1/audio-features/{id}`, as registered) answer 403
@@ -473,7 +469,7 @@ impl FakeSpotify {
         }
     }
 
-    /// Requests that reached any catalogue endpoint.
+    /// Requests that reached any catalog endpoint.
     pub fn total_hits(&self) -> u64 {
         self.state.total_hits.load(Ordering::SeqCst)
     }
@@ -739,7 +735,7 @@ fn page(req: &HttpRequest, all: Vec<Value>, offset: usize, limit: usize) -> Valu
     })
 }
 
-impl Catalogue {
+impl Catalog {
     /// An `AlbumObject` with the first 50 of its tracks.
     fn full_album(&self, id: &str) -> Option<Value> {
         let mut album = self.albums.get(id)?.clone();
@@ -775,12 +771,12 @@ fn simplified(track: &Value) -> Value {
 }
 
 async fn artist(state: web::Data<State>, req: HttpRequest, id: web::Path<String>) -> HttpResponse {
-    let item = state.catalogue.artists.get(id.as_str()).cloned();
+    let item = state.catalog.artists.get(id.as_str()).cloned();
     one(&state, &req, item).await
 }
 
 async fn several_artists(state: web::Data<State>, req: HttpRequest, q: Query) -> HttpResponse {
-    let c = &state.catalogue;
+    let c = &state.catalog;
     several(&state, &req, &q, "artists", 50, |id| {
         c.artists.get(id).cloned()
     })
@@ -788,12 +784,12 @@ async fn several_artists(state: web::Data<State>, req: HttpRequest, q: Query) ->
 }
 
 async fn album(state: web::Data<State>, req: HttpRequest, id: web::Path<String>) -> HttpResponse {
-    let item = state.catalogue.full_album(&id);
+    let item = state.catalog.full_album(&id);
     one(&state, &req, item).await
 }
 
 async fn several_albums(state: web::Data<State>, req: HttpRequest, q: Query) -> HttpResponse {
-    let c = &state.catalogue;
+    let c = &state.catalog;
     several(&state, &req, &q, "albums", 20, |id| c.full_album(id)).await
 }
 
@@ -804,7 +800,7 @@ async fn album_tracks(
     q: Query,
 ) -> HttpResponse {
     let pass = admit!(&state, &req);
-    let c = &state.catalogue;
+    let c = &state.catalog;
     let Some(ids) = c.album_tracks.get(id.as_str()) else {
         return error(404, "Resource not found");
     };
@@ -819,7 +815,7 @@ async fn artist_albums(
     q: Query,
 ) -> HttpResponse {
     let pass = admit!(&state, &req);
-    let c = &state.catalogue;
+    let c = &state.catalog;
     if !c.artists.contains_key(id.as_str()) {
         return error(404, "Resource not found");
     }
@@ -854,7 +850,7 @@ async fn top_tracks(
     if q.get("market").is_none_or(|m| m.len() != 2) {
         return error(400, "Invalid market code");
     }
-    let c = &state.catalogue;
+    let c = &state.catalog;
     if !c.artists.contains_key(id.as_str()) {
         return error(404, "Resource not found");
     }
@@ -881,7 +877,7 @@ async fn related_artists(
     id: web::Path<String>,
 ) -> HttpResponse {
     let pass = admit!(&state, &req);
-    let c = &state.catalogue;
+    let c = &state.catalog;
     if !c.artists.contains_key(id.as_str()) {
         return error(404, "Resource not found");
     }
@@ -896,7 +892,7 @@ async fn related_artists(
 }
 
 async fn several_tracks(state: web::Data<State>, req: HttpRequest, q: Query) -> HttpResponse {
-    let c = &state.catalogue;
+    let c = &state.catalog;
     several(&state, &req, &q, "tracks", 50, |id| {
         c.tracks.get(id).cloned()
     })
@@ -904,12 +900,12 @@ async fn several_tracks(state: web::Data<State>, req: HttpRequest, q: Query) -> 
 }
 
 async fn track(state: web::Data<State>, req: HttpRequest, id: web::Path<String>) -> HttpResponse {
-    let item = state.catalogue.tracks.get(id.as_str()).cloned();
+    let item = state.catalog.tracks.get(id.as_str()).cloned();
     one(&state, &req, item).await
 }
 
 async fn several_features(state: web::Data<State>, req: HttpRequest, q: Query) -> HttpResponse {
-    let c = &state.catalogue;
+    let c = &state.catalog;
     several(&state, &req, &q, "audio_features", 100, |id| {
         c.features.get(id).cloned()
     })
@@ -921,7 +917,7 @@ async fn features(
     req: HttpRequest,
     id: web::Path<String>,
 ) -> HttpResponse {
-    let item = state.catalogue.features.get(id.as_str()).cloned();
+    let item = state.catalog.features.get(id.as_str()).cloned();
     one(&state, &req, item).await
 }
 
@@ -933,7 +929,7 @@ async fn search(state: web::Data<State>, req: HttpRequest, q: Query) -> HttpResp
     if q.get("type").map(String::as_str) != Some("artist") {
         return error(400, "Invalid type (only artist is supported)");
     }
-    let c = &state.catalogue;
+    let c = &state.catalog;
     let mut found: Vec<&Value> = c
         .artists
         .iter()

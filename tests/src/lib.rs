@@ -1,6 +1,6 @@
 //! The test harness: a fresh database per test (a SQLite file, or a uniquely named MySQL
 //! database when `SIXPOTIFY_TEST_MYSQL_URL` is set), the real API server on port 0, fixtures,
-//! and a snapshot of the catalogue for comparing end states.
+//! and a snapshot of the catalog for comparing end states.
 
 pub mod fake_spotify;
 pub mod proxy;
@@ -98,7 +98,7 @@ impl TestDb {
     /// A new SQLite file in a temporary directory.
     pub async fn sqlite() -> Result<Self> {
         let dir = tempfile::tempdir()?;
-        let url = format!("sqlite://{}/catalogue.db", dir.path().display());
+        let url = format!("sqlite://{}/catalog.db", dir.path().display());
         Ok(Self {
             backend: Backend::Sqlite,
             url,
@@ -356,8 +356,8 @@ impl TestApp {
     }
 }
 
-/// Every catalogue row as text, table by table, in key order, without timestamps: two
-/// databases holding the same catalogue give equal snapshots.
+/// Every catalog row as text, table by table, in key order, without timestamps: two
+/// databases holding the same catalog give equal snapshots.
 pub async fn snapshot(db: &DatabaseConnection) -> Result<Vec<String>> {
     const TABLES: &[(&str, &str, &str)] = &[
         (

@@ -1,11 +1,11 @@
-//! A synthetic catalogue of any size, drawn from a real dataset's distributions, for benchmarks.
+//! A synthetic catalog of any size, drawn from a real dataset's distributions, for benchmarks.
 //!
 //! Every synthetic track copies a random real track of its artist's genre (so the joint
 //! distribution of audio features, genre, popularity and release date is the dataset's) and
 //! jitters each audio feature by up to 2% of its range and popularity by up to 5 points. Artist
 //! `a` has tracks `10a..10a+9` and takes the genre of a random real track; album `b` holds tracks
 //! `5b..5b+4`. Names are real names with the synthetic number appended, so search behaves as on
-//! real data. The same dataset, size and seed give the same catalogue.
+//! real data. The same dataset, size and seed give the same catalog.
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -80,7 +80,7 @@ impl Track {
     }
 }
 
-/// The real tracks a synthetic catalogue is drawn from.
+/// The real tracks a synthetic catalog is drawn from.
 #[derive(Debug)]
 pub struct Sample {
     rows: Vec<TrackRow>,
@@ -258,6 +258,6 @@ pub fn write_csv<W: Write>(out: W, tracks: impl Iterator<Item = Track>) -> Resul
     let out = w
         .into_inner()
         .map_err(|e| e.into_error())
-        .context("writing the catalogue")?;
+        .context("writing the catalog")?;
     Ok((n, out))
 }

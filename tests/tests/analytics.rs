@@ -111,7 +111,7 @@ backend_tests! {
         let conn = db.connect().await?;
         import_sample(&conn).await?;
         let expected = scalar(&conn, "SELECT COUNT(*) FROM tracks").await?;
-        // Back to the schema before the summaries, with the catalogue kept.
+        // Back to the schema before the summaries, with the catalog kept.
         migration::Migrator::down(&conn, Some(1)).await?;
         assert!(scalar(&conn, "SELECT COUNT(*) FROM catalog_summary").await.is_err(), "the summaries are gone");
         let app = TestApp::spawn(&db).await?;

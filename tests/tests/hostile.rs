@@ -1,7 +1,7 @@
 //! Hostile input: a corpus of requests built to break the server, and a few thousand
 //! generated documents, valid and not. Every answer must be a well-formed GraphQL or HTTP
 //! error with a code, never a server error, a driver message or a dropped connection, and the
-//! server must stay healthy and its catalogue intact.
+//! server must stay healthy and its catalog intact.
 
 use std::collections::BTreeSet;
 
@@ -352,7 +352,7 @@ async fn a_corpus_of_hostile_requests_gets_coded_errors_and_the_server_stays_hea
         "a cursor of another ordering",
     )?;
 
-    // Still healthy, catalogue intact.
+    // Still healthy, catalog intact.
     still_serves(&app).await?;
     assert_eq!(
         scalar(&db.connect().await?, "SELECT COUNT(*) FROM tracks").await?,

@@ -59,11 +59,11 @@ backend_tests! {
         Ok(())
     }
 
-    async fn re_importing_the_same_file_changes_no_catalogue_data(db: TestDb) -> Result<()> {
+    async fn re_importing_the_same_file_changes_no_catalog_data(db: TestDb) -> Result<()> {
         let conn = db.connect().await?;
         import(&conn, fixture("quirks.csv")).await?;
         let first = snapshot(&conn).await?;
-        ensure!(first.len() > 50, "the snapshot covers the catalogue");
+        ensure!(first.len() > 50, "the snapshot covers the catalog");
         import(&conn, fixture("quirks.csv")).await?;
         assert_eq!(snapshot(&conn).await?, first);
         assert_eq!(scalar(&conn, "SELECT COUNT(*) FROM load_runs WHERE status = 'succeeded'").await?, 2);
@@ -187,11 +187,11 @@ backend_tests! {
         Ok(())
     }
 
-    async fn a_synthetic_catalogue_imports_whole_with_the_shape_it_promises(db: TestDb) -> Result<()> {
+    async fn a_synthetic_catalog_imports_whole_with_the_shape_it_promises(db: TestDb) -> Result<()> {
         let sample = Sample::read(flate2::read::MultiGzDecoder::new(sixpotify_api::seed::SAMPLE))?;
         let write = |n, seed| -> anyhow::Result<Vec<u8>> { Ok(write_csv(Vec::new(), sample.generate(n, seed))?.1) };
         let csv = write(2_000, 7)?;
-        assert_eq!(csv, write(2_000, 7)?, "the same seed gives the same catalogue");
+        assert_eq!(csv, write(2_000, 7)?, "the same seed gives the same catalog");
         assert_ne!(csv, write(2_000, 8)?);
 
         let dir = tempfile::tempdir()?;

@@ -188,7 +188,7 @@ async fn a_load_cut_off_mid_import_is_recorded_failed_and_a_rerun_completes() ->
         let (through, input, opts) = (through.clone(), input.clone(), opts.clone());
         tokio::spawn(async move { import_csv(&through, &input, &opts).await })
     };
-    // Cut once part of the catalogue is in.
+    // Cut once part of the catalog is in.
     let waited = Instant::now();
     while scalar(&direct, "SELECT COUNT(*) FROM tracks").await? < 2_000 {
         ensure!(
@@ -228,7 +228,7 @@ async fn a_load_cut_off_mid_import_is_recorded_failed_and_a_rerun_completes() ->
     assert_eq!(reason, error);
     sixpotify_tests::notice(&format!("cut import recorded as failed: {reason}"));
 
-    // Run again, through the restored proxy: the catalogue ends as a clean load leaves it.
+    // Run again, through the restored proxy: the catalog ends as a clean load leaves it.
     let report = import_csv(&through, &input, &opts).await?.into_result()?;
     assert_eq!(report.counts.written, 30_000);
     let twin = db.twin().await?;
@@ -236,7 +236,7 @@ async fn a_load_cut_off_mid_import_is_recorded_failed_and_a_rerun_completes() ->
     import_csv(&clean, &input, &opts).await?.into_result()?;
     assert!(
         snapshot(&direct).await? == snapshot(&clean).await?,
-        "the re-run catalogue differs from a clean load"
+        "the re-run catalog differs from a clean load"
     );
     drop(proxy);
     Ok(())

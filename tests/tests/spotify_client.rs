@@ -308,7 +308,7 @@ async fn tracks_and_audio_features_come_in_batches_with_album_artists_and_isrc()
     let features = client.audio_features(&ids).await?;
     assert_eq!(features.len(), 3);
     assert_eq!(fake.hits("/v1/audio-features"), 2, "123 ids, 100 a call");
-    // DDU-DU DDU-DU is the 55th track of the fake catalogue: key 55 mod 12.
+    // DDU-DU DDU-DU is the 55th track of the fake catalog: key 55 mod 12.
     assert_eq!(
         (
             features[2].features.key,

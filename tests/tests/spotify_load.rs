@@ -1,5 +1,5 @@
 //! `sixpotify-loader spotify` end to end: the fake Spotify server, the loader, and a real
-//! database (SQLite and MariaDB), then the catalogue and `load_runs` as the API reads them.
+//! database (SQLite and MariaDB), then the catalog and `load_runs` as the API reads them.
 
 use std::time::{Duration, Instant};
 
@@ -13,7 +13,7 @@ use sixpotify_loader::spotify::{
     Secret, Seed, SpotifyClient, SpotifyConfig, SpotifyLoadOptions, SpotifyReport, load_spotify,
 };
 use sixpotify_tests::fake_spotify::{
-    BLACKPINK, BTS, CLIENT_ID, CLIENT_SECRET, Catalogue, FakeSpotify, Fault, IU, JANNABI, NELL, TXT,
+    BLACKPINK, BTS, CLIENT_ID, CLIENT_SECRET, Catalog, FakeSpotify, Fault, IU, JANNABI, NELL, TXT,
 };
 use sixpotify_tests::{TestApp, TestDb, backend_tests, scalar, snapshot};
 
@@ -446,10 +446,10 @@ backend_tests! {
 }
 
 #[tokio::test]
-async fn a_generated_catalogue_loads_in_full() -> Result<()> {
+async fn a_generated_catalog_loads_in_full() -> Result<()> {
     let db = TestDb::sqlite().await?;
     let conn = db.connect().await?;
-    let fake = FakeSpotify::start_with(Catalogue::generated(12, 5, 10)).await?;
+    let fake = FakeSpotify::start_with(Catalog::generated(12, 5, 10)).await?;
     let names: Vec<String> = (0..12).map(|i| format!("Artist {i}")).collect();
     let names: Vec<&str> = names.iter().map(String::as_str).collect();
     let mut opts = seeds(&names, &[]);

@@ -1,6 +1,6 @@
 // The Sixpotify dashboard: every figure comes from this server's /graphql endpoint, drawn with
 // the embedded Chart.js. Each chart's canvas carries data-state="ready" once drawn with data,
-// "empty" when the catalogue has nothing to show, and "error" when its query failed.
+// "empty" when the catalog has nothing to show, and "error" when its query failed.
 (function () {
   'use strict';
 
@@ -85,7 +85,7 @@
           number.format(s.albums) + ' albums · ' + number.format(s.genres) + ' genres' +
           (run && run.finishedAt ? ' · last load ' + run.status.toLowerCase() + ' ' + run.finishedAt.slice(0, 10) : '');
       })
-      .catch(function (err) { status('Could not load the catalogue counts: ' + err.message); });
+      .catch(function (err) { status('Could not load the catalog counts: ' + err.message); });
   }
 
   function loadGenres() {

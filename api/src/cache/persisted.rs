@@ -29,8 +29,8 @@ impl PersistedError {
     /// The code in `extensions.code`, as Apollo clients expect it.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::NotFound => "PERSISTED_QUERY_NOT_FOUND",
-            Self::HashMismatch | Self::Malformed => "BAD_USER_INPUT",
+            Self::NotFound => crate::codes::PERSISTED_QUERY_NOT_FOUND,
+            Self::HashMismatch | Self::Malformed => crate::codes::BAD_USER_INPUT,
         }
     }
 }

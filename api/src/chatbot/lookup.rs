@@ -1,6 +1,6 @@
 //! Finding the artist: the one GraphQL query the webhook runs, executed by the schema (so the
 //! DataLoaders, entity caches and index serve it) and read into typed values, and the closest
-//! names for an artist the catalogue does not hold.
+//! names for an artist the catalog does not hold.
 
 use std::sync::Arc;
 

@@ -10,7 +10,7 @@
 //!
 //! An utterance that is more than a name ("BTS 같은 노래 추천해줘", "music like BTS") is tried
 //! whole first, then without the words that ask for music and without Korean particles. An
-//! artist that cannot be found gets the closest names in the catalogue, by Jaro–Winkler
+//! artist that cannot be found gets the closest names in the catalog, by Jaro–Winkler
 //! similarity of folded names, with quick replies to ask for them. A body that is not a skill
 //! payload gets `400` with the reason.
 
@@ -33,15 +33,13 @@ use self::message::{asked, candidates};
 pub use self::reply::limits;
 use self::reply::{found, not_found, response, text};
 use crate::cache::responses::{CachedResponse, ResponseKey};
+use crate::codes::BAD_SKILL_PAYLOAD;
 use crate::error::{ApiError, Result};
 use crate::metrics::Outcome;
 use crate::state::AppState;
 
-/// Names suggested for an artist that is not in the catalogue.
+/// Names suggested for an artist that is not in the catalog.
 const SUGGESTIONS: usize = 3;
-
-/// The machine-readable reason of a `400`.
-pub const BAD_SKILL_PAYLOAD: &str = "BAD_SKILL_PAYLOAD";
 
 /// Registers the webhook, behind the same API keys and rate limits as `/graphql`.
 pub fn routes(cfg: &mut web::ServiceConfig) {

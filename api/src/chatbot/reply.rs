@@ -60,7 +60,7 @@ pub fn response(outputs: Vec<Value>, quick: Option<Value>) -> Value {
 }
 
 /// An artist's tracks to list: its top tracks in Korea when they were loaded from Spotify, its
-/// most popular tracks in the catalogue otherwise.
+/// most popular tracks in the catalog otherwise.
 fn tracks_of(artist: &ListedArtist) -> Vec<&ListedTrack> {
     if !artist.top_tracks.is_empty() {
         return artist.top_tracks.iter().take(limits::LIST_ITEMS).collect();
@@ -215,7 +215,7 @@ pub fn found(found: &FoundArtist) -> Value {
     )
 }
 
-/// The answer for a name that is not in the catalogue.
+/// The answer for a name that is not in the catalog.
 pub fn not_found(asked: &str, suggestions: &[String]) -> Value {
     let line = if suggestions.is_empty() {
         format!("'{asked}'에 맞는 아티스트가 카탈로그에 없어요.")

@@ -19,7 +19,7 @@ pub struct AnalyticsQuery;
 
 #[Object]
 impl AnalyticsQuery {
-    /// How much the catalogue holds, and the latest load run.
+    /// How much the catalog holds, and the latest load run.
     async fn catalog_stats(&self, ctx: &Context<'_>) -> Result<CatalogStats> {
         let counts = analytics::catalog_counts(db(ctx))
             .await
@@ -142,7 +142,7 @@ impl AnalyticsQuery {
         Ok(rows.into_iter().map(YearStats).collect())
     }
 
-    /// The artists with the highest popularity, followers or track count, over the catalogue or
+    /// The artists with the highest popularity, followers or track count, over the catalog or
     /// one genre; ties to the smaller id, artists without the figure last.
     async fn top_artists(
         &self,
@@ -239,7 +239,7 @@ impl TopArtist {
     }
 }
 
-/// How much the catalogue holds.
+/// How much the catalog holds.
 pub struct CatalogStats {
     counts: CatalogCounts,
     latest: Option<entity::load_run::Model>,

@@ -9,22 +9,14 @@
 //! field of every response through the engine's slower per-field path, which costs more than
 //! the whole of some queries.
 
+use crate::codes::{
+    BAD_USER_INPUT, GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, OPERATION_RESOLUTION_FAILURE,
+    REQUEST_TIMEOUT,
+};
 use async_graphql::{Request, Response, ServerError, Value};
 
 use super::AppSchema;
 use super::limits::QueryLimits;
-
-/// A document that does not parse.
-pub const PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
-/// A document that does not validate against the schema, or variables that do not fit it.
-pub const VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
-/// A valid document from which no operation can be chosen: an unknown `operationName`, or none
-/// given where the document holds several operations.
-pub const OPERATION_RESOLUTION_FAILURE: &str = "OPERATION_RESOLUTION_FAILURE";
-/// Input the resolvers refuse.
-pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
-/// Execution took longer than the request timeout and was stopped.
-pub const REQUEST_TIMEOUT: &str = "REQUEST_TIMEOUT";
 
 /// [`execute`], stopped after `timeout`: a request that runs longer is dropped where it waits
 /// (no work of it goes on) and answered with a [`REQUEST_TIMEOUT`] error.
@@ -59,7 +51,7 @@ pub async fn execute_within(
 /// every error in the response a code.
 pub async fn execute(schema: &AppSchema, mut request: Request, limits: &QueryLimits) -> Response {
     match request.parsed_query() {
-        Err(e) => return Response::from_errors(vec![label(e, PARSE_FAILED)]),
+        Err(e) => return Response::from_errors(vec![label(e, GRAPHQL_PARSE_FAILED)]),
         Ok(doc) => {
             if let Err(e) = super::limits::check(doc, limits) {
                 return Response::from_errors(vec![label(
@@ -93,7 +85,7 @@ fn stage_code(error: &ServerError, before_execution: bool) -> &'static str {
     {
         OPERATION_RESOLUTION_FAILURE
     } else {
-        VALIDATION_FAILED
+        GRAPHQL_VALIDATION_FAILED
     }
 }
 

@@ -8,21 +8,14 @@
 //! expanded. Every operation of the document is measured, not only the one to run: the engine's
 //! own checks walk them all.
 
+use crate::codes::{
+    INTROSPECTION_DISABLED, QUERY_TOO_COMPLEX, QUERY_TOO_DEEP, TOO_MANY_ALIASES,
+    TOO_MANY_ROOT_FIELDS,
+};
 use std::collections::HashMap;
 
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use async_graphql::{Name, Positioned};
-
-/// A document nested deeper than allowed.
-pub const QUERY_TOO_DEEP: &str = "QUERY_TOO_DEEP";
-/// A document with more fields (fragments expanded) than allowed.
-pub const QUERY_TOO_COMPLEX: &str = "QUERY_TOO_COMPLEX";
-/// A document with more aliases than allowed.
-pub const TOO_MANY_ALIASES: &str = "TOO_MANY_ALIASES";
-/// An operation selecting more root fields than allowed.
-pub const TOO_MANY_ROOT_FIELDS: &str = "TOO_MANY_ROOT_FIELDS";
-/// An introspection query (`__schema` or `__type`) where introspection is turned off.
-pub const INTROSPECTION_DISABLED: &str = "INTROSPECTION_DISABLED";
 
 /// The largest document shape accepted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

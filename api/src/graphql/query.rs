@@ -23,7 +23,7 @@ pub struct QueryRoot(
     OpsQuery,
 );
 
-/// Lookups and lists of the catalogue.
+/// Lookups and lists of the catalog.
 #[derive(Default)]
 pub struct CatalogQuery;
 
@@ -116,7 +116,7 @@ async fn list<M: FromQueryResult, N: OutputType>(
     ))
 }
 
-/// The longest search string, in characters: longer than any name in the catalogue.
+/// The longest search string, in characters: longer than any name in the catalog.
 const MAX_SEARCH_CHARS: usize = 200;
 
 fn check_search(query: &str) -> Result<()> {

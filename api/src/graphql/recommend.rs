@@ -1,5 +1,5 @@
 //! `recommendations`: Spotify's retired `/recommendations` endpoint, answered from the
-//! catalogue's own audio features.
+//! catalog's own audio features.
 
 use async_graphql::{Context, ID, Object, Result};
 
@@ -38,7 +38,7 @@ impl Recommendation {
         self.found.score()
     }
     /// Distance to what was asked for (the seeds' centroid, with targets in place of it where
-    /// given), each feature standardised over the catalogue.
+    /// given), each feature standardised over the catalog.
     async fn distance(&self) -> f64 {
         f64::from(self.found.distance)
     }

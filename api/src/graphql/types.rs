@@ -473,7 +473,7 @@ impl RelatedArtist {
         &self.artist
     }
     /// Euclidean distance between the two audio profiles, each feature standardised over the
-    /// catalogue.
+    /// catalog.
     async fn distance(&self) -> f64 {
         self.distance
     }

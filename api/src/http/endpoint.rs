@@ -20,6 +20,7 @@ use async_graphql::parser::types::OperationType;
 use crate::body::{Assets, embedded, read_body};
 use crate::cache::normalize::leading_operation_name;
 use crate::cache::responses::{CachedResponse, ResponseKey};
+use crate::codes;
 use crate::metrics::Outcome;
 use crate::protocol::{self, Media};
 use crate::state::AppState;
@@ -47,16 +48,16 @@ pub async fn graphql_post(
             media,
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "a GraphQL POST needs `Content-Type: application/json`",
-            protocol::UNSUPPORTED_MEDIA_TYPE,
+            codes::UNSUPPORTED_MEDIA_TYPE,
         );
     }
     let body = match read_body(payload, state.max_body_bytes).await {
         Ok(body) => body,
         Err((status, message)) => {
             let code = if status == StatusCode::PAYLOAD_TOO_LARGE {
-                protocol::PAYLOAD_TOO_LARGE
+                codes::PAYLOAD_TOO_LARGE
             } else {
-                protocol::BAD_REQUEST
+                codes::BAD_REQUEST
             };
             return request_error(media, status, &message, code);
         }
@@ -75,7 +76,7 @@ pub async fn graphql_post(
     }
     match protocol::post_request(&body) {
         Ok(request) => answer(&state, &req, media, request, false, Some(raw_key), started).await,
-        Err(e) => request_error(media, StatusCode::BAD_REQUEST, &e, protocol::BAD_REQUEST),
+        Err(e) => request_error(media, StatusCode::BAD_REQUEST, &e, codes::BAD_REQUEST),
     }
 }
 
@@ -91,15 +92,10 @@ async fn batch(
     let requests = match protocol::post_batch(body, state.max_batch) {
         Ok(requests) => requests,
         Err(protocol::BatchError::Invalid(e)) => {
-            return request_error(media, StatusCode::BAD_REQUEST, &e, protocol::BAD_REQUEST);
+            return request_error(media, StatusCode::BAD_REQUEST, &e, codes::BAD_REQUEST);
         }
         Err(protocol::BatchError::TooLarge(e)) => {
-            return request_error(
-                media,
-                StatusCode::BAD_REQUEST,
-                &e,
-                protocol::BATCH_TOO_LARGE,
-            );
+            return request_error(media, StatusCode::BAD_REQUEST, &e, codes::BATCH_TOO_LARGE);
         }
     };
     let answers = futures_util::future::join_all(
@@ -118,7 +114,7 @@ async fn batch(
             Ok(b) if !b.is_empty() => out.extend_from_slice(&b),
             _ => out.extend_from_slice(&protocol::error_body(
                 "internal server error",
-                "INTERNAL_SERVER_ERROR",
+                codes::INTERNAL_SERVER_ERROR,
             )),
         }
     }
@@ -137,7 +133,7 @@ pub async fn graphql_get(state: web::Data<AppState>, req: HttpRequest) -> HttpRe
     let media = Media::of(&req);
     match protocol::get_request(req.query_string()) {
         Ok(request) => answer(&state, &req, media, request, true, None, started).await,
-        Err(e) => request_error(media, StatusCode::BAD_REQUEST, &e, protocol::BAD_REQUEST),
+        Err(e) => request_error(media, StatusCode::BAD_REQUEST, &e, codes::BAD_REQUEST),
     }
 }
 
@@ -156,7 +152,7 @@ fn method_not_allowed(media: Media, message: &str, allow: &'static str) -> HttpR
         media,
         StatusCode::METHOD_NOT_ALLOWED,
         message,
-        protocol::METHOD_NOT_ALLOWED,
+        codes::METHOD_NOT_ALLOWED,
     );
     res.headers_mut()
         .insert(header::ALLOW, HeaderValue::from_static(allow));

@@ -1,9 +1,9 @@
-//! The recommendation index: every track's audio features standardised over the catalogue, in
+//! The recommendation index: every track's audio features standardised over the catalog, in
 //! contiguous arrays, and every artist's profile (the mean of its tracks, or of its top tracks
 //! where it has them).
 //!
 //! A track costs 18 bytes of features (nine `u16` steps on a grid of 65,536 steps spanning each
-//! feature's range in the catalogue), one byte of popularity, four of artist and its id (22
+//! feature's range in the catalog), one byte of popularity, four of artist and its id (22
 //! bytes when, as with Spotify ids, all ids have one length; otherwise the bytes plus a four-byte
 //! offset). Ids are kept sorted, so a lookup is a binary search and needs no hash table. Artist
 //! profiles are means, kept as `f32` z-scores.
@@ -133,7 +133,7 @@ pub type Weights = [f64; DIMS];
 /// Every feature counts alike.
 pub const EQUAL_WEIGHTS: Weights = [1.0; DIMS];
 
-/// Mean and spread of each feature over the catalogue, and the weight of each.
+/// Mean and spread of each feature over the catalog, and the weight of each.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Scale {
     pub mean: [f64; DIMS],
@@ -188,7 +188,7 @@ impl Scale {
 /// distances of a chunk stay in the first-level cache.
 const CHUNK: usize = 512;
 
-/// The grid of each feature: 65,536 steps from the catalogue's least value to its greatest.
+/// The grid of each feature: 65,536 steps from the catalog's least value to its greatest.
 #[derive(Clone, Copy, Debug, Default, PartialEq)]
 pub(crate) struct Grid {
     /// The raw value of step 0.
@@ -438,7 +438,7 @@ impl Index {
         self.artists.len()
     }
 
-    /// The catalogue's mean and spread per feature; `None` for an empty index.
+    /// The catalog's mean and spread per feature; `None` for an empty index.
     pub fn scale(&self) -> Option<&Scale> {
         self.scale.as_ref()
     }
@@ -594,7 +594,7 @@ impl Index {
         z
     }
 
-    /// Raw feature values standardised like the catalogue's.
+    /// Raw feature values standardised like the catalog's.
     pub fn standardise(&self, raw: &[f64; DIMS]) -> Vector {
         let mut z = [0.0; DIMS];
         if let Some(scale) = &self.scale {
@@ -925,7 +925,7 @@ mod tests {
         [0.5, energy, -6.0, 0.05, 0.1, 0.0, 0.1, valence, 120.0]
     }
 
-    fn catalogue() -> Index {
+    fn catalog() -> Index {
         Index::build(
             vec![
                 track("t1", "loud", 50, ev(0.90, 0.90)),
@@ -948,7 +948,7 @@ mod tests {
 
     #[test]
     fn nearest_artists_come_first_and_the_artist_itself_is_left_out() {
-        let index = catalogue();
+        let index = catalog();
         let related = index.related_artists("loud", 10).expect("known");
         let ids: Vec<&str> = related.iter().map(|r| index.artist_id(r.index)).collect();
         assert_eq!(ids, ["loud2", "mid", "calm", "calm2"]);
@@ -988,7 +988,7 @@ mod tests {
 
     #[test]
     fn a_feature_with_no_spread_is_left_out_not_divided_by() {
-        let index = catalogue();
+        let index = catalog();
         let scale = index.scale().expect("built");
         assert!(scale.spread[0] < MIN_SPREAD, "danceability is constant");
         assert!(
@@ -1020,7 +1020,7 @@ mod tests {
 
     #[test]
     fn the_same_input_in_any_order_gives_the_same_index() {
-        let a = catalogue();
+        let a = catalog();
         let mut tracks: Vec<TrackInput> = (1..=6)
             .rev()
             .map(|i| {
@@ -1071,7 +1071,7 @@ mod tests {
 
     #[test]
     fn recommendations_are_the_tracks_nearest_the_seeds() {
-        let index = catalogue();
+        let index = catalog();
         let loud = index.artist_position("loud").expect("known");
         let mut q = wanted(vec![index.artist_vector(loud).expect("profile")]);
         q.exclude_artists = vec![loud as u32];
@@ -1087,7 +1087,7 @@ mod tests {
 
     #[test]
     fn targets_replace_the_centroid_and_bounds_filter() {
-        let index = catalogue();
+        let index = catalog();
         let t1 = index.track_position("t1").expect("known");
         let mut q = wanted(vec![index.track_vector(t1)]);
         q.target[1] = Some(0.1);
@@ -1130,8 +1130,8 @@ mod tests {
         assert_eq!(ids(&index, &index.recommend(&q)), ["a0", "z"]);
     }
 
-    /// A reproducible catalogue of `n` tracks spread over the whole feature space.
-    fn random_catalogue(n: usize) -> Index {
+    /// A reproducible catalog of `n` tracks spread over the whole feature space.
+    fn random_catalog(n: usize) -> Index {
         let mut state = 0x2545_F491_4F6C_DD1Du64;
         let mut next = move || {
             state ^= state << 13;
@@ -1172,7 +1172,7 @@ mod tests {
 
     #[test]
     fn the_chunked_scan_finds_what_a_brute_force_search_finds() {
-        let index = random_catalogue(3 * CHUNK + 17);
+        let index = random_catalog(3 * CHUNK + 17);
         for seed in [0, CHUNK - 1, CHUNK, 2 * CHUNK + 5, 3 * CHUNK + 16] {
             let mut q = wanted(vec![index.track_vector(seed)]);
             q.limit = 25;
@@ -1238,7 +1238,7 @@ mod tests {
         let mut found = ids(&index, &index.recommend(&q));
         found.sort();
         assert_eq!(found, ["ceiling", "high"]);
-        // Bounds beyond the catalogue's range keep everything or nothing.
+        // Bounds beyond the catalog's range keep everything or nothing.
         q.min[1] = Some(-5.0);
         q.max[1] = Some(5.0);
         assert_eq!(index.recommend(&q).len(), 5);

@@ -23,7 +23,7 @@ impl FromQueryResult for FeatureMeans {
     }
 }
 
-/// How many rows each part of the catalogue holds.
+/// How many rows each part of the catalog holds.
 #[derive(Clone, Debug, PartialEq, Eq, FromQueryResult)]
 pub struct CatalogCounts {
     pub artists: i64,
@@ -33,7 +33,7 @@ pub struct CatalogCounts {
     pub tracks_with_features: i64,
 }
 
-/// Counts every part of the catalogue, as of the last summary refresh.
+/// Counts every part of the catalog, as of the last summary refresh.
 pub async fn catalog_counts(db: &impl ConnectionTrait) -> Result<CatalogCounts, DbErr> {
     let sql = "SELECT artists, tracks, albums, genres, tracks_with_features \
         FROM catalog_summary WHERE id = 1";
@@ -43,7 +43,7 @@ pub async fn catalog_counts(db: &impl ConnectionTrait) -> Result<CatalogCounts, 
     ))
     .one(db)
     .await?
-    .ok_or_else(|| DbErr::RecordNotFound("catalogue summary".into()))
+    .ok_or_else(|| DbErr::RecordNotFound("catalog summary".into()))
 }
 
 /// What `genre_stats` orders by.
@@ -169,7 +169,7 @@ pub struct YearStatsRow {
 /// Per release year of the tracks' albums, from `from` to `to` (inclusive, either open):
 /// tracks, their average popularity and average features, of the tracks of `genre` when given.
 /// Years without tracks are absent. Read from `year_summaries`, where the empty genre id
-/// stands for the whole catalogue.
+/// stands for the whole catalog.
 pub async fn release_year_stats(
     db: &impl ConnectionTrait,
     from: Option<i32>,

@@ -1,4 +1,4 @@
-//! The catalogue's lists and lookups: filters and orderings of artists, tracks and genres.
+//! The catalog's lists and lookups: filters and orderings of artists, tracks and genres.
 
 use entity::{Feature, album, artist, artist_genre, audio_features, genre, track, track_genre};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement};

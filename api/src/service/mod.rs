@@ -60,7 +60,7 @@ pub async fn data_version(db: &impl ConnectionTrait) -> Result<Option<i64>, DbEr
         .map(|r| r.id))
 }
 
-/// Whether the catalogue holds no track at all.
-pub async fn catalogue_is_empty(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
+/// Whether the catalog holds no track at all.
+pub async fn catalog_is_empty(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
     Ok(entity::track::Entity::find().count(db).await? == 0)
 }

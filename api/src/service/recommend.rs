@@ -51,7 +51,7 @@ async fn pairs(
         .await
 }
 
-/// Reads the catalogue and builds the index with the model's weights.
+/// Reads the catalog and builds the index with the model's weights.
 pub async fn load_index(db: &impl ConnectionTrait) -> Result<Index, DbErr> {
     let (tracks, artists) = load_inputs(db).await?;
     Ok(Index::build_weighted(

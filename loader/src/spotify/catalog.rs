@@ -1,4 +1,4 @@
-//! Typed reads of Spotify's catalogue on top of the [`SpotifyClient`]: batched where Spotify
+//! Typed reads of Spotify's catalog on top of the [`SpotifyClient`]: batched where Spotify
 //! takes several ids (the batches in flight together, up to the client's concurrency), falling
 //! back to one id a call where the several-ids endpoint is not available to the app.
 //!

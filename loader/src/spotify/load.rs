@@ -1,5 +1,5 @@
 //! `sixpotify-loader spotify`: loads artists, their discographies, track details, top tracks,
-//! audio features and, optionally, related artists from the Spotify Web API into the catalogue.
+//! audio features and, optionally, related artists from the Spotify Web API into the catalog.
 //!
 //! Seeds (names or ids) are taken a batch of artists at a time. For each batch the fetcher
 //! resolves names by search, then reads discographies, albums with their tracks, track details,

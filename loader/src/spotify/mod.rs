@@ -1,6 +1,6 @@
 //! The Spotify Web API as a source: a resilient client ([`client`]), the payloads it reads
-//! ([`model`]), typed, batched reads of the catalogue ([`catalog`]) and the load that writes
-//! them into the catalogue ([`load`]).
+//! ([`model`]), typed, batched reads of the catalog ([`catalog`]) and the load that writes
+//! them into the catalog ([`load`]).
 
 pub mod catalog;
 pub mod client;

@@ -1,5 +1,5 @@
 //! The fake Spotify server as a program, for benchmarks and manual runs of the loader:
-//! `fake-spotify [ARTISTS ALBUMS TRACKS [LATENCY_MS]]` serves a generated catalogue (or the
+//! `fake-spotify [ARTISTS ALBUMS TRACKS [LATENCY_MS]]` serves a generated catalog (or the
 //! Korean sample with no arguments) on a free port, prints its base URL on the first line of
 //! standard output, and runs until stopped.
 //!
@@ -9,7 +9,7 @@
 use std::time::Duration;
 
 use anyhow::{Context as _, Result};
-use sixpotify_tests::fake_spotify::{Catalogue, FakeSpotify};
+use sixpotify_tests::fake_spotify::{Catalog, FakeSpotify};
 
 fn arg(args: &[String], i: usize, name: &str) -> Result<Option<usize>> {
     args.get(i)
@@ -23,18 +23,18 @@ fn arg(args: &[String], i: usize, name: &str) -> Result<Option<usize>> {
 #[actix_web::main]
 async fn main() -> Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let catalogue = match (
+    let catalog = match (
         arg(&args, 0, "ARTISTS")?,
         arg(&args, 1, "ALBUMS")?,
         arg(&args, 2, "TRACKS")?,
     ) {
-        (Some(a), Some(b), Some(t)) => Catalogue::generated(a, b, t),
-        (None, None, None) => Catalogue::korean(),
+        (Some(a), Some(b), Some(t)) => Catalog::generated(a, b, t),
+        (None, None, None) => Catalog::korean(),
         _ => anyhow::bail!("usage: fake-spotify [ARTISTS ALBUMS TRACKS [LATENCY_MS]]"),
     };
     let latency = arg(&args, 3, "LATENCY_MS")?.unwrap_or(0);
-    let (artists, albums, tracks) = catalogue.size();
-    let fake = FakeSpotify::start_on("127.0.0.1:0", catalogue, 2).await?;
+    let (artists, albums, tracks) = catalog.size();
+    let fake = FakeSpotify::start_on("127.0.0.1:0", catalog, 2).await?;
     fake.set_latency(Duration::from_millis(latency as u64));
     println!("{}", fake.accounts_url());
     eprintln!(

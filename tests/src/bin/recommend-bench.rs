@@ -1,7 +1,7 @@
-//! Benchmark of the recommendation index on a synthetic catalogue:
+//! Benchmark of the recommendation index on a synthetic catalog:
 //! `recommend-bench [TRACKS] [DATASET.csv.gz]` (default 1,000,000 tracks, the shared dataset).
 //!
-//! The catalogue comes from [`sixpotify_tests::synth`], the generator `synth-catalogue` writes
+//! The catalog comes from [`sixpotify_tests::synth`], the generator `synth-catalog` writes
 //! for the loader: each track copies a random real track of its artist's genre with a small
 //! jitter (up to 2% of each feature's range); artists have 10 tracks each. The program builds the
 //! index (timed, with its heap size per track), then times, one query at a time on one thread,

@@ -1,5 +1,5 @@
-//! Writes a synthetic catalogue of any size for the loader:
-//! `synth-catalogue [--tracks N] [--dataset FILE] [--seed N] OUT` writes `OUT` (gzip when it ends
+//! Writes a synthetic catalog of any size for the loader:
+//! `synth-catalog [--tracks N] [--dataset FILE] [--seed N] OUT` writes `OUT` (gzip when it ends
 //! in `.gz`) in the shared dataset's CSV layout, drawn from `--dataset` (default the shared
 //! dataset). Import it with `sixpotify-loader import-csv OUT`.
 
@@ -10,7 +10,7 @@ use anyhow::{Context as _, Result};
 use clap::Parser;
 use sixpotify_tests::synth::{Sample, TRACKS_PER_ALBUM, TRACKS_PER_ARTIST, write_csv};
 
-/// Writes a synthetic catalogue drawn from a real dataset's distributions.
+/// Writes a synthetic catalog drawn from a real dataset's distributions.
 #[derive(Parser)]
 struct Args {
     /// Tracks to write.
@@ -19,7 +19,7 @@ struct Args {
     /// The real dataset to draw from.
     #[arg(long, default_value = "../shared/data/spotify_songs.csv.gz")]
     dataset: PathBuf,
-    /// The same seed gives the same catalogue.
+    /// The same seed gives the same catalog.
     #[arg(long, default_value_t = 0x5EED)]
     seed: u64,
     /// Where to write; `.gz` compresses.
