@@ -20,27 +20,24 @@ use sixpotify_loader::{CsvInput, ImportOptions, import_csv};
 /// `mysql://root@127.0.0.1:3306`.
 pub const MYSQL_ENV: &str = "SIXPOTIFY_TEST_MYSQL_URL";
 
-/// Runs each test body once on SQLite and once on MySQL (skipped, loudly, without a server).
-/// Each expansion is a module named after the test, holding `on_sqlite` and `on_mysql`.
+/// Runs each named test function (`async fn name(db: TestDb) -> Result<()>`, an ordinary
+/// function of the calling file, so that rustfmt formats it) once on SQLite and once on MySQL
+/// (skipped, loudly, without a server). Each name becomes a module holding `on_sqlite` and
+/// `on_mysql`.
 #[macro_export]
 macro_rules! backend_tests {
-    ($(async fn $name:ident($db:ident: TestDb) -> Result<()> $body:block)*) => {
+    ($($name:ident),* $(,)?) => {
         $(
             mod $name {
-                #[allow(unused_imports)]
-                use super::*;
-
-                async fn body($db: $crate::TestDb) -> ::anyhow::Result<()> $body
-
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn on_sqlite() -> ::anyhow::Result<()> {
-                    body($crate::TestDb::sqlite().await?).await
+                    super::$name($crate::TestDb::sqlite().await?).await
                 }
 
                 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
                 async fn on_mysql() -> ::anyhow::Result<()> {
                     match $crate::TestDb::mysql(concat!(module_path!(), "::on_mysql")).await? {
-                        Some(db) => body(db).await,
+                        Some(db) => super::$name(db).await,
                         None => Ok(()),
                     }
                 }

@@ -4,7 +4,7 @@
 
 use anyhow::{Result, ensure};
 use serde_json::{Value, json};
-use sixpotify_tests::{TestApp, backend_tests, fixture, import, import_sample};
+use sixpotify_tests::{TestApp, TestDb, backend_tests, fixture, import, import_sample};
 
 /// A skill payload as Open Builder sends it, with the utterance and, when given, the block's
 /// `artist` parameter.
@@ -126,111 +126,193 @@ async fn loaded(db: &sixpotify_tests::TestDb) -> Result<TestApp> {
     Ok(app)
 }
 
-backend_tests! {
-    async fn variants_of_a_name_find_the_artist_and_its_related_artists(db: TestDb) -> Result<()> {
-        let app = loaded(&db).await?;
-        for (utterance, param, artist) in [
-            ("bts", None, "BTS"),
-            ("BTS", None, "BTS"),
-            ("b.t.s", None, "BTS"),
-            ("BTS 같은 노래 추천해줘", None, "BTS"),
-            ("Black Pink", None, "BLACKPINK"),
-            ("blackpink", None, "BLACKPINK"),
-            ("music like black-pink", None, "BLACKPINK"),
-            ("비슷한 음악 찾아줘", Some("Black Pink"), "BLACKPINK"),
-            ("아이 유", None, "아이유"),
-            ("아이유랑 비슷한 가수", None, "아이유"),
-        ] {
-            let answer = ask(&app, utterance, param).await?;
-            let text = first_text(&answer);
-            ensure!(text.starts_with(artist), "{utterance:?} answered {text:?}");
-            ensure!(!cards(&answer).is_empty(), "{utterance:?}: no carousel in {answer}");
-        }
-        Ok(())
-    }
-
-    async fn each_card_is_a_related_artist_listing_its_most_popular_tracks(db: TestDb) -> Result<()> {
-        let app = loaded(&db).await?;
-        let answer = ask(&app, "bts", None).await?;
-        let data = app.data("{ searchArtists(query: \"bts\", first: 1) { name relatedArtists(first: 10) { artist { name tracks(first: 5) { edges { node { name } } } } } } }").await?;
-        let related = data["searchArtists"][0]["relatedArtists"].as_array().cloned().unwrap_or_default();
-        let cards = cards(&answer);
-        ensure!(cards.len() == related.len().min(10), "{} cards for {} related artists", cards.len(), related.len());
-        for (card, r) in cards.iter().zip(&related) {
-            let name = r["artist"]["name"].as_str().unwrap_or_default();
-            let title = card["header"]["title"].as_str().unwrap_or_default();
-            ensure!(title.starts_with(name) || title.starts_with(&name.chars().take(20).collect::<String>()), "{title} is not {name}");
-            let expected: Vec<&str> = r["artist"]["tracks"]["edges"].as_array().into_iter().flatten()
-                .filter_map(|e| e["node"]["name"].as_str()).collect();
-            let listed: Vec<&str> = card["items"].as_array().into_iter().flatten()
-                .filter_map(|i| i["title"].as_str()).collect();
-            ensure!(listed.len() == expected.len(), "{name}: {listed:?} vs {expected:?}");
-            for (l, e) in listed.iter().zip(&expected) {
-                ensure!(e.starts_with(l.trim_end_matches('…')), "{name}: {l} is not {e}");
-            }
-            ensure!(card["buttons"][0]["messageText"] == name, "{card}");
-        }
-        let link = cards[0]["items"][0]["link"]["web"].as_str().unwrap_or_default();
-        ensure!(link.starts_with("https://open.spotify.com/track/"), "{link}");
-        Ok(())
-    }
-
-    async fn an_unknown_artist_gets_the_closest_names_as_quick_replies(db: TestDb) -> Result<()> {
-        let app = loaded(&db).await?;
-        let answer = ask(&app, "blakpink", None).await?;
+async fn variants_of_a_name_find_the_artist_and_its_related_artists(db: TestDb) -> Result<()> {
+    let app = loaded(&db).await?;
+    for (utterance, param, artist) in [
+        ("bts", None, "BTS"),
+        ("BTS", None, "BTS"),
+        ("b.t.s", None, "BTS"),
+        ("BTS 같은 노래 추천해줘", None, "BTS"),
+        ("Black Pink", None, "BLACKPINK"),
+        ("blackpink", None, "BLACKPINK"),
+        ("music like black-pink", None, "BLACKPINK"),
+        ("비슷한 음악 찾아줘", Some("Black Pink"), "BLACKPINK"),
+        ("아이 유", None, "아이유"),
+        ("아이유랑 비슷한 가수", None, "아이유"),
+    ] {
+        let answer = ask(&app, utterance, param).await?;
         let text = first_text(&answer);
-        ensure!(text.contains("BLACKPINK"), "{text}");
-        ensure!(answer["template"]["outputs"].as_array().map_or(0, Vec::len) == 1, "{answer}");
-        let quick: Vec<&str> = answer["template"]["quickReplies"].as_array().into_iter().flatten()
-            .filter_map(|q| q["messageText"].as_str()).collect();
-        ensure!(quick.first() == Some(&"BLACKPINK") && quick.len() == 3, "{quick:?}");
-        // Nothing near at all still names three artists to try.
-        let answer = ask(&app, "zzqx wvvk", None).await?;
-        ensure!(answer["template"]["quickReplies"].as_array().map_or(0, Vec::len) == 3, "{answer}");
-        // No name at all asks for one.
-        let answer = ask(&app, "  ", None).await?;
-        ensure!(first_text(&answer).contains("아티스트 이름"), "{answer}");
-        Ok(())
+        ensure!(text.starts_with(artist), "{utterance:?} answered {text:?}");
+        ensure!(
+            !cards(&answer).is_empty(),
+            "{utterance:?}: no carousel in {answer}"
+        );
     }
-
-    async fn malformed_payloads_get_400_with_a_reason(db: TestDb) -> Result<()> {
-        let app = loaded(&db).await?;
-        for (body, says) in [
-            (b"{\"userRequest\":".to_vec(), "not JSON"),
-            (b"hello".to_vec(), "not JSON"),
-            (b"[]".to_vec(), "not a Kakao skill payload"),
-            (b"{}".to_vec(), "userRequest"),
-            (br#"{"userRequest":{"utterance":null}}"#.to_vec(), "utterance"),
-            (br#"{"userRequest":{"utterance":"bts"},"action":{"params":[]}}"#.to_vec(), "not a Kakao skill payload"),
-            (b"\xff\xfe".to_vec(), "not JSON"),
-        ] {
-            let (status, answer) = post(&app, body.clone()).await?;
-            ensure!(status == 400, "{}: HTTP {status}", String::from_utf8_lossy(&body));
-            ensure!(answer["error"]["code"] == "BAD_SKILL_PAYLOAD", "{answer}");
-            let message = answer["error"]["message"].as_str().unwrap_or_default();
-            ensure!(message.contains(says), "{message}");
-        }
-        let huge = payload(&"a".repeat(300 * 1024), None).to_string().into_bytes();
-        let (status, answer) = post(&app, huge).await?;
-        ensure!(status == 413, "HTTP {status}: {answer}");
-        let get = app.client.get(format!("{}/chatbot/kakao", app.base)).send().await?;
-        ensure!(get.status().as_u16() == 404 || get.status().as_u16() == 405, "GET: {}", get.status());
-        Ok(())
-    }
-
-    async fn a_repeated_question_is_answered_from_the_cache_until_the_data_changes(db: TestDb) -> Result<()> {
-        let app = loaded(&db).await?;
-        let first = ask(&app, "Black Pink", None).await?;
-        let before = app.statements.get();
-        let again = ask(&app, "Black Pink", None).await?;
-        ensure!(first == again, "answers differ");
-        // Another spelling of the same name shares the entry.
-        let folded = ask(&app, "blackpink", None).await?;
-        ensure!(first == folded, "answers differ");
-        ensure!(app.statements.get() == before, "the repeats ran {} statements", app.statements.get() - before);
-        Ok(())
-    }
+    Ok(())
 }
+
+async fn each_card_is_a_related_artist_listing_its_most_popular_tracks(db: TestDb) -> Result<()> {
+    let app = loaded(&db).await?;
+    let answer = ask(&app, "bts", None).await?;
+    let data = app.data("{ searchArtists(query: \"bts\", first: 1) { name relatedArtists(first: 10) { artist { name tracks(first: 5) { edges { node { name } } } } } } }").await?;
+    let related = data["searchArtists"][0]["relatedArtists"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let cards = cards(&answer);
+    ensure!(
+        cards.len() == related.len().min(10),
+        "{} cards for {} related artists",
+        cards.len(),
+        related.len()
+    );
+    for (card, r) in cards.iter().zip(&related) {
+        let name = r["artist"]["name"].as_str().unwrap_or_default();
+        let title = card["header"]["title"].as_str().unwrap_or_default();
+        ensure!(
+            title.starts_with(name)
+                || title.starts_with(&name.chars().take(20).collect::<String>()),
+            "{title} is not {name}"
+        );
+        let expected: Vec<&str> = r["artist"]["tracks"]["edges"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|e| e["node"]["name"].as_str())
+            .collect();
+        let listed: Vec<&str> = card["items"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|i| i["title"].as_str())
+            .collect();
+        ensure!(
+            listed.len() == expected.len(),
+            "{name}: {listed:?} vs {expected:?}"
+        );
+        for (l, e) in listed.iter().zip(&expected) {
+            ensure!(
+                e.starts_with(l.trim_end_matches('…')),
+                "{name}: {l} is not {e}"
+            );
+        }
+        ensure!(card["buttons"][0]["messageText"] == name, "{card}");
+    }
+    let link = cards[0]["items"][0]["link"]["web"]
+        .as_str()
+        .unwrap_or_default();
+    ensure!(
+        link.starts_with("https://open.spotify.com/track/"),
+        "{link}"
+    );
+    Ok(())
+}
+
+async fn an_unknown_artist_gets_the_closest_names_as_quick_replies(db: TestDb) -> Result<()> {
+    let app = loaded(&db).await?;
+    let answer = ask(&app, "blakpink", None).await?;
+    let text = first_text(&answer);
+    ensure!(text.contains("BLACKPINK"), "{text}");
+    ensure!(
+        answer["template"]["outputs"].as_array().map_or(0, Vec::len) == 1,
+        "{answer}"
+    );
+    let quick: Vec<&str> = answer["template"]["quickReplies"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .filter_map(|q| q["messageText"].as_str())
+        .collect();
+    ensure!(
+        quick.first() == Some(&"BLACKPINK") && quick.len() == 3,
+        "{quick:?}"
+    );
+    // Nothing near at all still names three artists to try.
+    let answer = ask(&app, "zzqx wvvk", None).await?;
+    ensure!(
+        answer["template"]["quickReplies"]
+            .as_array()
+            .map_or(0, Vec::len)
+            == 3,
+        "{answer}"
+    );
+    // No name at all asks for one.
+    let answer = ask(&app, "  ", None).await?;
+    ensure!(first_text(&answer).contains("아티스트 이름"), "{answer}");
+    Ok(())
+}
+
+async fn malformed_payloads_get_400_with_a_reason(db: TestDb) -> Result<()> {
+    let app = loaded(&db).await?;
+    for (body, says) in [
+        (b"{\"userRequest\":".to_vec(), "not JSON"),
+        (b"hello".to_vec(), "not JSON"),
+        (b"[]".to_vec(), "not a Kakao skill payload"),
+        (b"{}".to_vec(), "userRequest"),
+        (
+            br#"{"userRequest":{"utterance":null}}"#.to_vec(),
+            "utterance",
+        ),
+        (
+            br#"{"userRequest":{"utterance":"bts"},"action":{"params":[]}}"#.to_vec(),
+            "not a Kakao skill payload",
+        ),
+        (b"\xff\xfe".to_vec(), "not JSON"),
+    ] {
+        let (status, answer) = post(&app, body.clone()).await?;
+        ensure!(
+            status == 400,
+            "{}: HTTP {status}",
+            String::from_utf8_lossy(&body)
+        );
+        ensure!(answer["error"]["code"] == "BAD_SKILL_PAYLOAD", "{answer}");
+        let message = answer["error"]["message"].as_str().unwrap_or_default();
+        ensure!(message.contains(says), "{message}");
+    }
+    let huge = payload(&"a".repeat(300 * 1024), None)
+        .to_string()
+        .into_bytes();
+    let (status, answer) = post(&app, huge).await?;
+    ensure!(status == 413, "HTTP {status}: {answer}");
+    let get = app
+        .client
+        .get(format!("{}/chatbot/kakao", app.base))
+        .send()
+        .await?;
+    ensure!(
+        get.status().as_u16() == 404 || get.status().as_u16() == 405,
+        "GET: {}",
+        get.status()
+    );
+    Ok(())
+}
+
+async fn a_repeated_question_is_answered_from_the_cache_until_the_data_changes(
+    db: TestDb,
+) -> Result<()> {
+    let app = loaded(&db).await?;
+    let first = ask(&app, "Black Pink", None).await?;
+    let before = app.statements.get();
+    let again = ask(&app, "Black Pink", None).await?;
+    ensure!(first == again, "answers differ");
+    // Another spelling of the same name shares the entry.
+    let folded = ask(&app, "blackpink", None).await?;
+    ensure!(first == folded, "answers differ");
+    ensure!(
+        app.statements.get() == before,
+        "the repeats ran {} statements",
+        app.statements.get() - before
+    );
+    Ok(())
+}
+
+backend_tests!(
+    variants_of_a_name_find_the_artist_and_its_related_artists,
+    each_card_is_a_related_artist_listing_its_most_popular_tracks,
+    an_unknown_artist_gets_the_closest_names_as_quick_replies,
+    malformed_payloads_get_400_with_a_reason,
+    a_repeated_question_is_answered_from_the_cache_until_the_data_changes
+);
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_webhook_can_be_turned_off_and_keeps_the_api_keys() -> Result<()> {
