@@ -3,9 +3,11 @@
 
 use async_graphql::{Context, Enum, ID, InputObject, Object, Result, SimpleObject};
 
+use super::connection::{db, load_in_order};
 use super::features::{FeatureAverages, FeatureName, GenreStatsField};
+use super::load_run::LoadRun;
 use super::loader::ArtistKey;
-use super::types::{Artist, LoadRun, db, load_in_order};
+use super::types::Artist;
 use crate::error::ApiError;
 use crate::service::analytics::{self, ArtistRank, CatalogCounts, GenreStatsRow, YearStatsRow};
 use crate::service::page::check_first;

@@ -3,9 +3,11 @@
 
 pub mod analytics;
 pub mod codes;
+pub mod connection;
 pub mod features;
 pub mod inputs;
 pub mod limits;
+pub mod load_run;
 pub mod loader;
 pub mod query;
 pub mod recommend;

@@ -4,11 +4,11 @@ use async_graphql::{Context, ID, MergedObject, Object, OutputType, Result};
 use sea_orm::FromQueryResult;
 use sea_orm::sea_query::SelectStatement;
 
+use super::connection::{Conn, Total, connection, db, load_by_id};
 use super::inputs::{ArtistFilterInput, ArtistOrder, GenreOrder, TrackFilterInput, TrackOrder};
+use super::load_run::{LoadRun, RunStatus};
 use super::loader::{AlbumKey, ArtistKey, TrackKey};
-use super::types::{
-    Album, Artist, Conn, Genre, LoadRun, RunStatus, Total, Track, connection, db, load_by_id,
-};
+use super::types::{Album, Artist, Genre, Track};
 use crate::error::ApiError;
 use crate::service::page::{Ordering, PageArgs, check_first, fetch_page};
 use crate::service::{self, catalog, search};

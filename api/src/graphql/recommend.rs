@@ -3,9 +3,10 @@
 
 use async_graphql::{Context, ID, Object, Result};
 
+use super::connection::{db, load_in_order};
 use super::features::AudioTargets;
 use super::loader::TrackKey;
-use super::types::{Track, db, load_in_order};
+use super::types::Track;
 use crate::error::ApiError;
 use crate::recommend::request::{Request, Targets};
 use crate::recommend::{IndexStore, Recommendation as Found};
