@@ -20,6 +20,7 @@ pub use self::catalog::{
     ALBUMS_PER_ARTIST, AlbumSpec, BLACKPINK, BTS, Catalog, IU, JANNABI, NELL, NELL_OTHER, TXT,
     artist_json, features_json,
 };
+use self::routes::Kind;
 
 /// Credentials the fake accepts.
 pub const CLIENT_ID: &str = "fake-client-id";
@@ -93,14 +94,14 @@ impl FakeSpotify {
             actix_web::App::new()
                 .app_data(data.clone())
                 .route("/api/token", web::post().to(routes::token))
-                .route("/v1/albums", web::get().to(routes::several_albums))
-                .route("/v1/albums/{id}", web::get().to(routes::album))
+                .route("/v1/albums", routes::by_ids(Kind::Albums))
+                .route("/v1/albums/{id}", routes::by_id(Kind::Albums))
                 .route(
                     "/v1/albums/{id}/tracks",
                     web::get().to(routes::album_tracks),
                 )
-                .route("/v1/artists", web::get().to(routes::several_artists))
-                .route("/v1/artists/{id}", web::get().to(routes::artist))
+                .route("/v1/artists", routes::by_ids(Kind::Artists))
+                .route("/v1/artists/{id}", routes::by_id(Kind::Artists))
                 .route(
                     "/v1/artists/{id}/albums",
                     web::get().to(routes::artist_albums),
@@ -113,13 +114,13 @@ impl FakeSpotify {
                     "/v1/artists/{id}/related-artists",
                     web::get().to(routes::related_artists),
                 )
-                .route("/v1/tracks", web::get().to(routes::several_tracks))
-                .route("/v1/tracks/{id}", web::get().to(routes::track))
+                .route("/v1/tracks", routes::by_ids(Kind::Tracks))
+                .route("/v1/tracks/{id}", routes::by_id(Kind::Tracks))
+                .route("/v1/audio-features", routes::by_ids(Kind::AudioFeatures))
                 .route(
-                    "/v1/audio-features",
-                    web::get().to(routes::several_features),
+                    "/v1/audio-features/{id}",
+                    routes::by_id(Kind::AudioFeatures),
                 )
-                .route("/v1/audio-features/{id}", web::get().to(routes::features))
                 .route("/v1/search", web::get().to(routes::search))
         })
         .workers(workers)

@@ -214,6 +214,66 @@ pub(super) async fn one(state: &State, req: &HttpRequest, item: Option<Value>) -
     }
 }
 
+/// The objects served whole by id, with the most ids one request may name and the key of the
+/// several-ids answer.
+#[derive(Clone, Copy, Debug)]
+pub(super) enum Kind {
+    Albums,
+    Artists,
+    Tracks,
+    AudioFeatures,
+}
+
+impl Kind {
+    fn get(self, c: &Catalog, id: &str) -> Option<Value> {
+        match self {
+            Self::Albums => c.full_album(id),
+            Self::Artists => c.artists.get(id).cloned(),
+            Self::Tracks => c.tracks.get(id).cloned(),
+            Self::AudioFeatures => c.features.get(id).cloned(),
+        }
+    }
+
+    fn key(self) -> &'static str {
+        match self {
+            Self::Albums => "albums",
+            Self::Artists => "artists",
+            Self::Tracks => "tracks",
+            Self::AudioFeatures => "audio_features",
+        }
+    }
+
+    fn max_ids(self) -> usize {
+        match self {
+            Self::Albums => 20,
+            Self::Artists | Self::Tracks => 50,
+            Self::AudioFeatures => 100,
+        }
+    }
+}
+
+/// `GET /v1/{kind}/{id}`.
+pub(super) fn by_id(kind: Kind) -> actix_web::Route {
+    web::get().to(
+        move |state: web::Data<State>, req: HttpRequest, id: web::Path<String>| async move {
+            one(&state, &req, kind.get(&state.catalog, &id)).await
+        },
+    )
+}
+
+/// `GET /v1/{kind}?ids=`.
+pub(super) fn by_ids(kind: Kind) -> actix_web::Route {
+    web::get().to(
+        move |state: web::Data<State>, req: HttpRequest, q: Query| async move {
+            let c = &state.catalog;
+            several(&state, &req, &q, kind.key(), kind.max_ids(), |id| {
+                kind.get(c, id)
+            })
+            .await
+        },
+    )
+}
+
 /// A `PagingObject` of `all[offset..offset + limit]`.
 pub(super) fn page(req: &HttpRequest, all: Vec<Value>, offset: usize, limit: usize) -> Value {
     let total = all.len();
@@ -224,45 +284,6 @@ pub(super) fn page(req: &HttpRequest, all: Vec<Value>, offset: usize, limit: usi
         "href": req.uri().to_string(), "items": items, "limit": limit, "next": next,
         "offset": offset, "previous": null, "total": total
     })
-}
-
-pub(super) async fn artist(
-    state: web::Data<State>,
-    req: HttpRequest,
-    id: web::Path<String>,
-) -> HttpResponse {
-    let item = state.catalog.artists.get(id.as_str()).cloned();
-    one(&state, &req, item).await
-}
-
-pub(super) async fn several_artists(
-    state: web::Data<State>,
-    req: HttpRequest,
-    q: Query,
-) -> HttpResponse {
-    let c = &state.catalog;
-    several(&state, &req, &q, "artists", 50, |id| {
-        c.artists.get(id).cloned()
-    })
-    .await
-}
-
-pub(super) async fn album(
-    state: web::Data<State>,
-    req: HttpRequest,
-    id: web::Path<String>,
-) -> HttpResponse {
-    let item = state.catalog.full_album(&id);
-    one(&state, &req, item).await
-}
-
-pub(super) async fn several_albums(
-    state: web::Data<State>,
-    req: HttpRequest,
-    q: Query,
-) -> HttpResponse {
-    let c = &state.catalog;
-    several(&state, &req, &q, "albums", 20, |id| c.full_album(id)).await
 }
 
 pub(super) async fn album_tracks(
@@ -280,6 +301,13 @@ pub(super) async fn album_tracks(
     paged(pass, &req, &q, all, (20, 50), "")
 }
 
+/// The album ids of a known artist's discography; `None` for an unknown artist.
+fn discography<'c>(c: &'c Catalog, artist: &str) -> Option<impl Iterator<Item = &'c String>> {
+    c.artists
+        .contains_key(artist)
+        .then(|| c.discography.get(artist).into_iter().flatten())
+}
+
 pub(super) async fn artist_albums(
     state: web::Data<State>,
     req: HttpRequest,
@@ -288,15 +316,11 @@ pub(super) async fn artist_albums(
 ) -> HttpResponse {
     let pass = admit!(&state, &req);
     let c = &state.catalog;
-    if !c.artists.contains_key(id.as_str()) {
+    let Some(albums) = discography(c, &id) else {
         return error(404, "Resource not found");
-    }
+    };
     let groups = q.get("include_groups").cloned().unwrap_or_default();
-    let all: Vec<Value> = c
-        .discography
-        .get(id.as_str())
-        .into_iter()
-        .flatten()
+    let all: Vec<Value> = albums
         .map(|a| c.albums[a].clone())
         .filter(|a| {
             groups.is_empty()
@@ -323,14 +347,10 @@ pub(super) async fn top_tracks(
         return error(400, "Invalid market code");
     }
     let c = &state.catalog;
-    if !c.artists.contains_key(id.as_str()) {
+    let Some(albums) = discography(c, &id) else {
         return error(404, "Resource not found");
-    }
-    let mut tracks: Vec<&Value> = c
-        .discography
-        .get(id.as_str())
-        .into_iter()
-        .flatten()
+    };
+    let mut tracks: Vec<&Value> = albums
         .flat_map(|a| c.album_tracks[a].iter().map(|t| &c.tracks[t]))
         .collect();
     tracks.sort_by_key(|t| {
@@ -361,48 +381,6 @@ pub(super) async fn related_artists(
         .map(|r| &c.artists[r])
         .collect();
     answer(pass, json!({ "artists": artists }), Some("/artists"))
-}
-
-pub(super) async fn several_tracks(
-    state: web::Data<State>,
-    req: HttpRequest,
-    q: Query,
-) -> HttpResponse {
-    let c = &state.catalog;
-    several(&state, &req, &q, "tracks", 50, |id| {
-        c.tracks.get(id).cloned()
-    })
-    .await
-}
-
-pub(super) async fn track(
-    state: web::Data<State>,
-    req: HttpRequest,
-    id: web::Path<String>,
-) -> HttpResponse {
-    let item = state.catalog.tracks.get(id.as_str()).cloned();
-    one(&state, &req, item).await
-}
-
-pub(super) async fn several_features(
-    state: web::Data<State>,
-    req: HttpRequest,
-    q: Query,
-) -> HttpResponse {
-    let c = &state.catalog;
-    several(&state, &req, &q, "audio_features", 100, |id| {
-        c.features.get(id).cloned()
-    })
-    .await
-}
-
-pub(super) async fn features(
-    state: web::Data<State>,
-    req: HttpRequest,
-    id: web::Path<String>,
-) -> HttpResponse {
-    let item = state.catalog.features.get(id.as_str()).cloned();
-    one(&state, &req, item).await
 }
 
 /// Artist search: names and aliases containing the query, case-insensitively, most popular
