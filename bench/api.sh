@@ -4,7 +4,7 @@
 # other in the same run:
 #
 #   a  GET /healthz                                        the HTTP ceiling
-#   b  one repeated catalog query (POST)                 response-cache hits
+#   b  one repeated catalog query (POST)                   response-cache hits
 #   c  track lookups by random id (with album, artists and audio features)
 #   d  the foundation issue's nested query (artists(first: 50) … tracks(first: 10) …)
 #   e  recommendations from a random artist (1 seed)

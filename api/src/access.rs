@@ -3,7 +3,6 @@
 //! request is answered before anything else runs: `401 UNAUTHENTICATED` without a valid key,
 //! `429 RATE_LIMITED` with `Retry-After` over the limit.
 
-use crate::codes::{RATE_LIMITED, UNAUTHENTICATED};
 use std::collections::HashMap;
 use std::hash::Hash;
 use std::net::IpAddr;
@@ -22,6 +21,7 @@ use governor::clock::{Clock as _, DefaultClock};
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 use sha2::{Digest as _, Sha256};
 
+use crate::codes::{RATE_LIMITED, UNAUTHENTICATED};
 use crate::protocol::{self, Media};
 
 /// How often clients not seen for a while are dropped from the rate limiter's memory.

@@ -8,7 +8,10 @@ use actix_web::web::{self, Bytes};
 
 /// A request's whole body, at most `limit` bytes; otherwise the status to answer (`400` for a
 /// body that could not be read, `413` for one over the limit) and why.
-pub async fn read_body(payload: web::Payload, limit: usize) -> Result<Bytes, (StatusCode, String)> {
+pub(crate) async fn read_body(
+    payload: web::Payload,
+    limit: usize,
+) -> Result<Bytes, (StatusCode, String)> {
     match payload.to_bytes_limited(limit).await {
         Ok(Ok(body)) => Ok(body),
         Ok(Err(e)) => Err((
@@ -23,10 +26,10 @@ pub async fn read_body(payload: web::Payload, limit: usize) -> Result<Bytes, (St
 }
 
 /// Files built into the binary: name served under, content type, bytes.
-pub type Assets = [(&'static str, &'static str, &'static [u8])];
+pub(crate) type Assets = [(&'static str, &'static str, &'static [u8])];
 
 /// The file of `assets` named `file`, with its type and `cache_control`; `404` for any other.
-pub fn embedded(assets: &Assets, file: &str, cache_control: &'static str) -> HttpResponse {
+pub(crate) fn embedded(assets: &Assets, file: &str, cache_control: &'static str) -> HttpResponse {
     match assets.iter().find(|(name, _, _)| *name == file) {
         Some((_, content_type, body)) => HttpResponse::Ok()
             .insert_header((header::CONTENT_TYPE, *content_type))

@@ -3,13 +3,10 @@
 //! before GraphQL runs. Codes are part of the API: a client branches on them, so they never
 //! change once published.
 
-/// Defines each code as a constant whose value is its name, and [`ALL`].
+/// Defines each code as a constant whose value is its name.
 macro_rules! codes {
     ($( $(#[doc = $doc:literal])* $name:ident ),* $(,)?) => {
         $( $(#[doc = $doc])* pub const $name: &str = stringify!($name); )*
-
-        /// Every code.
-        pub const ALL: &[&str] = &[$($name),*];
     };
 }
 
@@ -61,19 +58,4 @@ codes! {
     PERSISTED_QUERY_NOT_FOUND,
     /// Anything else: logged with its cause chain, never shown to the client.
     INTERNAL_SERVER_ERROR,
-}
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn codes_are_distinct_and_in_screaming_snake_case() {
-        let mut seen = std::collections::HashSet::new();
-        for code in super::ALL {
-            assert!(seen.insert(code), "{code} twice");
-            assert!(
-                code.bytes().all(|b| b.is_ascii_uppercase() || b == b'_'),
-                "{code}"
-            );
-        }
-    }
 }

@@ -3,8 +3,9 @@
 //! Every GraphQL error carries a stable `extensions.code`. Internal errors are logged with their
 //! whole cause chain and reach the client as a generic message: no SQL, no stack trace.
 
-use crate::codes;
 use std::sync::Arc;
+
+use crate::codes;
 
 /// Everything that can go wrong in the API.
 #[derive(Debug, thiserror::Error)]

@@ -12,7 +12,7 @@
 
 pub mod access;
 pub mod app;
-pub mod body;
+pub(crate) mod body;
 pub mod cache;
 pub mod chatbot;
 pub mod codes;

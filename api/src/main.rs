@@ -1,8 +1,7 @@
 use std::process::ExitCode;
 
 use clap::Parser;
-use entity::telemetry;
-use entity::telemetry::error_chain;
+use entity::telemetry::{self, error_chain};
 use sixpotify_api::{Application, Settings};
 
 /// mimalloc serves the many small allocations of request handling faster than the system

@@ -13,7 +13,8 @@ use crate::audio_features;
 ///
 /// `field` is the name everywhere: the column of `audio_features`, the CSV column, the key in
 /// Spotify's and ReccoBeats' JSON, the GraphQL field (and, upper-cased, the enum value). `range` is
-/// what a value may be, checked wherever one comes in; `histogram` the range a histogram covers
+/// what a value may be, checked by [`Feature::check`] where a CSV row, a filter or a
+/// recommendation target gives one; `histogram` the range a histogram covers
 /// unless asked otherwise; `weight` how much the feature counts in the recommendation model's
 /// distances.
 ///

@@ -5,6 +5,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+use entity::telemetry::{self, LogFormat, error_chain};
 use sea_orm::DatabaseConnection;
 
 use crate::db;
@@ -14,8 +15,6 @@ use crate::shutdown::Shutdown;
 use crate::spotify::{
     Secret, Seed, SpotifyClient, SpotifyConfig, SpotifyLoadOptions, SpotifyReport, load_spotify,
 };
-use entity::telemetry::error_chain;
-use entity::telemetry::{self, LogFormat};
 
 /// Loads music catalog data into the Sixpotify database.
 #[derive(Debug, Parser)]

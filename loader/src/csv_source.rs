@@ -5,14 +5,13 @@
 //! [`Reject`] that names the line, the column and the reason.
 
 use std::io::Read;
-
 use std::sync::LazyLock;
 
 use chrono::NaiveDate;
+use entity::normalize::{clean_name, derived_album_id};
 use entity::{Feature, TrackFeatures};
 
 use crate::error::{LoaderError, Result};
-use entity::normalize::{clean_name, derived_album_id};
 
 /// Names longer than this are rejected rather than truncated (it is the column size).
 pub const MAX_NAME_CHARS: usize = 512;

@@ -1,5 +1,5 @@
-//! Recording loader runs in `load_runs`: [`start`] when a run begins, [`conclude`] (or
-//! [`finish`]) when it ends, the same for every source.
+//! Recording loader runs in `load_runs`: [`start`] when a run begins, [`conclude`] when it ends,
+//! the same for every source.
 
 use chrono::{DateTime, Utc};
 use entity::telemetry::error_chain;
@@ -38,40 +38,63 @@ pub async fn start(db: &DatabaseConnection, source: &str, at: DateTime<Utc>) -> 
     Ok(inserted.last_insert_id)
 }
 
-/// How a run ended.
+/// How a run ended, besides its error.
 #[derive(Debug, Default)]
 pub struct Ending {
     pub counts: RunCounts,
-    /// Set when the run failed: why, in words fit for an operator.
-    pub error: Option<String>,
     /// The run stopped on request between two batches.
     pub cancelled: bool,
     /// A JSON object with what the run met on the way.
     pub summary: Option<String>,
 }
 
-/// How long [`finish`] keeps trying to record a run's end while the database cannot be
+/// How long [`conclude`] keeps trying to record a run's end while the database cannot be
 /// reached: a run that failed because the database went away is still recorded as failed
 /// once it is back, if it is back within this time.
 const FINISH_PATIENCE: std::time::Duration = std::time::Duration::from_secs(120);
 
-/// Marks the run finished, with its counts, its summary and, when it failed, the reason.
+/// Ends run `id`: refreshes the BI summaries when it wrote rows ([`crate::summary`]), so that
+/// they are current by the time the API sees a new data version, then records the run with its
+/// counts, its summary and, when it failed, the reason; gives the run's error.
 ///
-/// A run that wrote rows first refreshes the BI summaries ([`crate::summary`]), so that they
-/// are current by the time the run is recorded and the API sees a new data version. A
-/// successful run whose refresh fails is recorded as failed, with the reason: its data is in,
-/// and a re-run refreshes them.
-///
-/// Retries with backoff for up to two minutes when the statement fails, so that a run cut off
-/// from its database still ends up `failed`, not `running`, once the database answers again.
-pub async fn finish(db: &DatabaseConnection, id: i64, mut ending: Ending) -> Result<()> {
+/// The error is the run's own (`error`); else a failed refresh (the data is in, and a re-run
+/// refreshes the summaries); else a failure to record the end, since a run whose end is not
+/// recorded has not moved the data version. Recording is retried with backoff for up to two
+/// minutes, so that a run cut off from its database still ends up `failed`, not `running`,
+/// once the database answers again.
+pub async fn conclude(
+    db: &DatabaseConnection,
+    id: i64,
+    ending: Ending,
+    mut error: Option<LoaderError>,
+) -> Option<LoaderError> {
     if ending.counts.written > 0
         && let Err(e) = crate::summary::refresh(db).await
     {
-        let reason = error_chain(&e);
-        tracing::warn!(run_id = id, error = %reason, "could not refresh the BI summaries");
-        ending.error.get_or_insert(reason);
+        tracing::warn!(run_id = id, error = %error_chain(&e), "could not refresh the BI summaries");
+        error.get_or_insert(e);
     }
+    let reason = error.as_ref().map(|e| error_chain(e));
+    match record_end(db, id, &ending, reason).await {
+        Ok(()) => error,
+        Err(e) => {
+            tracing::warn!(
+                run_id = id,
+                error = %error_chain(&e),
+                "could not record the end of the load run"
+            );
+            error.or(Some(e))
+        }
+    }
+}
+
+/// Records the end of run `id`, retrying within [`FINISH_PATIENCE`].
+async fn record_end(
+    db: &DatabaseConnection,
+    id: i64,
+    ending: &Ending,
+    reason: Option<String>,
+) -> Result<()> {
     use backon::{BackoffBuilder as _, ExponentialBuilder};
     let mut delays = ExponentialBuilder::default()
         .with_min_delay(std::time::Duration::from_millis(200))
@@ -80,7 +103,7 @@ pub async fn finish(db: &DatabaseConnection, id: i64, mut ending: Ending) -> Res
         .without_max_times()
         .build();
     loop {
-        match finish_once(db, id, &ending).await {
+        match record_once(db, id, ending, reason.clone()).await {
             Ok(()) => return Ok(()),
             Err(e) => match delays.next() {
                 Some(delay) => {
@@ -98,37 +121,13 @@ pub async fn finish(db: &DatabaseConnection, id: i64, mut ending: Ending) -> Res
     }
 }
 
-/// Records how run `id` ended, with `error` as its reason when it failed, and gives the run's
-/// error: its own, or else the failure to record its end. A run whose end is not recorded has
-/// not moved the data version, so it is not reported as a success.
-pub async fn conclude(
+async fn record_once(
     db: &DatabaseConnection,
     id: i64,
-    mut ending: Ending,
-    error: Option<LoaderError>,
-) -> Option<LoaderError> {
-    ending.error = error.as_ref().map(|e| error_chain(e));
-    match finish(db, id, ending).await {
-        Ok(()) => error,
-        Err(e) => {
-            tracing::warn!(
-                run_id = id,
-                error = %error_chain(&e),
-                "could not record the end of the load run"
-            );
-            error.or(Some(e))
-        }
-    }
-}
-
-async fn finish_once(db: &DatabaseConnection, id: i64, ending: &Ending) -> Result<()> {
-    let ending = Ending {
-        counts: ending.counts,
-        error: ending.error.clone(),
-        cancelled: ending.cancelled,
-        summary: ending.summary.clone(),
-    };
-    let status = match (&ending.error, ending.cancelled) {
+    ending: &Ending,
+    reason: Option<String>,
+) -> Result<()> {
+    let status = match (&reason, ending.cancelled) {
         (Some(_), _) => RunStatus::Failed,
         (None, true) => RunStatus::Cancelled,
         (None, false) => RunStatus::Succeeded,
@@ -140,8 +139,8 @@ async fn finish_once(db: &DatabaseConnection, id: i64, ending: &Ending) -> Resul
         rows_read: Set(count(ending.counts.read)),
         rows_written: Set(count(ending.counts.written)),
         rows_rejected: Set(count(ending.counts.rejected)),
-        error: Set(ending.error),
-        summary: Set(ending.summary),
+        error: Set(reason),
+        summary: Set(ending.summary.clone()),
         ..Default::default()
     };
     run.update(db)

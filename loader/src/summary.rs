@@ -2,7 +2,7 @@
 //! each artist's track count and the catalog's counts, recomputed by the database with
 //! `INSERT … SELECT … GROUP BY` in one transaction.
 //!
-//! [`crate::load_run::finish`] refreshes them at the end of every run that wrote rows, before
+//! [`crate::load_run::conclude`] refreshes them at the end of every run that wrote rows, before
 //! the run is recorded, so they change with the data version the API follows; [`ensure`] fills
 //! them once in a database that predates them. Readers never see a half-built summary: the
 //! transaction replaces them whole.

@@ -11,6 +11,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{DateTime, Datelike, Utc};
+use entity::normalize::{derived_artist_id, genre_id, search_key};
 use entity::{
     Feature, TrackFeatures, album, artist, artist_genre, artist_top_track, audio_features, genre,
     track, track_artist, track_genre,
@@ -23,7 +24,6 @@ use sea_orm::{
 
 use crate::csv_source::{ReleaseDate, TrackRow};
 use crate::error::{LoaderError, Result};
-use entity::normalize::{derived_artist_id, genre_id, search_key};
 
 /// Bound on bind parameters per statement, under SQLite's 32766 and MySQL's 65535.
 const MAX_PARAMS: usize = 16_000;

@@ -391,7 +391,7 @@ pub async fn snapshot(db: &DatabaseConnection) -> Result<Vec<String>> {
         ),
         (
             "audio_features",
-            "track_id, danceability, energy, loudness, speechiness, acousticness, instrumentalness, liveness, valence, tempo, time_signature",
+            "track_id, danceability, energy, key, loudness, mode, speechiness, acousticness, instrumentalness, liveness, valence, tempo, time_signature",
             "track_id",
         ),
     ];

@@ -232,7 +232,7 @@ async fn every_bad_recommendation_argument_is_named_in_a_bad_user_input_error(
         ),
         (
             format!("{track}, target: {{ valence: 1.5 }}"),
-            "target.valence: 1.5 is out of range 0..=1",
+            "`target.valence`: 1.5 is out of range 0..=1",
         ),
         (format!("{track}, target: {{ tempo: -3 }}"), "target.tempo"),
         (

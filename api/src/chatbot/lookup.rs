@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::json;
 use tokio::sync::Mutex;
 
-use super::reply::limits;
+use super::limits;
 use crate::error::{ApiError, Result};
 use crate::state::AppState;
 

@@ -6,6 +6,7 @@ use serde_json::Value;
 
 /// The longest name looked up; the rest of a longer utterance is ignored.
 const QUERY_CHARS: usize = 200;
+
 /// What the webhook reads of a skill payload; everything else is ignored.
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]

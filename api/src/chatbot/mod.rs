@@ -14,6 +14,7 @@
 //! similarity of folded names, with quick replies to ask for them. A body that is not a skill
 //! payload gets `400` with the reason.
 
+pub mod limits;
 mod lookup;
 mod message;
 mod reply;
@@ -30,7 +31,6 @@ use serde_json::{Value, json};
 pub use self::lookup::Names;
 use self::lookup::{closest, look_up};
 use self::message::{asked, candidates};
-pub use self::reply::limits;
 use self::reply::{found, not_found, response, text};
 use crate::cache::responses::{CachedResponse, ResponseKey};
 use crate::codes::BAD_SKILL_PAYLOAD;

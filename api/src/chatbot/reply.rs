@@ -2,29 +2,15 @@
 
 use serde_json::{Value, json};
 
+use super::limits;
 use super::lookup::{FoundArtist, ListedArtist, ListedTrack};
-
-/// Kakao's limits on a skill response.
-pub mod limits {
-    /// Outputs in a template.
-    pub const OUTPUTS: usize = 3;
-    /// Cards in a carousel.
-    pub const CAROUSEL_CARDS: usize = 10;
-    /// Items in a list card.
-    pub const LIST_ITEMS: usize = 5;
-    /// Buttons on a list card.
-    pub const LIST_BUTTONS: usize = 2;
-    /// Quick replies under a response.
-    pub const QUICK_REPLIES: usize = 10;
-    /// Characters of a `simpleText`.
-    pub const TEXT_CHARS: usize = 1000;
-}
 
 /// Characters of a list card's header and of an item's title and description: longer ones are
 /// cut with an ellipsis rather than left to the client.
-pub(super) const TITLE_CHARS: usize = 40;
+const TITLE_CHARS: usize = 40;
 /// Characters of a quick reply's or a button's label.
 const LABEL_CHARS: usize = 14;
+
 fn cut(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         s.to_owned()

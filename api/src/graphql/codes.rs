@@ -9,14 +9,14 @@
 //! field of every response through the engine's slower per-field path, which costs more than
 //! the whole of some queries.
 
-use crate::codes::{
-    BAD_USER_INPUT, GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, OPERATION_RESOLUTION_FAILURE,
-    REQUEST_TIMEOUT,
-};
 use async_graphql::{Request, Response, ServerError, Value};
 
 use super::AppSchema;
 use super::limits::QueryLimits;
+use crate::codes::{
+    BAD_USER_INPUT, GRAPHQL_PARSE_FAILED, GRAPHQL_VALIDATION_FAILED, OPERATION_RESOLUTION_FAILURE,
+    REQUEST_TIMEOUT,
+};
 
 /// [`execute`], stopped after `timeout`: a request that runs longer is dropped where it waits
 /// (no work of it goes on) and answered with a [`REQUEST_TIMEOUT`] error.

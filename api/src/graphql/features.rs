@@ -6,7 +6,7 @@
 use async_graphql::{Enum, InputObject, Object};
 use entity::{Feature, audio_features};
 
-use super::inputs::FloatRange;
+use super::ranges::FloatRange;
 use crate::service::analytics::{FeatureMeans, GenreStatsSort};
 use crate::service::catalog::TrackSort;
 

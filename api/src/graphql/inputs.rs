@@ -4,64 +4,10 @@ use async_graphql::{Enum, ID, InputObject};
 use entity::Feature;
 use entity::normalize::{genre_id, search_key};
 
-pub use super::features::{AudioFeatureRanges, TrackOrderField};
-use crate::error::{ApiError, Result};
+use super::features::{AudioFeatureRanges, TrackOrderField};
+use super::ranges::IntRange;
+use crate::error::Result;
 use crate::service::catalog::{ArtistFilter, ArtistSort, GenreSort, Range, TrackFilter, TrackSort};
-
-/// An inclusive integer range; either end may be left out.
-#[derive(Clone, Copy, Debug, Default, InputObject)]
-pub struct IntRange {
-    pub min: Option<i32>,
-    pub max: Option<i32>,
-}
-
-/// An inclusive range of numbers; either end may be left out.
-#[derive(Clone, Copy, Debug, Default, InputObject)]
-pub struct FloatRange {
-    pub min: Option<f64>,
-    pub max: Option<f64>,
-}
-
-fn check_order<T: PartialOrd + std::fmt::Display>(
-    name: &str,
-    min: Option<T>,
-    max: Option<T>,
-) -> Result<()> {
-    if let (Some(min), Some(max)) = (&min, &max)
-        && min > max
-    {
-        return Err(ApiError::bad_input(format!(
-            "`{name}`: min {min} is above max {max}"
-        )));
-    }
-    Ok(())
-}
-
-impl IntRange {
-    fn check(self, name: &str) -> Result<Range<i32>> {
-        check_order(name, self.min, self.max)?;
-        Ok(Range {
-            min: self.min,
-            max: self.max,
-        })
-    }
-}
-
-impl FloatRange {
-    /// Checks both ends against the feature's range and their order.
-    fn check(self, name: &str, feature: Feature) -> Result<Range<f64>> {
-        for v in [self.min, self.max].into_iter().flatten() {
-            feature
-                .check(v)
-                .map_err(|e| ApiError::bad_input(format!("`{name}`: {v} is {e}")))?;
-        }
-        check_order(name, self.min, self.max)?;
-        Ok(Range {
-            min: self.min,
-            max: self.max,
-        })
-    }
-}
 
 fn check_features(ranges: Option<AudioFeatureRanges>) -> Result<Vec<(Feature, Range<f64>)>> {
     ranges

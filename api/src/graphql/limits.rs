@@ -8,14 +8,15 @@
 //! expanded. Every operation of the document is measured, not only the one to run: the engine's
 //! own checks walk them all.
 
-use crate::codes::{
-    INTROSPECTION_DISABLED, QUERY_TOO_COMPLEX, QUERY_TOO_DEEP, TOO_MANY_ALIASES,
-    TOO_MANY_ROOT_FIELDS,
-};
 use std::collections::HashMap;
 
 use async_graphql::parser::types::{ExecutableDocument, Selection, SelectionSet};
 use async_graphql::{Name, Positioned};
+
+use crate::codes::{
+    INTROSPECTION_DISABLED, QUERY_TOO_COMPLEX, QUERY_TOO_DEEP, TOO_MANY_ALIASES,
+    TOO_MANY_ROOT_FIELDS,
+};
 
 /// The largest document shape accepted.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -10,6 +10,7 @@ pub mod limits;
 pub mod load_run;
 pub mod loader;
 pub mod query;
+pub mod ranges;
 pub mod recommend;
 pub mod types;
 

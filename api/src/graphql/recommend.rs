@@ -81,14 +81,13 @@ impl RecommendQuery {
         };
         request.check()?;
         let index = ctx.data_unchecked::<IndexStore>().current().await?;
-        let centroids = if request.seed_genres.is_empty() {
-            Default::default()
-        } else {
-            service::recommend::genre_centroids(db(ctx), &request.genre_ids())
+        let mut wanted = request.wanted(&index)?;
+        if !request.seed_genres.is_empty() {
+            let centroids = service::recommend::genre_centroids(db(ctx), &request.genre_ids())
                 .await
-                .map_err(ApiError::from)?
-        };
-        let wanted = request.wanted(&index, &centroids)?;
+                .map_err(ApiError::from)?;
+            request.add_genre_seeds(&mut wanted, &index, &centroids)?;
+        }
         load_in_order(
             ctx,
             index.recommend(&wanted),

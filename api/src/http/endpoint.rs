@@ -30,7 +30,7 @@ const COMPRESS_FROM: usize = 1024;
 
 /// `POST /graphql`. A JSON body byte for byte like one answered before (as dashboards and
 /// chatbots send) is found in the response cache before it is even parsed.
-pub async fn graphql_post(
+pub(super) async fn graphql_post(
     state: web::Data<AppState>,
     req: HttpRequest,
     payload: web::Payload,
@@ -123,7 +123,7 @@ async fn batch(
 }
 
 /// `GET /graphql`: GraphiQL for a browser that asks for a page, a query otherwise.
-pub async fn graphql_get(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
+pub(super) async fn graphql_get(state: web::Data<AppState>, req: HttpRequest) -> HttpResponse {
     if state.graphiql && wants_html(&req) && !has_query_param(&req) {
         return HttpResponse::Ok()
             .content_type(ContentType::html())
@@ -138,7 +138,7 @@ pub async fn graphql_get(state: web::Data<AppState>, req: HttpRequest) -> HttpRe
 }
 
 /// Any other method on `/graphql`.
-pub async fn graphql_other_method(req: HttpRequest) -> HttpResponse {
+pub(super) async fn graphql_other_method(req: HttpRequest) -> HttpResponse {
     method_not_allowed(
         Media::of(&req),
         "/graphql answers GET (queries only) and POST",
@@ -351,7 +351,7 @@ fn has_query_param(req: &HttpRequest) -> bool {
         .any(|kv| kv.split('=').next() == Some("query"))
 }
 
-pub async fn root(state: web::Data<AppState>) -> HttpResponse {
+pub(super) async fn root(state: web::Data<AppState>) -> HttpResponse {
     if !state.graphiql {
         return HttpResponse::NotFound().finish();
     }
@@ -391,7 +391,7 @@ const ASSETS: &Assets = &[
     ),
 ];
 
-pub async fn asset(state: web::Data<AppState>, file: web::Path<String>) -> HttpResponse {
+pub(super) async fn asset(state: web::Data<AppState>, file: web::Path<String>) -> HttpResponse {
     if !state.graphiql {
         return HttpResponse::NotFound().finish();
     }

@@ -3,8 +3,8 @@
 //! GraphiQL, [`ops`] for health and metrics, [`crate::dashboard`], [`crate::chatbot`]); they share
 //! [`crate::state::AppState`] and [`crate::body`], never this module.
 
-pub mod endpoint;
-pub mod ops;
+mod endpoint;
+mod ops;
 
 use std::time::Instant;
 

@@ -8,19 +8,19 @@ use actix_web::{HttpResponse, web};
 use crate::state::AppState;
 
 /// `/metrics`: OpenMetrics text.
-pub async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+pub(super) async fn metrics(state: web::Data<AppState>) -> HttpResponse {
     HttpResponse::Ok()
         .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
         .body(state.metrics.render())
 }
 
 /// Browsers ask for a favicon; there is none to give.
-pub async fn no_content() -> HttpResponse {
+pub(super) async fn no_content() -> HttpResponse {
     HttpResponse::NoContent().finish()
 }
 
 /// Alive: the process answers HTTP. Says nothing of the database (see [`readyz`]).
-pub async fn healthz() -> HttpResponse {
+pub(super) async fn healthz() -> HttpResponse {
     HttpResponse::Ok().json(serde_json::json!({ "status": "ok" }))
 }
 
@@ -29,7 +29,7 @@ const READY_CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Ready to serve: the database answers, every migration is applied, and the recommendation
 /// index is built. `503` with the failing checks otherwise; no error detail is shown.
-pub async fn readyz(state: web::Data<AppState>) -> HttpResponse {
+pub(super) async fn readyz(state: web::Data<AppState>) -> HttpResponse {
     use migration::MigratorTrait as _;
     let db = &state.db;
     let checks = async {

@@ -1,5 +1,6 @@
 //! Content-based recommendations from audio features: the in-memory [`index::Index`] of
-//! standardised feature vectors and artist profiles, the queries it answers, and the
+//! standardised feature vectors and artist profiles, the queries it answers, a
+//! `recommendations` request checked and resolved against it ([`request`]), and the
 //! [`store::IndexStore`] that swaps a rebuilt index in without making queries wait.
 
 pub mod index;

@@ -1,5 +1,6 @@
 //! A recommendation request as a client gives it: checked against its limits and the feature
-//! ranges, then resolved against an index into the [`Wanted`] the index answers.
+//! ranges, then resolved against an index into the [`Wanted`] the index answers (seed genres
+//! from their centroids, which the caller reads from the database).
 
 use std::collections::HashMap;
 
@@ -27,14 +28,14 @@ impl Targets {
         for f in Feature::ALL {
             if let Some(v) = self.features[f.index()] {
                 f.check(v)
-                    .map_err(|e| ApiError::bad_input(format!("{arg}.{f}: {v} is {e}")))?;
+                    .map_err(|e| ApiError::bad_input(format!("`{arg}.{f}`: {v} is {e}")))?;
             }
         }
         if let Some(p) = self.popularity
             && !(0..=100).contains(&p)
         {
             return Err(ApiError::bad_input(format!(
-                "{arg}.popularity: {p} is out of range 0..=100"
+                "`{arg}.popularity`: {p} is out of range 0..=100"
             )));
         }
         Ok(())
@@ -94,19 +95,15 @@ impl Request {
         Ok(())
     }
 
-    /// The ids of the seed genres, whose centroids [`Request::wanted`] needs.
+    /// The ids of the seed genres, whose centroids [`Request::add_genre_seeds`] needs.
     pub fn genre_ids(&self) -> Vec<String> {
         self.seed_genres.iter().map(|g| genre_id(g)).collect()
     }
 
-    /// What `index` is asked for: the seeds' vectors (a seed genre's from its raw mean
-    /// features in `centroids`, by genre id), their genres, what to leave out, and the targets
-    /// and bounds. A seed the index does not know is a client error.
-    pub fn wanted(
-        &self,
-        index: &Index,
-        centroids: &HashMap<String, [f64; DIMS]>,
-    ) -> Result<Wanted, ApiError> {
+    /// What `index` is asked for, seed genres aside: the seed artists' and tracks' vectors,
+    /// their genres, what to leave out, and the targets and bounds. A seed the index does not
+    /// know is a client error.
+    pub fn wanted(&self, index: &Index) -> Result<Wanted, ApiError> {
         let mut wanted = Wanted {
             target: self.target.features,
             min: self.min.features,
@@ -139,6 +136,18 @@ impl Request {
             wanted.exclude_tracks.push(position);
             wanted.genres.extend(index.track_genres(position));
         }
+        Ok(wanted)
+    }
+
+    /// Adds the seed genres to `wanted`: each one's vector from its raw mean features in
+    /// `centroids` (by genre id), and the genre itself. A genre without features is a client
+    /// error.
+    pub fn add_genre_seeds(
+        &self,
+        wanted: &mut Wanted,
+        index: &Index,
+        centroids: &HashMap<String, [f64; DIMS]>,
+    ) -> Result<(), ApiError> {
         for (label, id) in self.seed_genres.iter().zip(self.genre_ids()) {
             let raw = centroids.get(&id).ok_or_else(|| {
                 ApiError::bad_input(format!(
@@ -148,6 +157,6 @@ impl Request {
             wanted.seeds.push(index.standardise(raw));
             wanted.genres.extend(index.genre_position(&id));
         }
-        Ok(wanted)
+        Ok(())
     }
 }

@@ -1,7 +1,6 @@
 //! The index the API answers from. A new index is built in the background (by
-//! [`crate::freshness`]) and swapped in whole;
-//! queries keep the one they started with and never wait for a rebuild. Only before the first
-//! build has finished do they wait, a bounded time.
+//! [`crate::freshness`]) and swapped in whole; queries keep the one they started with and never
+//! wait for a rebuild. Only before the first build has finished do they wait, a bounded time.
 
 use std::sync::Arc;
 use std::time::Duration;

@@ -110,8 +110,9 @@ pub async fn genre_stats(
         .await
 }
 
-/// Track counts in `bins` equal bins of `[from, to]` of one audio feature, of the tracks of `genre` when given. Values outside the range count in the
-/// first or last bin. Bins without tracks are absent; one `GROUP BY` in the database.
+/// Track counts in `bins` equal bins of `[from, to]` of one audio feature, of the tracks of
+/// `genre` when given. Values outside the range count in the first or last bin. Bins without
+/// tracks are absent; one `GROUP BY` in the database.
 pub async fn feature_histogram(
     db: &impl ConnectionTrait,
     feature: Feature,

@@ -327,8 +327,8 @@ impl Index {
         }
     }
 
-    /// An artist's mean audio features on the raw scale (in [`entity::Feature::ALL`] order) and how many
-    /// tracks they come from; `None` when the artist has no track with features.
+    /// An artist's mean audio features on the raw scale (in [`entity::Feature::ALL`] order) and
+    /// how many tracks they come from; `None` when the artist has no track with features.
     pub fn audio_profile(&self, artist_id: &str) -> Option<([f64; DIMS], u32)> {
         let a = self.artists.find(artist_id)?;
         let n = self.artist_tracks[a];

@@ -123,7 +123,8 @@ pub struct SpotifyReport {
     pub summary: RunSummary,
     pub counts: RunCounts,
     pub elapsed: Duration,
-    /// Set when the run failed after it was recorded.
+    /// Set when the run failed after it was recorded, its BI summaries could not be refreshed,
+    /// or its end could not be recorded.
     pub error: Option<LoaderError>,
 }
 
@@ -222,7 +223,6 @@ pub async fn load_spotify(
     };
     let ending = Ending {
         counts,
-        error: None,
         cancelled: summary.stopped_early,
         summary: serde_json::to_string(&summary).ok(),
     };
