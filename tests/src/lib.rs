@@ -403,9 +403,10 @@ pub async fn snapshot(db: &DatabaseConnection) -> Result<Vec<String>> {
     };
     let mut out = Vec::new();
     for (table, cols, key) in TABLES {
+        // Quoted: `key` is a reserved word in MySQL; SQLite reads backticks alike.
         let casts: Vec<String> = cols
             .split(", ")
-            .map(|c| format!("CAST({c} AS {text}) AS {c}"))
+            .map(|c| format!("CAST(`{c}` AS {text}) AS `{c}`"))
             .collect();
         let sql = format!("SELECT {} FROM {table} ORDER BY {key}", casts.join(", "));
         for row in db
