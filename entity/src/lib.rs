@@ -16,6 +16,8 @@ pub mod feature;
 pub mod genre;
 pub mod load_run;
 pub mod normalize;
+pub mod playlist;
+pub mod playlist_track;
 pub mod run_summary;
 pub mod telemetry;
 pub mod track;

@@ -40,6 +40,8 @@ pub static SONGS_COLUMNS: LazyLock<Vec<&'static str>> = LazyLock::new(|| {
             "track_album_id",
             "track_album_name",
             "track_album_release_date",
+            "playlist_id",
+            "playlist_name",
             "playlist_genre",
             "playlist_subgenre",
         ],
@@ -146,6 +148,13 @@ impl ReleaseDate {
     }
 }
 
+/// The playlist a row names.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlaylistRef {
+    pub id: String,
+    pub name: Option<String>,
+}
+
 /// The album a row names.
 #[derive(Clone, Debug, PartialEq)]
 pub struct AlbumRow {
@@ -168,6 +177,8 @@ pub struct TrackRow {
     pub explicit: Option<bool>,
     pub genres: Vec<String>,
     pub features: TrackFeatures,
+    /// The playlist the row puts the track in, where the layout has one.
+    pub playlist: Option<PlaylistRef>,
 }
 
 /// A row that was not loaded, and why.
@@ -482,6 +493,13 @@ fn parse_songs(f: &Fields<'_>) -> Field<TrackRow> {
         }),
         None => None,
     };
+    let playlist = match f.optional_id("playlist_id")? {
+        Some(id) => Some(PlaylistRef {
+            id,
+            name: f.name("playlist_name")?,
+        }),
+        None => None,
+    };
     let genres = [f.genre("playlist_genre")?, f.genre("playlist_subgenre")?]
         .into_iter()
         .flatten()
@@ -497,6 +515,7 @@ fn parse_songs(f: &Fields<'_>) -> Field<TrackRow> {
         explicit: None,
         genres,
         features: f.features()?,
+        playlist,
     })
 }
 
@@ -533,6 +552,7 @@ fn parse_kaggle(f: &Fields<'_>) -> Field<TrackRow> {
         explicit: f.boolean("explicit")?,
         genres: f.genre("track_genre")?.into_iter().collect(),
         features,
+        playlist: None,
     })
 }
 

@@ -5,7 +5,7 @@
 //! Memory is bounded by the channel, not by the file. Rejected rows go to the rejects file as
 //! they are met and are summarised by reason.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
 use std::io::{BufReader, BufWriter, Read};
 use std::path::{Path, PathBuf};
@@ -146,6 +146,9 @@ impl ImportReport {
         )
     }
 }
+
+/// What `playlists.source` says for playlists a CSV file names.
+pub const PLAYLIST_SOURCE: &str = "csv";
 
 /// What the reader thread sends.
 enum Msg {
@@ -355,11 +358,25 @@ fn read_all(
     let mut tally = ReaderTally::default();
     // Rows are merged here, off the writer's path: the writer only sends statements.
     let mut batch = Box::<Batch>::default();
+    // The next position in each playlist this pass has met.
+    let mut positions: HashMap<String, i32> = HashMap::new();
     while let Some(item) = rows.next_item()? {
         tally.read += 1;
         match item {
-            Item::Row(row) => {
+            Item::Row(mut row) => {
                 if send_rows {
+                    if let Some(playlist) = row.playlist.take() {
+                        let next = positions.entry(playlist.id.clone()).or_insert(0);
+                        *next += 1;
+                        let (position, first) = (*next, *next == 1);
+                        batch.add_playlist_entry(
+                            playlist,
+                            PLAYLIST_SOURCE,
+                            position,
+                            &row.track_id,
+                            first,
+                        );
+                    }
                     batch.add(*row);
                     if batch.rows() >= batch_size {
                         let full = std::mem::take(&mut batch);

@@ -14,7 +14,7 @@ use chrono::{DateTime, Datelike, Utc};
 use entity::normalize::{derived_artist_id, genre_id, search_key};
 use entity::{
     Feature, TrackFeatures, album, artist, artist_genre, artist_top_track, audio_features, genre,
-    track, track_artist, track_genre,
+    playlist, playlist_track, track, track_artist, track_genre,
 };
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
@@ -22,7 +22,7 @@ use sea_orm::{
     TransactionTrait, Value,
 };
 
-use crate::csv_source::{ReleaseDate, TrackRow};
+use crate::csv_source::{PlaylistRef, ReleaseDate, TrackRow};
 use crate::error::{LoaderError, Result};
 
 /// Bound on bind parameters per statement, under SQLite's 32766 and MySQL's 65535.
@@ -106,6 +106,12 @@ pub struct Batch {
     artist_genres: BTreeSet<(String, String)>,
     top_tracks: BTreeMap<(String, String), Vec<String>>,
     spotify_loaded: BTreeSet<String>,
+    /// Playlists by id: their name and source.
+    playlists: BTreeMap<String, (Option<String>, &'static str)>,
+    /// Playlist entries by (playlist, position).
+    playlist_tracks: BTreeMap<(String, i32), String>,
+    /// Playlists whose stored track list this batch replaces (it holds their first entries).
+    replaced_playlists: BTreeSet<String>,
 }
 
 impl Batch {
@@ -231,6 +237,28 @@ impl Batch {
     }
 
     /// Records that the artist was loaded in full from Spotify by this batch.
+    /// Puts `track_id` at `position` (1 for the first) of a playlist from `source`. With
+    /// `replace`, the playlist's stored track list is dropped first: a source gives a whole
+    /// playlist in one run, so its first entry of the run replaces what an earlier run stored.
+    pub fn add_playlist_entry(
+        &mut self,
+        playlist: PlaylistRef,
+        source: &'static str,
+        position: i32,
+        track_id: &str,
+        replace: bool,
+    ) {
+        if replace {
+            self.replaced_playlists.insert(playlist.id.clone());
+        }
+        self.playlist_tracks
+            .insert((playlist.id.clone(), position), track_id.to_owned());
+        let entry = self.playlists.entry(playlist.id).or_insert((None, source));
+        if playlist.name.is_some() {
+            entry.0 = playlist.name;
+        }
+    }
+
     pub fn mark_spotify_loaded(&mut self, artist_id: &str) {
         self.spotify_loaded.insert(artist_id.to_owned());
     }
@@ -493,6 +521,7 @@ impl Batch {
         }
 
         self.write_top_tracks(txn).await?;
+        self.write_playlists(txn, now_v()).await?;
 
         if !self.spotify_loaded.is_empty() {
             for ids in self
@@ -510,6 +539,65 @@ impl Batch {
             }
         }
         Ok(())
+    }
+
+    /// Upserts the batch's playlists, drops the stored track lists it replaces, and writes its
+    /// entries.
+    async fn write_playlists(
+        &self,
+        txn: &impl ConnectionTrait,
+        now: Value,
+    ) -> Result<(), sea_orm::DbErr> {
+        use playlist::Column as P;
+        use playlist_track::Column as Pt;
+        upsert::<playlist::Entity>(
+            txn,
+            &[P::Id, P::Name, P::Source, P::CreatedAt, P::UpdatedAt],
+            &[P::Id],
+            &[
+                Update::Fill(P::Name),
+                Update::Set(P::Source),
+                Update::Set(P::UpdatedAt),
+            ],
+            self.playlists
+                .iter()
+                .map(|(id, (name, source))| {
+                    vec![
+                        id.clone().into(),
+                        name.clone().into(),
+                        (*source).into(),
+                        now.clone(),
+                        now.clone(),
+                    ]
+                })
+                .collect(),
+        )
+        .await?;
+        let replaced: Vec<&String> = self.replaced_playlists.iter().collect();
+        for ids in replaced.chunks(MAX_PARAMS) {
+            let stmt = Query::delete()
+                .from_table(playlist_track::Entity)
+                .cond_where(Pt::PlaylistId.is_in(ids.iter().map(|id| id.as_str())))
+                .to_owned();
+            txn.execute(&stmt).await?;
+        }
+        upsert::<playlist_track::Entity>(
+            txn,
+            &[Pt::PlaylistId, Pt::Position, Pt::TrackId],
+            &[Pt::PlaylistId, Pt::Position],
+            &[Update::Set(Pt::TrackId)],
+            self.playlist_tracks
+                .iter()
+                .map(|((playlist_id, position), track_id)| {
+                    vec![
+                        playlist_id.clone().into(),
+                        (*position).into(),
+                        track_id.clone().into(),
+                    ]
+                })
+                .collect(),
+        )
+        .await
     }
 
     /// Replaces the top tracks of every (artist, market) in the batch: rank by rank, with the

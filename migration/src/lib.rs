@@ -10,6 +10,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_create_catalogue;
 mod m20261122_000002_spotify_source;
 mod m20261122_000003_analytics_summaries;
+mod m20261130_000004_playlists;
 
 /// The ordered list of migrations.
 #[derive(Debug)]
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_create_catalogue::Migration),
             Box::new(m20261122_000002_spotify_source::Migration),
             Box::new(m20261122_000003_analytics_summaries::Migration),
+            Box::new(m20261130_000004_playlists::Migration),
         ]
     }
 }

@@ -142,7 +142,7 @@ pub(crate) fn id(col: impl IntoIden) -> ColumnDef {
     ColumnDef::new(col).string_len(ID_LEN).not_null().to_owned()
 }
 
-fn name(col: impl IntoIden) -> ColumnDef {
+pub(crate) fn name(col: impl IntoIden) -> ColumnDef {
     ColumnDef::new(col).string_len(NAME_LEN).to_owned()
 }
 
@@ -150,7 +150,7 @@ pub(crate) fn timestamp(col: impl IntoIden) -> ColumnDef {
     ColumnDef::new(col).timestamp().not_null().to_owned()
 }
 
-fn fk(
+pub(crate) fn fk(
     from: (impl IntoIden, impl IntoIden),
     to: (impl IntoIden, impl IntoIden),
     on_delete: ForeignKeyAction,
@@ -175,7 +175,7 @@ pub(crate) fn table(backend: DatabaseBackend, name: impl IntoTableRef) -> TableC
     t
 }
 
-async fn index<C: IntoIndexColumn>(
+pub(crate) async fn index<C: IntoIndexColumn>(
     manager: &SchemaManager<'_>,
     name: &str,
     table: impl IntoTableRef,

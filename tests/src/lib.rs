@@ -389,6 +389,12 @@ pub async fn snapshot(db: &DatabaseConnection) -> Result<Vec<String>> {
             "artist_id, market, rank, track_id",
             "artist_id, market, rank",
         ),
+        ("playlists", "id, name, source", "id"),
+        (
+            "playlist_tracks",
+            "playlist_id, position, track_id",
+            "playlist_id, position",
+        ),
         (
             "audio_features",
             "track_id, danceability, energy, key, loudness, mode, speechiness, acousticness, instrumentalness, liveness, valence, tempo, time_signature",

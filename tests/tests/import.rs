@@ -427,8 +427,85 @@ async fn a_synthetic_catalog_imports_whole_with_the_shape_it_promises(db: TestDb
     Ok(())
 }
 
+/// A file in the shared dataset's layout: one row per `(track id, playlist id)`, each a copy of
+/// the Korean fixture's first row with those two ids.
+fn playlist_rows(rows: &[(&str, &str)]) -> Result<tempfile::NamedTempFile> {
+    let korean = std::fs::read_to_string(fixture("korean.csv"))?;
+    let mut lines = korean.lines();
+    let header = lines.next().unwrap_or_default();
+    let template: Vec<&str> = lines.next().unwrap_or_default().split(',').collect();
+    let columns: Vec<&str> = header.split(',').collect();
+    let at = |name: &str| columns.iter().position(|c| *c == name);
+    let (Some(track), Some(playlist)) = (at("track_id"), at("playlist_id")) else {
+        anyhow::bail!("the Korean fixture lacks track_id or playlist_id");
+    };
+    let mut file = tempfile::NamedTempFile::new()?;
+    writeln!(file, "{header}")?;
+    for (track_id, playlist_id) in rows {
+        let mut row = template.clone();
+        row[track] = track_id;
+        row[playlist] = playlist_id;
+        writeln!(file, "{}", row.join(","))?;
+    }
+    Ok(file)
+}
+
+async fn playlist_tracks(db: &sea_orm::DatabaseConnection, id: &str) -> Result<Vec<String>> {
+    use sea_orm::{ColumnTrait, QueryFilter, QuerySelect};
+    Ok(entity::playlist_track::Entity::find()
+        .filter(entity::playlist_track::Column::PlaylistId.eq(id))
+        .order_by_asc(entity::playlist_track::Column::Position)
+        .select_only()
+        .column(entity::playlist_track::Column::TrackId)
+        .into_tuple()
+        .all(db)
+        .await?)
+}
+
+async fn playlists_keep_their_tracks_in_file_order_and_a_reload_replaces_the_list(
+    db: TestDb,
+) -> Result<()> {
+    let conn = db.connect().await?;
+    import_sample(&conn).await?;
+    let gaps = scalar(
+        &conn,
+        "SELECT COUNT(*) FROM (SELECT playlist_id FROM playlist_tracks GROUP BY playlist_id \
+         HAVING MIN(position) <> 1 OR MAX(position) <> COUNT(*)) g",
+    )
+    .await?;
+    ensure!(gaps == 0, "{gaps} playlists with gaps in their positions");
+    ensure!(scalar(&conn, "SELECT COUNT(*) FROM playlists WHERE source = 'csv'").await? > 10);
+    ensure!(
+        scalar(&conn, "SELECT COUNT(*) FROM playlists WHERE name IS NULL").await? == 0,
+        "every playlist of the sample has its name"
+    );
+
+    let (a, b, c) = (
+        "aaaaaaaaaaaaaaaaaaaaa1",
+        "aaaaaaaaaaaaaaaaaaaaa2",
+        "aaaaaaaaaaaaaaaaaaaaa3",
+    );
+    let first = playlist_rows(&[(a, "pl1"), (b, "pl1"), (c, "pl2"), (c, "pl1")])?;
+    import(&conn, first.path().to_owned()).await?;
+    ensure!(playlist_tracks(&conn, "pl1").await? == [a, b, c]);
+    ensure!(playlist_tracks(&conn, "pl2").await? == [c]);
+
+    let again = playlist_rows(&[(c, "pl1"), (a, "pl1")])?;
+    import(&conn, again.path().to_owned()).await?;
+    ensure!(
+        playlist_tracks(&conn, "pl1").await? == [c, a],
+        "a reload replaces the track list"
+    );
+    ensure!(
+        playlist_tracks(&conn, "pl2").await? == [c],
+        "a playlist the file does not name keeps its list"
+    );
+    Ok(())
+}
+
 backend_tests!(
     the_quirks_fixture_loads_every_valid_row_and_rejects_bad_rows_with_line_and_reason,
+    playlists_keep_their_tracks_in_file_order_and_a_reload_replaces_the_list,
     re_importing_the_same_file_changes_no_catalog_data,
     an_import_killed_midway_and_run_again_ends_as_one_clean_run,
     strict_mode_fails_on_invalid_rows_and_writes_nothing,
