@@ -152,11 +152,6 @@ impl Feature {
             Ok(value)
         }
     }
-
-    /// One value per feature, in [`Feature::ALL`] order, from `f`.
-    pub fn values<T>(mut f: impl FnMut(Feature) -> T) -> [T; Feature::COUNT] {
-        std::array::from_fn(|i| f(Self::ALL[i]))
-    }
 }
 
 impl fmt::Display for Feature {
