@@ -83,14 +83,16 @@ impl Artist {
             .data_unchecked::<crate::recommend::IndexStore>()
             .current()
             .await?;
-        let related = index.related_artists(&self.0.id, k).unwrap_or_default();
+        let related = index
+            .related_artists(&self.0.id, k, crate::recommend::Basis::Audio)
+            .unwrap_or_default();
         load_in_order(
             ctx,
             related,
             |r| ArtistKey(index.artist_id(r.index).to_owned()),
             |r, artist| RelatedArtist {
                 artist: Artist(artist),
-                distance: f64::from(r.distance),
+                distance: r.distance.map_or(0.0, f64::from),
                 similarity: r.similarity(),
             },
         )

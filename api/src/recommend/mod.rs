@@ -1,5 +1,6 @@
-//! Content-based recommendations from audio features: the in-memory [`index::Index`] of
-//! standardised feature vectors and artist profiles, the queries it answers, a
+//! Recommendations from audio features and playlists: the in-memory [`index::Index`] of
+//! standardised feature vectors, artist profiles and playlist co-occurrence, the queries it
+//! answers, a
 //! `recommendations` request checked and resolved against it ([`request`]), and the
 //! [`store::IndexStore`] that swaps a rebuilt index in without making queries wait.
 
@@ -8,8 +9,8 @@ pub mod request;
 pub mod store;
 
 pub use index::{
-    ArtistInput, DIMS, EQUAL_WEIGHTS, GENRE_PENALTY, Index, Recommendation, Related, TrackInput,
-    Wanted, Weights,
+    ArtistInput, Basis, DIMS, EQUAL_WEIGHTS, GENRE_PENALTY, Index, PLAYLIST_WEIGHT, PlaylistEntry,
+    PlaylistsBuilder, Recommendation, Related, TrackInput, WEIGHTING, Wanted, Weighting, Weights,
 };
 pub use store::IndexStore;
 

@@ -1,16 +1,19 @@
 //! What the recommendation index is built from: every track with audio features, its credits
-//! and popularity, and every artist with its popularity, genres and top tracks. Five plain
-//! selects.
+//! and popularity, every artist with its popularity, genres and top tracks, and every playlist
+//! entry with its track's main artist (streamed, in playlist order). Six plain selects.
 
 use std::collections::HashMap;
 
 use entity::Feature;
-use entity::{artist, artist_genre, artist_top_track, audio_features, track, track_artist};
+use entity::{
+    artist, artist_genre, artist_top_track, audio_features, playlist_track, track, track_artist,
+};
+use futures_util::TryStreamExt as _;
 use sea_orm::sea_query::{Alias, ExprTrait as _, Query};
-use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, QueryResult};
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, QueryResult, StreamTrait};
 
 use super::col;
-use crate::recommend::{ArtistInput, DIMS, Index, TrackInput};
+use crate::recommend::{ArtistInput, DIMS, Index, PlaylistsBuilder, TrackInput, WEIGHTING};
 
 /// The nine feature values of a row, selected under their column names.
 struct FeatureValues([f64; DIMS]);
@@ -51,14 +54,51 @@ async fn pairs(
         .await
 }
 
-/// Reads the catalog and builds the index with the model's weights.
-pub async fn load_index(db: &impl ConnectionTrait) -> Result<Index, DbErr> {
+/// Reads the catalog and builds the index with the model's weights and playlists.
+pub async fn load_index<C: ConnectionTrait + StreamTrait>(db: &C) -> Result<Index, DbErr> {
     let (tracks, artists) = load_inputs(db).await?;
-    Ok(Index::build_weighted(
-        tracks,
-        artists,
-        crate::recommend::model_weights(),
-    ))
+    let mut index = Index::build_weighted(tracks, artists, crate::recommend::model_weights());
+    let playlists = load_playlists(db).await?;
+    index.set_playlists(playlists, WEIGHTING);
+    Ok(index)
+}
+
+#[derive(FromQueryResult)]
+struct EntryRow {
+    playlist_id: String,
+    track_id: String,
+    artist_id: Option<String>,
+}
+
+/// Reads every playlist entry in playlist order, with its track's main artist, one row at a
+/// time into a [`PlaylistsBuilder`].
+pub async fn load_playlists<C: ConnectionTrait + StreamTrait>(
+    db: &C,
+) -> Result<PlaylistsBuilder, DbErr> {
+    use playlist_track::Column as P;
+    let stmt = Query::select()
+        .expr_as(col(P::PlaylistId), Alias::new("playlist_id"))
+        .expr_as(col(P::TrackId), Alias::new("track_id"))
+        .expr_as(col(track_artist::Column::ArtistId), Alias::new("artist_id"))
+        .from(playlist_track::Entity)
+        .left_join(
+            track_artist::Entity,
+            col(track_artist::Column::TrackId)
+                .equals((playlist_track::Entity, P::TrackId))
+                .and(col(track_artist::Column::Position).eq(0)),
+        )
+        .order_by((playlist_track::Entity, P::PlaylistId), sea_orm::Order::Asc)
+        .order_by((playlist_track::Entity, P::Position), sea_orm::Order::Asc)
+        .to_owned();
+    let mut builder = PlaylistsBuilder::default();
+    let backend = ConnectionTrait::get_database_backend(db);
+    let mut rows = EntryRow::find_by_statement(backend.build(&stmt))
+        .stream(db)
+        .await?;
+    while let Some(row) = rows.try_next().await? {
+        builder.push(&row.playlist_id, &row.track_id, row.artist_id.as_deref());
+    }
+    Ok(builder)
 }
 
 /// Reads what the index is built from: tracks with features and credits, artists with top

@@ -89,7 +89,7 @@ fn main() -> Result<()> {
     for _ in 0..QUERIES {
         let a = id('a', rng.below(artists_n));
         let t = Instant::now();
-        let found = index.related_artists(&a, 10);
+        let found = index.related_artists(&a, 10, sixpotify_api::recommend::Basis::Audio);
         times.push(t.elapsed());
         anyhow::ensure!(found.is_some_and(|f| f.len() == 10));
     }

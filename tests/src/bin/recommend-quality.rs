@@ -1,8 +1,18 @@
-//! How often recommendations stay in the artist's main genre, against the random baseline:
+//! How good related artists and recommendations are, against random baselines:
 //! `recommend-quality [DATASET.csv.gz]` imports the dataset (default: the shared "30000 Spotify
-//! Songs") into a temporary SQLite database, builds the recommendation index, and for every
-//! artist with at least 5 tracks measures the share of its 10 related artists, and of 10
-//! recommendations seeded by it, whose main genre is the artist's.
+//! Songs") into a temporary SQLite database and measures two things.
+//!
+//! **Held-out playlists.** The dataset's playlists are split at random (seed 17) into training
+//! (80%) and held-out (20%). The index is built from the training playlists' rows only (their
+//! tracks and their co-occurrence); for every artist with tracks in both halves, precision@10 is
+//! the share of its 10 related artists (fewer count as misses) that share a held-out playlist
+//! with it. Measured for sound alone (with and without the genre penalty), playlists alone at
+//! several weightings, and the blend at several weights; the random baseline is the share of all
+//! other training artists that share a held-out playlist with it.
+//!
+//! **Genre agreement.** Over the whole dataset, for every artist with at least 5 tracks, the
+//! share of its 10 related artists (by sound), and of 10 recommendations seeded by it, whose main
+//! genre is the artist's.
 //!
 //! An artist's main genre is its most frequent top-level genre (the dataset's `playlist_genre`:
 //! pop, rap, rock, latin, r&b, edm), ties to the alphabetically first. A recommended track
@@ -16,7 +26,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use anyhow::{Context as _, Result};
 use sea_orm::{ConnectionTrait as _, Statement};
 use sixpotify_api::recommend::{
-    EQUAL_WEIGHTS, GENRE_PENALTY, Index, Wanted, Weights, model_weights,
+    ArtistInput, Basis, EQUAL_WEIGHTS, GENRE_PENALTY, Index, PLAYLIST_WEIGHT, PlaylistsBuilder,
+    TrackInput, WEIGHTING, Wanted, Weighting, Weights, model_weights,
 };
 use sixpotify_loader::{CsvInput, ImportOptions, import_csv};
 
@@ -48,6 +59,11 @@ async fn main() -> Result<()> {
     .into_result()
     .with_context(|| format!("importing {dataset}"))?;
     let (tracks, artists) = sixpotify_api::service::recommend::load_inputs(&db).await?;
+    held_out(&db, &tracks, &artists).await?;
+    related_to_bts(&db).await?;
+    if std::env::var_os("QUALITY_PLAYLISTS_ONLY").is_some() {
+        return Ok(());
+    }
 
     let top: HashSet<&str> = TOP_LEVEL.into_iter().collect();
     let mut track_genres: HashMap<String, HashSet<String>> = HashMap::new();
@@ -138,7 +154,7 @@ async fn main() -> Result<()> {
         let mut measured = 0usize;
         for a in &eligible {
             let genre = main_genre[a];
-            let Some(related) = index.related_artists(a, 10) else {
+            let Some(related) = index.related_artists(a, 10, Basis::Audio) else {
                 continue;
             };
             if related.is_empty() {
@@ -202,4 +218,205 @@ fn weights(changes: &[(entity::Feature, f64)]) -> Weights {
         w[f.index()] = x;
     }
     w
+}
+
+/// One playlist entry: playlist, track, the track's main artist.
+type Entry = (String, String, String);
+
+/// Precision@10 of related artists against held-out playlists, per model.
+async fn held_out(
+    db: &sea_orm::DatabaseConnection,
+    tracks: &[TrackInput],
+    artists: &[ArtistInput],
+) -> Result<()> {
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT pt.playlist_id, pt.track_id, ta.artist_id FROM playlist_tracks pt \
+             JOIN track_artists ta ON ta.track_id = pt.track_id AND ta.position = 0 \
+             ORDER BY pt.playlist_id, pt.position",
+        ))
+        .await?;
+    let entries: Vec<Entry> = rows
+        .iter()
+        .map(|r| {
+            Ok((
+                r.try_get_by_index(0)?,
+                r.try_get_by_index(1)?,
+                r.try_get_by_index(2)?,
+            ))
+        })
+        .collect::<Result<_>>()?;
+    let mut playlists: Vec<&str> = entries.iter().map(|e| e.0.as_str()).collect();
+    playlists.dedup();
+    // A seeded shuffle: the first fifth is held out.
+    let mut rng = sixpotify_tests::synth::Rng::new(17);
+    for i in (1..playlists.len()).rev() {
+        playlists.swap(i, rng.below(i + 1));
+    }
+    let held: HashSet<&str> = playlists[..playlists.len() / 5].iter().copied().collect();
+    let (test, train): (Vec<&Entry>, Vec<&Entry>) =
+        entries.iter().partition(|e| held.contains(e.0.as_str()));
+
+    // Held-out playlists of each artist, and the artists sharing one.
+    let mut held_of: HashMap<&str, HashSet<&str>> = HashMap::new();
+    for e in &test {
+        held_of.entry(&e.2).or_default().insert(&e.0);
+    }
+    let mut members: HashMap<&str, HashSet<&str>> = HashMap::new();
+    for e in &test {
+        members.entry(&e.0).or_default().insert(&e.2);
+    }
+    let together = |a: &str| -> HashSet<&str> {
+        held_of
+            .get(a)
+            .into_iter()
+            .flatten()
+            .flat_map(|p| members[p].iter().copied())
+            .filter(|b| *b != a)
+            .collect()
+    };
+    let train_tracks: HashSet<&str> = train.iter().map(|e| e.1.as_str()).collect();
+    let train_artists: HashSet<&str> = train.iter().map(|e| e.2.as_str()).collect();
+    let mut measured: Vec<&str> = train_artists
+        .iter()
+        .copied()
+        .filter(|a| held_of.contains_key(a))
+        .collect();
+    measured.sort_unstable();
+    let training_tracks: Vec<TrackInput> = tracks
+        .iter()
+        .filter(|t| train_tracks.contains(t.id.as_str()))
+        .cloned()
+        .collect();
+    let builder = || {
+        let mut b = PlaylistsBuilder::default();
+        for e in &train {
+            b.push(&e.0, &e.1, Some(&e.2));
+        }
+        b
+    };
+    let truth: HashMap<&str, HashSet<&str>> = measured.iter().map(|a| (*a, together(a))).collect();
+    let random: f64 = measured
+        .iter()
+        .map(|a| {
+            let hits = truth[a]
+                .iter()
+                .filter(|b| train_artists.contains(*b))
+                .count();
+            hits as f64 / (train_artists.len() - 1).max(1) as f64
+        })
+        .sum::<f64>()
+        / measured.len().max(1) as f64;
+    println!(
+        "held-out playlists: {} training, {} held out; {} artists in both halves",
+        playlists.len() - held.len(),
+        held.len(),
+        measured.len()
+    );
+    println!("model\tprecision@10");
+    println!("random\t{random:.3}");
+    let precision = |index: &Index, basis: Basis| -> f64 {
+        let mut sum = 0.0;
+        for a in &measured {
+            let related = index.related_artists(a, 10, basis).unwrap_or_default();
+            let hits = related
+                .iter()
+                .filter(|r| truth[a].contains(index.artist_id(r.index)))
+                .count();
+            sum += hits as f64 / 10.0;
+        }
+        sum / measured.len().max(1) as f64
+    };
+    let mut index = Index::build_weighted(training_tracks, artists.to_vec(), model_weights());
+    index.set_genre_penalty(0.0);
+    println!(
+        "audio, no genre penalty\t{:.3}",
+        precision(&index, Basis::Audio)
+    );
+    index.set_genre_penalty(GENRE_PENALTY);
+    println!(
+        "audio (the model before playlists)\t{:.3}",
+        precision(&index, Basis::Audio)
+    );
+    // Each parameter of the model's weighting varied alone.
+    let mut variants: Vec<Weighting> = Vec::new();
+    for exponent in [0.0, 0.5, 1.0, 2.0] {
+        variants.push(Weighting {
+            exponent,
+            ..WEIGHTING
+        });
+    }
+    for shrink in [0.0, 2.0, 10.0] {
+        variants.push(Weighting {
+            shrink,
+            ..WEIGHTING
+        });
+    }
+    for neighbour in [0.5, 0.25, 0.0] {
+        variants.push(Weighting {
+            neighbour,
+            ..WEIGHTING
+        });
+    }
+    for weighting in variants {
+        index.set_playlists(builder(), weighting);
+        let Weighting {
+            exponent,
+            shrink,
+            neighbour,
+        } = weighting;
+        let marker = if weighting == WEIGHTING {
+            " (the model)"
+        } else {
+            ""
+        };
+        println!(
+            "playlists: 1/n^{exponent}, shrink {shrink}, neighbour^{neighbour}{marker}\t{:.3}",
+            precision(&index, Basis::Playlists)
+        );
+    }
+    index.set_playlists(builder(), WEIGHTING);
+    for weight in [1.0, 2.0, 4.0, 8.0, 16.0] {
+        index.set_playlist_weight(weight);
+        let marker = if weight == PLAYLIST_WEIGHT {
+            " (the model)"
+        } else {
+            ""
+        };
+        println!(
+            "blend: audio + {weight} x playlists{marker}\t{:.3}",
+            precision(&index, Basis::Hybrid)
+        );
+    }
+    Ok(())
+}
+
+/// BTS's ten related artists over the whole dataset, by each basis.
+async fn related_to_bts(db: &sea_orm::DatabaseConnection) -> Result<()> {
+    let index = sixpotify_api::service::recommend::load_index(db).await?;
+    let names: HashMap<String, String> = pairs(db, "SELECT id, name FROM artists")
+        .await?
+        .into_iter()
+        .collect();
+    let Some((bts, _)) = names.iter().find(|(_, n)| n.as_str() == "BTS") else {
+        println!("BTS is not in the dataset");
+        return Ok(());
+    };
+    for basis in [Basis::Hybrid, Basis::Playlists, Basis::Audio] {
+        let related = index.related_artists(bts, 10, basis).unwrap_or_default();
+        let list: Vec<String> = related
+            .iter()
+            .map(|r| {
+                format!(
+                    "{} ({} shared, {:.2})",
+                    names[index.artist_id(r.index)],
+                    r.shared_playlists,
+                    r.similarity()
+                )
+            })
+            .collect();
+        println!("BTS, {basis:?}: {}", list.join(", "));
+    }
+    Ok(())
 }

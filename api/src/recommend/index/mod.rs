@@ -16,6 +16,7 @@
 
 mod grid;
 mod ids;
+pub mod playlists;
 mod query;
 #[cfg(test)]
 mod tests;
@@ -25,7 +26,8 @@ use std::collections::HashMap;
 use self::grid::{CHUNK, Grid};
 pub use self::grid::{EQUAL_WEIGHTS, Scale, Weights};
 use self::ids::IdTable;
-pub use self::query::{Recommendation, Related, Wanted};
+pub use self::playlists::{PlaylistEntry, Playlists, PlaylistsBuilder, WEIGHTING, Weighting};
+pub use self::query::{Basis, Recommendation, Related, Wanted};
 
 /// How many features a vector has: every audio feature, in [`entity::Feature::ALL`] order.
 pub const DIMS: usize = entity::Feature::COUNT;
@@ -42,6 +44,11 @@ const MIN_SPREAD: f64 = 1e-9;
 /// artists in the artist's main genre from 0.480 to 0.563 and of recommendations from 0.438 to
 /// 0.532 (`recommend-quality`).
 pub const GENRE_PENALTY: f32 = 0.1;
+
+/// How much more shared playlists count than sound in the blend of [`Basis::Hybrid`]: related
+/// artists are ranked by `(audio + w · playlists) / (1 + w)`, each similarity 0 to 1. Chosen by
+/// `recommend-quality` on held-out playlists.
+pub const PLAYLIST_WEIGHT: f32 = 4.0;
 
 /// Popularity when a source gave none.
 const UNKNOWN_POPULARITY: u8 = u8::MAX;
@@ -89,8 +96,12 @@ pub struct Index {
     /// Artist `a`'s genres are `artist_genres[genre_start[a]..genre_start[a + 1]]`, sorted.
     pub(crate) genre_start: Vec<u32>,
     pub(crate) artist_genres: Vec<u32>,
+    /// Playlists, for co-occurrence; empty until [`Index::set_playlists`].
+    pub(crate) playlists: Playlists,
     /// [`GENRE_PENALTY`] unless set otherwise.
     pub(crate) genre_penalty: f32,
+    /// [`PLAYLIST_WEIGHT`] unless set otherwise.
+    pub(crate) playlist_weight: f32,
     /// Mean and spread of the tracks' known popularity.
     pub(crate) popularity_scale: (f64, f64),
     /// The data version the index was built from.
@@ -246,7 +257,21 @@ impl Index {
             genre_start,
             artist_genres,
             genre_penalty: GENRE_PENALTY,
+            playlists: Playlists::default(),
+            playlist_weight: PLAYLIST_WEIGHT,
         }
+    }
+
+    /// Adds the playlists read into `builder`, weighted by `weighting` ([`WEIGHTING`] for the
+    /// model), replacing any the index had.
+    pub fn set_playlists(&mut self, builder: PlaylistsBuilder, weighting: Weighting) {
+        let artists = &self.artists;
+        self.playlists = Playlists::build(builder, artists.len(), |id| artists.find(id), weighting);
+    }
+
+    /// The playlists behind co-occurrence.
+    pub fn playlists(&self) -> &Playlists {
+        &self.playlists
     }
 
     /// Tracks in the index.
@@ -280,6 +305,7 @@ impl Index {
             + self.artist_tracks.capacity() * 4
             + self.genres.iter().map(|g| g.capacity() + 24).sum::<usize>()
             + (self.genre_start.capacity() + self.artist_genres.capacity()) * 4
+            + self.playlists.heap_bytes()
     }
 
     /// An artist's genres, as positions among the index's genres, sorted.
@@ -310,6 +336,12 @@ impl Index {
     /// measuring other values than [`GENRE_PENALTY`]); 0 turns genres off.
     pub fn set_genre_penalty(&mut self, penalty: f32) {
         self.genre_penalty = penalty.max(0.0);
+    }
+
+    /// Sets how much more shared playlists count than sound in the blend (for measuring other
+    /// values than [`PLAYLIST_WEIGHT`]).
+    pub fn set_playlist_weight(&mut self, weight: f32) {
+        self.playlist_weight = weight.max(0.0);
     }
 
     /// The genre penalty when an artist shares no genre with `wanted` (sorted) and `wanted` is

@@ -2,35 +2,48 @@
 //! requests and results.
 
 use std::cmp::Ordering;
-use std::collections::BinaryHeap;
+use std::collections::{BinaryHeap, HashSet};
 
+use super::playlists::CoOccurring;
 use super::*;
 
 impl Index {
-    /// The `k` artists whose profiles are nearest to `artist_id`'s, nearest first, the artist
-    /// itself left out; ties go to the more popular, then to the smaller id. `None` when the
-    /// artist is unknown; empty when it has no profile.
-    pub fn related_artists(&self, artist_id: &str, k: usize) -> Option<Vec<Related>> {
+    /// The `k` artists most related to `artist_id` on a basis, best first, the artist itself
+    /// left out; ties go to the more popular, then to the smaller id. `None` when the artist is
+    /// unknown; empty when the basis has nothing on it (no audio profile, no playlist).
+    pub fn related_artists(&self, artist_id: &str, k: usize, basis: Basis) -> Option<Vec<Related>> {
         let a = self.artists.find(artist_id)?;
-        if self.artist_tracks[a] == 0 {
-            return Some(Vec::new());
-        }
-        let me = &self.artist_profile[a];
-        let mine = self.artist_genres(a);
-        let mut found: Vec<Related> = (0..self.artists.len())
-            .filter(|&b| b != a && self.artist_tracks[b] > 0)
-            .map(|b| {
-                let distance = distance(me, &self.artist_profile[b]);
-                Related {
-                    index: b,
-                    distance,
-                    cost: distance + self.genre_penalty(b as u32, mine),
+        let mut found = match basis {
+            Basis::Audio => self.sounding_like(a, k),
+            Basis::Playlists => self
+                .playlists
+                .artists_near(a)
+                .into_iter()
+                .map(|c| self.related(a, c.position as usize, Some(c), None, 0.0))
+                .collect(),
+            Basis::Hybrid => {
+                let mut found: Vec<Related> = self
+                    .playlists
+                    .artists_near(a)
+                    .into_iter()
+                    .map(|c| {
+                        self.related(a, c.position as usize, Some(c), None, self.playlist_weight)
+                    })
+                    .collect();
+                // Only the best `k` by sound alone can rank among the best `k` without
+                // playlists in common.
+                let listed: HashSet<usize> = found.iter().map(|r| r.index).collect();
+                for r in self.sounding_like(a, k) {
+                    if !listed.contains(&r.index) {
+                        found.push(self.related(a, r.index, None, r.cost, self.playlist_weight));
+                    }
                 }
-            })
-            .collect();
+                found
+            }
+        };
         let by_rank = |x: &Related, y: &Related| {
-            x.cost
-                .total_cmp(&y.cost)
+            y.score
+                .total_cmp(&x.score)
                 .then_with(|| {
                     rank_popularity(self.artist_popularity[y.index])
                         .cmp(&rank_popularity(self.artist_popularity[x.index]))
@@ -43,6 +56,78 @@ impl Index {
         }
         found.sort_by(by_rank);
         Some(found)
+    }
+
+    /// Artist `b` related to `a`: by playlists where `near` says so, by sound where both have
+    /// a profile (`cost`, when already known), scored with playlists counting `weight` times
+    /// the sound (0: playlists alone).
+    fn related(
+        &self,
+        a: usize,
+        b: usize,
+        near: Option<CoOccurring>,
+        cost: Option<f32>,
+        weight: f32,
+    ) -> Related {
+        let distance = self
+            .artist_vector(a)
+            .zip(self.artist_vector(b))
+            .map(|(x, y)| distance(&x, &y));
+        let cost = cost
+            .or_else(|| distance.map(|d| d + self.genre_penalty(b as u32, self.artist_genres(a))));
+        let (shared, similarity) = near.map_or((0, 0.0), |c| (c.shared, c.similarity));
+        let score = if weight == 0.0 {
+            similarity
+        } else {
+            (cost.map_or(0.0, |c| 1.0 / (1.0 + c)) + weight * similarity) / (1.0 + weight)
+        };
+        Related {
+            index: b,
+            distance,
+            cost,
+            shared_playlists: shared,
+            playlist_similarity: similarity,
+            score,
+        }
+    }
+
+    /// The `k` artists whose profiles are nearest to artist `a`'s (with the genre penalty), in
+    /// no order; empty when it has no profile.
+    fn sounding_like(&self, a: usize, k: usize) -> Vec<Related> {
+        if self.artist_tracks[a] == 0 {
+            return Vec::new();
+        }
+        let me = &self.artist_profile[a];
+        let mine = self.artist_genres(a);
+        let mut found: Vec<Related> = (0..self.artists.len())
+            .filter(|&b| b != a && self.artist_tracks[b] > 0)
+            .map(|b| {
+                let distance = distance(me, &self.artist_profile[b]);
+                let cost = distance + self.genre_penalty(b as u32, mine);
+                Related {
+                    index: b,
+                    distance: Some(distance),
+                    cost: Some(cost),
+                    shared_playlists: 0,
+                    playlist_similarity: 0.0,
+                    score: 1.0 / (1.0 + cost),
+                }
+            })
+            .collect();
+        let by_rank = |x: &Related, y: &Related| {
+            y.score
+                .total_cmp(&x.score)
+                .then_with(|| {
+                    rank_popularity(self.artist_popularity[y.index])
+                        .cmp(&rank_popularity(self.artist_popularity[x.index]))
+                })
+                .then_with(|| x.index.cmp(&y.index))
+        };
+        if found.len() > k {
+            found.select_nth_unstable_by(k, by_rank);
+            found.truncate(k);
+        }
+        found
     }
 
     /// Tracks nearest to the seeds' centroid (with targets replacing the centroid where given),
@@ -303,21 +388,46 @@ impl Recommendation {
     }
 }
 
-/// An artist near another, by index position.
+/// What related artists are drawn from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Basis {
+    /// Playlists where the artist is in some, sound where not, blended where both say
+    /// something.
+    #[default]
+    Hybrid,
+    /// Shared playlists only.
+    Playlists,
+    /// Audio profiles only, with the genre penalty.
+    Audio,
+}
+
+/// An artist related to another, by index position.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub struct Related {
     pub index: usize,
-    /// Euclidean distance between the standardised profiles.
-    pub distance: f32,
-    /// What related artists are ranked by: the distance, plus [`GENRE_PENALTY`] when the two
-    /// artists share no genre.
-    pub cost: f32,
+    /// Euclidean distance between the standardised profiles; `None` unless both artists have
+    /// one.
+    pub distance: Option<f32>,
+    /// The distance plus [`GENRE_PENALTY`] when the two share no genre.
+    pub cost: Option<f32>,
+    /// Playlists holding both artists.
+    pub shared_playlists: u32,
+    /// Their co-occurrence in playlists, 0 to 1 (see [`super::playlists`]).
+    pub playlist_similarity: f32,
+    /// What results are ranked by, 0 to 1: the audio similarity, the playlist similarity, or
+    /// their blend `(audio + w · playlists) / (1 + w)` with `w` = [`PLAYLIST_WEIGHT`].
+    pub score: f32,
 }
 
 impl Related {
-    /// 1 for the same profile and a shared genre, towards 0 far away, falling in ranking
-    /// order: `1 / (1 + cost)`.
+    /// The ranking score, 0 to 1, falling in ranking order.
     pub fn similarity(&self) -> f64 {
-        1.0 / (1.0 + f64::from(self.cost))
+        f64::from(self.score)
+    }
+
+    /// `1 / (1 + cost)`: 1 for the same profile and a shared genre, towards 0 far away;
+    /// `None` unless both artists have a profile.
+    pub fn audio_similarity(&self) -> Option<f64> {
+        self.cost.map(|c| 1.0 / (1.0 + f64::from(c)))
     }
 }

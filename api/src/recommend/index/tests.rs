@@ -49,7 +49,9 @@ fn catalog() -> Index {
 #[test]
 fn nearest_artists_come_first_and_the_artist_itself_is_left_out() {
     let index = catalog();
-    let related = index.related_artists("loud", 10).expect("known");
+    let related = index
+        .related_artists("loud", 10, Basis::Audio)
+        .expect("known");
     let ids: Vec<&str> = related.iter().map(|r| index.artist_id(r.index)).collect();
     assert_eq!(ids, ["loud2", "mid", "calm", "calm2"]);
     assert!(related.windows(2).all(|w| w[0].distance <= w[1].distance));
@@ -58,9 +60,17 @@ fn nearest_artists_come_first_and_the_artist_itself_is_left_out() {
             .iter()
             .all(|r| (0.0..=1.0).contains(&r.similarity()))
     );
-    assert_eq!(index.related_artists("loud", 1).map(|r| r.len()), Some(1));
-    assert_eq!(index.related_artists("nobody", 3), None);
-    assert_eq!(index.related_artists("silent", 3), Some(Vec::new()));
+    assert_eq!(
+        index
+            .related_artists("loud", 1, Basis::Audio)
+            .map(|r| r.len()),
+        Some(1)
+    );
+    assert_eq!(index.related_artists("nobody", 3, Basis::Audio), None);
+    assert_eq!(
+        index.related_artists("silent", 3, Basis::Audio),
+        Some(Vec::new())
+    );
 }
 
 #[test]
@@ -81,7 +91,7 @@ fn ties_go_to_the_more_popular_then_the_smaller_id() {
             artist("v", 0),
         ],
     );
-    let related = index.related_artists("x", 4).expect("known");
+    let related = index.related_artists("x", 4, Basis::Audio).expect("known");
     let ids: Vec<&str> = related.iter().map(|r| index.artist_id(r.index)).collect();
     assert_eq!(ids, ["y", "z", "w", "v"]);
 }
@@ -148,7 +158,10 @@ fn the_same_input_in_any_order_gives_the_same_index() {
     );
     assert_eq!(a.track_steps, b.track_steps);
     assert_eq!(a.artist_profile, b.artist_profile);
-    assert_eq!(a.related_artists("calm", 3), b.related_artists("calm", 3));
+    assert_eq!(
+        a.related_artists("calm", 3, Basis::Audio),
+        b.related_artists("calm", 3, Basis::Audio)
+    );
 }
 
 fn wanted(seeds: Vec<Vector>) -> Wanted {
@@ -368,7 +381,9 @@ fn a_shared_genre_decides_between_near_equals_but_not_against_a_clear_distance()
     );
     let names =
         |r: &[Related]| -> Vec<&str> { r.iter().map(|r| index.artist_id(r.index)).collect() };
-    let related = index.related_artists("seed", 4).expect("known");
+    let related = index
+        .related_artists("seed", 4, Basis::Audio)
+        .expect("known");
     assert_eq!(names(&related), ["kin", "near", "farkin", "far"]);
     assert!(
         related[0].distance > related[1].distance,
@@ -380,7 +395,11 @@ fn a_shared_genre_decides_between_near_equals_but_not_against_a_clear_distance()
             .all(|w| w[0].similarity() >= w[1].similarity())
     );
     assert_eq!(related[0].cost, related[0].distance);
-    assert!((related[1].cost - related[1].distance - GENRE_PENALTY).abs() < 1e-6);
+    let (cost, distance) = (
+        related[1].cost.expect("cost"),
+        related[1].distance.expect("distance"),
+    );
+    assert!((cost - distance - GENRE_PENALTY).abs() < 1e-6);
 
     let seed = index.artist_position("seed").expect("known");
     let mut q = wanted(vec![index.artist_vector(seed).expect("profile")]);
@@ -394,7 +413,9 @@ fn a_shared_genre_decides_between_near_equals_but_not_against_a_clear_distance()
     assert_eq!(ids(&index, &index.recommend(&q))[..2], ["n", "k"]);
     let mut plain = index;
     plain.set_genre_penalty(0.0);
-    let related = plain.related_artists("seed", 2).expect("known");
+    let related = plain
+        .related_artists("seed", 2, Basis::Audio)
+        .expect("known");
     assert_eq!(
         related
             .iter()
@@ -413,4 +434,154 @@ fn ids_of_one_length_are_stored_without_offsets() {
     assert_eq!(varying.get(2), "ccc");
     assert_eq!(varying.find("a"), Some(0));
     assert_eq!(IdTable::new(&[]).find("a"), None);
+}
+
+/// Adds playlists, each a list of (track, main artist).
+fn with_playlists(mut index: Index, playlists: &[&[(&str, &str)]]) -> Index {
+    let mut builder = PlaylistsBuilder::default();
+    for (p, entries) in playlists.iter().enumerate() {
+        for (track, artist) in entries.iter() {
+            builder.push(&format!("p{p}"), track, Some(artist));
+        }
+    }
+    index.set_playlists(builder, WEIGHTING);
+    index
+}
+
+fn related_ids(index: &Index, artist: &str, basis: Basis) -> Vec<String> {
+    index
+        .related_artists(artist, 10, basis)
+        .expect("known")
+        .iter()
+        .map(|r| index.artist_id(r.index).to_owned())
+        .collect()
+}
+
+#[test]
+fn shared_playlists_relate_artists_that_sound_apart_and_a_small_playlist_says_more() {
+    // "calm" shares a two-artist playlist with "loud"; "mid" and "silent" share a five-artist
+    // one; "calm2" shares both.
+    let index = with_playlists(
+        catalog(),
+        &[
+            &[("t1", "loud"), ("t4", "calm"), ("t5", "calm2")],
+            &[
+                ("t2", "loud"),
+                ("t6", "mid"),
+                ("t5", "calm2"),
+                ("x", "silent"),
+                ("t3", "loud2"),
+            ],
+        ],
+    );
+    assert_eq!(
+        related_ids(&index, "loud", Basis::Playlists),
+        ["calm2", "calm", "silent", "loud2", "mid"],
+        "ties to the more popular"
+    );
+    let related = index
+        .related_artists("loud", 3, Basis::Playlists)
+        .expect("known");
+    assert_eq!(related[0].shared_playlists, 2);
+    assert_eq!(related[1].shared_playlists, 1);
+    assert!(
+        related
+            .iter()
+            .all(|r| (0.0..=1.0).contains(&r.similarity()))
+    );
+    // The blend lifts calm2, last by sound alone, to the top: it shares both playlists.
+    assert_eq!(
+        related_ids(&index, "loud", Basis::Audio)
+            .last()
+            .map(String::as_str),
+        Some("calm2")
+    );
+    assert_eq!(related_ids(&index, "loud", Basis::Hybrid)[0], "calm2");
+    // "silent" has no audio profile: playlists alone relate it.
+    assert_eq!(
+        related_ids(&index, "silent", Basis::Audio),
+        Vec::<String>::new()
+    );
+    assert_eq!(
+        related_ids(&index, "silent", Basis::Hybrid),
+        related_ids(&index, "silent", Basis::Playlists)
+    );
+}
+
+#[test]
+fn an_artist_in_no_playlist_gets_its_related_artists_by_sound() {
+    let index = with_playlists(catalog(), &[&[("t1", "loud"), ("t4", "calm")]]);
+    assert_eq!(
+        related_ids(&index, "calm2", Basis::Hybrid),
+        related_ids(&index, "calm2", Basis::Audio)
+    );
+    assert_eq!(
+        related_ids(&index, "calm2", Basis::Playlists),
+        Vec::<String>::new()
+    );
+    // Loud's blend: calm first, then the rest by sound.
+    let hybrid = related_ids(&index, "loud", Basis::Hybrid);
+    let audio: Vec<String> = related_ids(&index, "loud", Basis::Audio)
+        .into_iter()
+        .filter(|a| a != "calm")
+        .collect();
+    assert_eq!(hybrid[0], "calm");
+    assert_eq!(hybrid[1..], audio[..]);
+}
+
+#[test]
+fn an_artist_seen_in_one_playlist_is_not_everyones_nearest_neighbour() {
+    // "mid" appears once, beside loud; calm2 shares three playlists with loud.
+    let index = with_playlists(
+        catalog(),
+        &[
+            &[
+                ("t1", "loud"),
+                ("t6", "mid"),
+                ("t5", "calm2"),
+                ("t4", "calm"),
+            ],
+            &[("t1", "loud"), ("t5", "calm2"), ("t4", "calm")],
+            &[("t2", "loud"), ("t5", "calm2"), ("t4", "calm")],
+            &[("t5", "calm2"), ("t4", "calm")],
+        ],
+    );
+    let related = index
+        .related_artists("loud", 3, Basis::Playlists)
+        .expect("known");
+    let ids: Vec<&str> = related.iter().map(|r| index.artist_id(r.index)).collect();
+    assert_eq!(ids.last(), Some(&"mid"), "{ids:?}");
+    let near = index
+        .playlists()
+        .artists_near(index.artist_position("mid").expect("known"));
+    assert_eq!(near.len(), 3);
+}
+
+#[test]
+fn tracks_near_seeds_leave_out_the_seeds_and_their_artists() {
+    let index = with_playlists(
+        catalog(),
+        &[
+            &[("t1", "loud"), ("t4", "calm"), ("t6", "mid")],
+            &[("t2", "loud"), ("t4", "calm")],
+            &[("t3", "loud2"), ("t5", "calm2")],
+        ],
+    );
+    let playlists = index.playlists();
+    let loud = index.artist_position("loud").expect("known");
+    let mut near = playlists.tracks_near(&[loud], &[]);
+    near.sort_by(|a, b| b.similarity.total_cmp(&a.similarity));
+    let ids: Vec<&str> = near
+        .iter()
+        .map(|c| playlists.track_id(c.position))
+        .collect();
+    assert_eq!(ids, ["t4", "t6"]);
+    let near = playlists.tracks_near(&[], &["t3"]);
+    let ids: Vec<&str> = near
+        .iter()
+        .map(|c| playlists.track_id(c.position))
+        .collect();
+    assert_eq!(ids, ["t5"]);
+    assert_eq!(playlists.playlist_count(), 3);
+    assert_eq!(playlists.entry_count(), 7);
 }
