@@ -154,7 +154,7 @@ async fn variants_of_a_name_find_the_artist_and_its_related_artists(db: TestDb) 
 async fn each_card_is_a_related_artist_listing_its_most_popular_tracks(db: TestDb) -> Result<()> {
     let app = loaded(&db).await?;
     let answer = ask(&app, "bts", None).await?;
-    let data = app.data("{ searchArtists(query: \"bts\", first: 1) { name relatedArtists(first: 10) { artist { name tracks(first: 5) { edges { node { name } } } } } } }").await?;
+    let data = app.data("{ searchArtists(query: \"bts\", first: 1) { name relatedArtists(first: 10) { sharedPlaylists artist { name tracks(first: 5) { edges { node { name } } } } } } }").await?;
     let related = data["searchArtists"][0]["relatedArtists"]
         .as_array()
         .cloned()
@@ -166,9 +166,20 @@ async fn each_card_is_a_related_artist_listing_its_most_popular_tracks(db: TestD
         cards.len(),
         related.len()
     );
+    ensure!(
+        related
+            .iter()
+            .any(|r| r["sharedPlaylists"].as_i64() > Some(0)),
+        "BTS shares playlists with its related artists: {related:?}"
+    );
     for (card, r) in cards.iter().zip(&related) {
         let name = r["artist"]["name"].as_str().unwrap_or_default();
         let title = card["header"]["title"].as_str().unwrap_or_default();
+        let shared = r["sharedPlaylists"].as_i64().unwrap_or_default();
+        ensure!(
+            (shared > 0) == title.ends_with(&format!("함께 담긴 플레이리스트 {shared}개")),
+            "{title}: {shared} shared playlists"
+        );
         ensure!(
             title.starts_with(name)
                 || title.starts_with(&name.chars().take(20).collect::<String>()),

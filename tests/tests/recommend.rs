@@ -6,16 +6,34 @@ use sixpotify_tests::{TestApp, TestDb, backend_tests, import_sample};
 
 const BTS: &str = r#"searchArtists(query: "BTS", first: 1)"#;
 
-/// A score or similarity is `1 / (1 + distance)`, the distance counting 0.1 more for a result
-/// sharing no genre with the seeds.
-fn assert_genre_penalty(score: f64, distance: f64) {
+/// A score or similarity is `1 / (1 + cost)`: the distance, counting 0.1 more for a result
+/// sharing no genre with the seeds, less a playlist bonus, at least 0.
+fn assert_genre_penalty(score: f64, distance: f64, bonus: f64) {
     let cost = 1.0 / score - 1.0;
-    let penalty = cost - distance;
+    let penalty = f64::from(sixpotify_api::recommend::GENRE_PENALTY);
     assert!(
-        penalty.abs() < 1e-5
-            || (penalty - f64::from(sixpotify_api::recommend::GENRE_PENALTY)).abs() < 1e-5,
-        "score {score} for distance {distance}"
+        [0.0, penalty]
+            .iter()
+            .any(|p| (cost - (distance + p - bonus).max(0.0)).abs() < 1e-4),
+        "score {score} for distance {distance} and bonus {bonus}"
     );
+}
+
+/// The number of playlists holding a track whose main artist is `a` and one whose main artist
+/// is `b`.
+async fn shared_playlists(conn: &sea_orm::DatabaseConnection, a: &str, b: &str) -> Result<i64> {
+    let n = sixpotify_tests::scalar(
+        conn,
+        &format!(
+            "SELECT COUNT(DISTINCT x.playlist_id) FROM playlist_tracks x \
+             JOIN track_artists xa ON xa.track_id = x.track_id AND xa.position = 0 \
+             JOIN playlist_tracks y ON y.playlist_id = x.playlist_id \
+             JOIN track_artists ya ON ya.track_id = y.track_id AND ya.position = 0 \
+             WHERE xa.artist_id = '{a}' AND ya.artist_id = '{b}'"
+        ),
+    )
+    .await?;
+    Ok(n)
 }
 
 async fn related_artists_are_nearest_first_without_the_artist_and_deterministic(
@@ -24,7 +42,7 @@ async fn related_artists_are_nearest_first_without_the_artist_and_deterministic(
     import_sample(&db.connect().await?).await?;
     let app = TestApp::spawn(&db).await?;
     let query = format!(
-        "{{ {BTS} {{ id name relatedArtists(first: 5) {{ artist {{ id name }} distance similarity }} }} }}"
+        "{{ {BTS} {{ id name relatedArtists(first: 5, basis: AUDIO) {{ artist {{ id name }} distance similarity }} }} }}"
     );
     let data = app.data(&query).await?;
     let bts = &data["searchArtists"][0];
@@ -46,9 +64,112 @@ async fn related_artists_are_nearest_first_without_the_artist_and_deterministic(
         assert_ne!(r["artist"]["id"], bts["id"]);
         let s = r["similarity"].as_f64().unwrap_or(-1.0);
         assert!((0.0..=1.0).contains(&s), "{r}");
-        assert_genre_penalty(s, r["distance"].as_f64().unwrap_or(-1.0));
+        assert_genre_penalty(s, r["distance"].as_f64().unwrap_or(-1.0), 0.0);
     }
     assert_eq!(app.data(&query).await?, data, "the same answer twice");
+    Ok(())
+}
+
+async fn related_artists_by_playlists_share_as_many_playlists_as_the_database_says(
+    db: TestDb,
+) -> Result<()> {
+    let conn = db.connect().await?;
+    import_sample(&conn).await?;
+    let app = TestApp::spawn(&db).await?;
+    let related = |basis: &str| {
+        format!(
+            "{{ {BTS} {{ id relatedArtists(first: 10{basis}) {{ artist {{ id name }} similarity sharedPlaylists playlistSimilarity audioSimilarity distance }} }} }}"
+        )
+    };
+    let data = app.data(&related(", basis: PLAYLISTS")).await?;
+    let bts = data["searchArtists"][0]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let by_playlists = data["searchArtists"][0]["relatedArtists"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    assert_eq!(by_playlists.len(), 10, "{by_playlists:?}");
+    for r in &by_playlists {
+        let other = r["artist"]["id"].as_str().unwrap_or_default();
+        let shared = r["sharedPlaylists"].as_i64().unwrap_or(-1);
+        assert!(shared > 0, "{r}");
+        assert_eq!(shared, shared_playlists(&conn, &bts, other).await?, "{r}");
+        assert_eq!(r["similarity"], r["playlistSimilarity"], "{r}");
+    }
+    let names = |list: &[serde_json::Value]| -> Vec<String> {
+        list.iter()
+            .map(|r| r["artist"]["name"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    // K-pop listeners put BTS beside other K-pop acts: the sample's K-pop playlists say so.
+    let kpop = [
+        "SEVENTEEN",
+        "GOT7",
+        "Red Velvet",
+        "BLACKPINK",
+        "EXID",
+        "KARD",
+        "WINNER",
+    ];
+    let hybrid = app.data(&related("")).await?;
+    let hybrid = hybrid["searchArtists"][0]["relatedArtists"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let top = names(&hybrid[..5.min(hybrid.len())]);
+    assert!(
+        top.iter().filter(|n| kpop.contains(&n.as_str())).count() >= 3,
+        "the blend's first five: {top:?}"
+    );
+    let scores: Vec<f64> = hybrid
+        .iter()
+        .filter_map(|r| r["similarity"].as_f64())
+        .collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+    for r in &hybrid {
+        // The blend: (audio + 4 · playlists) / 5.
+        let audio = r["audioSimilarity"].as_f64().unwrap_or(0.0);
+        let playlists = r["playlistSimilarity"].as_f64().unwrap_or(-1.0);
+        let blend = (audio + 4.0 * playlists) / 5.0;
+        assert!(
+            (r["similarity"].as_f64().unwrap_or(-1.0) - blend).abs() < 1e-5,
+            "{r}"
+        );
+    }
+    Ok(())
+}
+
+async fn recommendations_from_an_artist_favour_tracks_sharing_its_playlists(
+    db: TestDb,
+) -> Result<()> {
+    let conn = db.connect().await?;
+    import_sample(&conn).await?;
+    let app = TestApp::spawn(&db).await?;
+    let bts = app.data(&format!("{{ {BTS} {{ id }} }}")).await?;
+    let bts = bts["searchArtists"][0]["id"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let data = app
+        .data(&recommendations(&format!(
+            "seedArtists: [\"{bts}\"], limit: 10"
+        )))
+        .await?;
+    let found = data["recommendations"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    let boosted: Vec<&serde_json::Value> = found
+        .iter()
+        .filter(|r| r["playlistBonus"].as_f64() > Some(0.0))
+        .collect();
+    assert!(boosted.len() >= 5, "{found:?}");
+    for r in boosted {
+        let main = r["track"]["artists"][0]["id"].as_str().unwrap_or_default();
+        assert!(shared_playlists(&conn, &bts, main).await? > 0, "{r}");
+    }
     Ok(())
 }
 
@@ -111,6 +232,8 @@ async fn related_artists_refuse_a_first_out_of_range(db: TestDb) -> Result<()> {
 
 backend_tests!(
     related_artists_are_nearest_first_without_the_artist_and_deterministic,
+    related_artists_by_playlists_share_as_many_playlists_as_the_database_says,
+    recommendations_from_an_artist_favour_tracks_sharing_its_playlists,
     an_audio_profile_is_the_mean_of_the_artists_tracks,
     related_artists_refuse_a_first_out_of_range
 );
@@ -118,7 +241,7 @@ backend_tests!(
 /// `recommendations(…)` with the given arguments, asking what the checks need.
 fn recommendations(args: &str) -> String {
     format!(
-        "{{ recommendations({args}) {{ score distance track {{ id popularity artists {{ id }} audioFeatures {{ energy }} }} }} }}"
+        "{{ recommendations({args}) {{ score distance playlistBonus track {{ id popularity artists {{ id }} audioFeatures {{ energy }} }} }} }}"
     )
 }
 
@@ -153,6 +276,7 @@ async fn recommendations_from_an_artist_sound_like_it_and_leave_it_out(db: TestD
         assert_genre_penalty(
             r["score"].as_f64().unwrap_or(-1.0),
             r["distance"].as_f64().unwrap_or(-1.0),
+            r["playlistBonus"].as_f64().unwrap_or(-1.0),
         );
     }
     assert_eq!(app.data(&query).await?, data, "the same answer twice");

@@ -1,4 +1,5 @@
-//! Finding the artist: the one GraphQL query the webhook runs, executed by the schema (so the
+//! Finding the artist: the one GraphQL query the webhook runs (related artists on the hybrid
+//! basis: shared playlists, then sound), executed by the schema (so the
 //! DataLoaders, entity caches and index serve it) and read into typed values, and the closest
 //! names for an artist the catalog does not hold.
 
@@ -18,7 +19,7 @@ const QUERY: &str = "query KakaoSkill($q: String!, $cards: Int!, $items: Int!) {
   searchArtists(query: $q, first: 1) {
     id name genres { name }
     relatedArtists(first: $cards) {
-      similarity
+      similarity sharedPlaylists
       artist {
         id name genres { name }
         topTracks { id name album { name releaseYear imageUrl } }
@@ -46,10 +47,12 @@ pub struct FoundArtist {
     pub related_artists: Vec<RelatedArtist>,
 }
 
-/// An artist near the one found, and how near.
+/// An artist related to the one found, how near, and how many playlists hold both.
 #[derive(Clone, Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct RelatedArtist {
     pub similarity: f64,
+    pub shared_playlists: u32,
     pub artist: ListedArtist,
 }
 

@@ -165,14 +165,24 @@ pub fn found(found: &FoundArtist) -> Value {
         .filter(|r| !tracks_of(&r.artist).is_empty())
         .take(limits::CAROUSEL_CARDS)
         .map(|r| {
-            let header = format!("{} · {:.0}%", r.artist.name, r.similarity * 100.0);
+            let header = if r.shared_playlists > 0 {
+                format!(
+                    "{} · 함께 담긴 플레이리스트 {}개",
+                    r.artist.name, r.shared_playlists
+                )
+            } else {
+                format!("{} · {:.0}%", r.artist.name, r.similarity * 100.0)
+            };
             list_card(&r.artist, &header)
         })
         .collect();
     if cards.is_empty() {
-        // No audio features, so no neighbours: list the artist's own tracks, if any.
+        // No audio features and no playlists, so no neighbours: list the artist's own tracks,
+        // if any.
         let own = tracks_of(artist);
-        let line = format!("{about}: 오디오 특징이 없어 비슷한 아티스트를 찾지 못했어요.");
+        let line = format!(
+            "{about}: 오디오 특징도, 함께 담긴 플레이리스트도 없어 비슷한 아티스트를 찾지 못했어요."
+        );
         return if own.is_empty() {
             response(vec![text(&line)], None)
         } else {

@@ -32,11 +32,17 @@ impl Recommendation {
     async fn track(&self) -> &Track {
         &self.track
     }
-    /// `1 / (1 + distance)`, with 0.1 added to the distance when the track's main artist shares
-    /// no genre with the seeds: 1 for a perfect match, towards 0 further away. Results come in
-    /// falling score order.
+    /// `1 / (1 + cost)`: the cost is the distance, with 0.1 added when the track's main artist
+    /// shares no genre with the seeds and `playlistBonus` taken off, at least 0. 1 for a perfect
+    /// match, towards 0 further away. Results come in falling score order.
     async fn score(&self) -> f64 {
         self.found.score()
+    }
+    /// Why the track ranks where it does besides its sound: what sharing playlists with the
+    /// seeds took off its distance (16 times its co-occurrence with them, 0 to 1); 0 for a track
+    /// in no playlist with them.
+    async fn playlist_bonus(&self) -> f64 {
+        f64::from(self.found.playlist_bonus)
     }
     /// Distance to what was asked for (the seeds' centroid, with targets in place of it where
     /// given), each feature standardised over the catalog.

@@ -66,14 +66,17 @@ impl Artist {
             .map_err(ApiError::from)?;
         Ok(tracks.unwrap_or_default().into_iter().map(Track).collect())
     }
-    /// Artists whose music sounds most like this one's: nearest audio profiles first, an artist
-    /// sharing no genre with this one counting 0.1 further (ties to the more popular, then the
-    /// smaller id), the artist itself left out. Empty for an
-    /// artist with no audio features. `first` is 1 to the page size limit (100 by default).
+    /// Artists related to this one, best first (ties to the more popular, then the smaller
+    /// id), the artist itself left out. `basis` says from what: `HYBRID` (the default) blends
+    /// shared playlists with sound, so an artist in no playlist is related by sound and an artist
+    /// without audio features by playlists; `PLAYLISTS` and `AUDIO` use one alone. Each result
+    /// says why (`sharedPlaylists`, `playlistSimilarity`, `audioSimilarity`). Empty when the
+    /// basis knows nothing of the artist. `first` is 1 to the page size limit (100 by default).
     async fn related_artists(
         &self,
         ctx: &Context<'_>,
         #[graphql(default = 10)] first: i32,
+        #[graphql(default)] basis: RelatedBasis,
     ) -> Result<Vec<RelatedArtist>> {
         let k = match crate::service::page::check_first(first, super::page_limit(ctx))? {
             0 => return Err(ApiError::bad_input("first must be at least 1, not 0").into()),
@@ -84,7 +87,7 @@ impl Artist {
             .current()
             .await?;
         let related = index
-            .related_artists(&self.0.id, k, crate::recommend::Basis::Audio)
+            .related_artists(&self.0.id, k, basis.into())
             .unwrap_or_default();
         load_in_order(
             ctx,
@@ -92,8 +95,7 @@ impl Artist {
             |r| ArtistKey(index.artist_id(r.index).to_owned()),
             |r, artist| RelatedArtist {
                 artist: Artist(artist),
-                distance: r.distance.map_or(0.0, f64::from),
-                similarity: r.similarity(),
+                found: r,
             },
         )
         .await
@@ -321,11 +323,33 @@ impl Genre {
     }
 }
 
-/// An artist near another in sound.
+/// What related artists are drawn from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Enum)]
+pub enum RelatedBasis {
+    /// Shared playlists blended with sound: playlists where there is evidence, sound where
+    /// there is none.
+    #[default]
+    Hybrid,
+    /// Shared playlists alone.
+    Playlists,
+    /// Audio profiles alone, an artist sharing no genre counting 0.1 further.
+    Audio,
+}
+
+impl From<RelatedBasis> for crate::recommend::Basis {
+    fn from(b: RelatedBasis) -> Self {
+        match b {
+            RelatedBasis::Hybrid => Self::Hybrid,
+            RelatedBasis::Playlists => Self::Playlists,
+            RelatedBasis::Audio => Self::Audio,
+        }
+    }
+}
+
+/// An artist related to another, and why.
 pub struct RelatedArtist {
     artist: Artist,
-    distance: f64,
-    similarity: f64,
+    found: crate::recommend::Related,
 }
 
 #[Object]
@@ -333,15 +357,30 @@ impl RelatedArtist {
     async fn artist(&self) -> &Artist {
         &self.artist
     }
-    /// Euclidean distance between the two audio profiles, each feature standardised over the
-    /// catalog.
-    async fn distance(&self) -> f64 {
-        self.distance
-    }
-    /// `1 / (1 + distance)`, with 0.1 added to the distance when the two artists share no
-    /// genre: 1 for the same profile, towards 0 far away. Related artists come in falling
-    /// similarity order.
+    /// What related artists are ranked by, 0 to 1: `audioSimilarity` for `AUDIO`,
+    /// `playlistSimilarity` for `PLAYLISTS`, `(audio + 4 · playlists) / 5` for `HYBRID` (a missing
+    /// audio similarity counting 0).
     async fn similarity(&self) -> f64 {
-        self.similarity
+        self.found.similarity()
+    }
+    /// Playlists holding both artists.
+    async fn shared_playlists(&self) -> i32 {
+        i32::try_from(self.found.shared_playlists).unwrap_or(i32::MAX)
+    }
+    /// How much the two artists share playlists, 0 to 1: the shared playlists' weights (a
+    /// playlist of `n` artists weighs `1/n`), normalised by each artist's playlists and shrunk
+    /// for artists seen in few.
+    async fn playlist_similarity(&self) -> f64 {
+        f64::from(self.found.playlist_similarity)
+    }
+    /// `1 / (1 + distance)`, with 0.1 added to the distance when the two artists share no genre;
+    /// null unless both have audio features.
+    async fn audio_similarity(&self) -> Option<f64> {
+        self.found.audio_similarity()
+    }
+    /// Euclidean distance between the two audio profiles, each feature standardised over the
+    /// catalog; null unless both artists have audio features.
+    async fn distance(&self) -> Option<f64> {
+        self.found.distance.map(f64::from)
     }
 }

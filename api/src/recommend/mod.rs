@@ -10,7 +10,8 @@ pub mod store;
 
 pub use index::{
     ArtistInput, Basis, DIMS, EQUAL_WEIGHTS, GENRE_PENALTY, Index, PLAYLIST_WEIGHT, PlaylistEntry,
-    PlaylistsBuilder, Recommendation, Related, TrackInput, WEIGHTING, Wanted, Weighting, Weights,
+    PlaylistsBuilder, RECOMMEND_PLAYLIST_WEIGHT, Recommendation, Related, TrackInput, WEIGHTING,
+    Wanted, Weighting, Weights,
 };
 pub use store::IndexStore;
 

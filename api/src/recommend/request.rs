@@ -101,7 +101,8 @@ impl Request {
     }
 
     /// What `index` is asked for, seed genres aside: the seed artists' and tracks' vectors,
-    /// their genres, what to leave out, and the targets and bounds. A seed the index does not
+    /// their genres, the tracks sharing playlists with them, what to leave out, and the targets
+    /// and bounds. A seed the index does not
     /// know is a client error.
     pub fn wanted(&self, index: &Index) -> Result<Wanted, ApiError> {
         let mut wanted = Wanted {
@@ -136,6 +137,9 @@ impl Request {
             wanted.exclude_tracks.push(position);
             wanted.genres.extend(index.track_genres(position));
         }
+        let artists: Vec<usize> = wanted.exclude_artists.iter().map(|a| *a as usize).collect();
+        let tracks: Vec<&str> = self.seed_tracks.iter().map(String::as_str).collect();
+        wanted.playlist_bonus = index.playlist_bonus(&artists, &tracks);
         Ok(wanted)
     }
 

@@ -27,7 +27,7 @@ use anyhow::{Context as _, Result};
 use sea_orm::{ConnectionTrait as _, Statement};
 use sixpotify_api::recommend::{
     ArtistInput, Basis, EQUAL_WEIGHTS, GENRE_PENALTY, Index, PLAYLIST_WEIGHT, PlaylistsBuilder,
-    TrackInput, WEIGHTING, Wanted, Weighting, Weights, model_weights,
+    RECOMMEND_PLAYLIST_WEIGHT, TrackInput, WEIGHTING, Wanted, Weighting, Weights, model_weights,
 };
 use sixpotify_loader::{CsvInput, ImportOptions, import_csv};
 
@@ -387,6 +387,67 @@ async fn held_out(
         println!(
             "blend: audio + {weight} x playlists{marker}\t{:.3}",
             precision(&index, Basis::Hybrid)
+        );
+    }
+    // Recommendations seeded by the artist: a hit is a track whose main artist shares a
+    // held-out playlist with it.
+    let main_of: HashMap<&str, &str> = entries
+        .iter()
+        .map(|e| (e.1.as_str(), e.2.as_str()))
+        .collect();
+    let indexed: Vec<&str> = (0..index.track_count())
+        .map(|t| index.track_id(t))
+        .collect();
+    let random: f64 = measured
+        .iter()
+        .map(|a| {
+            let hits = indexed
+                .iter()
+                .filter(|t| main_of.get(*t).is_some_and(|b| truth[a].contains(b)))
+                .count();
+            hits as f64 / indexed.len().max(1) as f64
+        })
+        .sum::<f64>()
+        / measured.len().max(1) as f64;
+    println!("recommendations, random\t{random:.3}");
+    for weight in [0.0, 4.0, 16.0, 32.0] {
+        index.set_recommend_playlist_weight(weight);
+        let mut sum = 0.0;
+        for a in &measured {
+            let Some(position) = index.artist_position(a) else {
+                continue;
+            };
+            let Some(profile) = index.artist_vector(position) else {
+                continue;
+            };
+            let wanted = Wanted {
+                seeds: vec![profile],
+                exclude_artists: vec![position as u32],
+                genres: index.artist_genres(position).to_vec(),
+                playlist_bonus: index.playlist_bonus(&[position], &[]),
+                limit: 10,
+                max_per_artist: 2,
+                ..Default::default()
+            };
+            let hits = index
+                .recommend(&wanted)
+                .iter()
+                .filter(|r| {
+                    main_of
+                        .get(index.track_id(r.index))
+                        .is_some_and(|b| truth[a].contains(b))
+                })
+                .count();
+            sum += hits as f64 / 10.0;
+        }
+        let marker = if weight == RECOMMEND_PLAYLIST_WEIGHT {
+            " (the model)"
+        } else {
+            ""
+        };
+        println!(
+            "recommendations, playlist bonus x{weight}{marker}\t{:.3}",
+            sum / measured.len().max(1) as f64
         );
     }
     Ok(())

@@ -50,6 +50,14 @@ pub const GENRE_PENALTY: f32 = 0.1;
 /// `recommend-quality` on held-out playlists.
 pub const PLAYLIST_WEIGHT: f32 = 4.0;
 
+/// How far a track's co-occurrence with the seeds (0 to 1) brings it nearer in
+/// recommendations, in standardised distance. Chosen by `recommend-quality` on held-out
+/// playlists.
+pub const RECOMMEND_PLAYLIST_WEIGHT: f32 = 16.0;
+
+/// How many of the tracks sharing playlists with the seeds get a bonus in recommendations.
+pub const BONUS_TRACKS: usize = 2_000;
+
 /// Popularity when a source gave none.
 const UNKNOWN_POPULARITY: u8 = u8::MAX;
 
@@ -102,6 +110,8 @@ pub struct Index {
     pub(crate) genre_penalty: f32,
     /// [`PLAYLIST_WEIGHT`] unless set otherwise.
     pub(crate) playlist_weight: f32,
+    /// [`RECOMMEND_PLAYLIST_WEIGHT`] unless set otherwise.
+    pub(crate) recommend_playlist_weight: f32,
     /// Mean and spread of the tracks' known popularity.
     pub(crate) popularity_scale: (f64, f64),
     /// The data version the index was built from.
@@ -259,6 +269,7 @@ impl Index {
             genre_penalty: GENRE_PENALTY,
             playlists: Playlists::default(),
             playlist_weight: PLAYLIST_WEIGHT,
+            recommend_playlist_weight: RECOMMEND_PLAYLIST_WEIGHT,
         }
     }
 
@@ -342,6 +353,12 @@ impl Index {
     /// values than [`PLAYLIST_WEIGHT`]).
     pub fn set_playlist_weight(&mut self, weight: f32) {
         self.playlist_weight = weight.max(0.0);
+    }
+
+    /// Sets how far co-occurrence brings a track nearer in recommendations (for measuring other
+    /// values than [`RECOMMEND_PLAYLIST_WEIGHT`]); 0 turns playlists off there.
+    pub fn set_recommend_playlist_weight(&mut self, weight: f32) {
+        self.recommend_playlist_weight = weight.max(0.0);
     }
 
     /// The genre penalty when an artist shares no genre with `wanted` (sorted) and `wanted` is

@@ -130,6 +130,30 @@ impl Index {
         found
     }
 
+    /// What each track sharing playlists with the seeds takes off its distance in
+    /// recommendations: [`RECOMMEND_PLAYLIST_WEIGHT`] times its co-occurrence with the seeds
+    /// (0 to 1), for the [`BONUS_TRACKS`] most co-occurring tracks with audio features. Seeds
+    /// are artists (index positions) and tracks (ids); their own tracks get none.
+    pub fn playlist_bonus(&self, artists: &[usize], tracks: &[&str]) -> HashMap<u32, f32> {
+        let playlists = &self.playlists;
+        let mut near: Vec<(u32, f32)> = playlists
+            .tracks_near(artists, tracks)
+            .into_iter()
+            .filter_map(|c| {
+                let t = self.tracks.find(playlists.track_id(c.position))?;
+                Some((t as u32, c.similarity))
+            })
+            .collect();
+        let by_rank = |x: &(u32, f32), y: &(u32, f32)| y.1.total_cmp(&x.1).then(x.0.cmp(&y.0));
+        if near.len() > BONUS_TRACKS {
+            near.select_nth_unstable_by(BONUS_TRACKS, by_rank);
+            near.truncate(BONUS_TRACKS);
+        }
+        near.into_iter()
+            .map(|(t, similarity)| (t, similarity * self.recommend_playlist_weight))
+            .collect()
+    }
+
     /// Tracks nearest to the seeds' centroid (with targets replacing the centroid where given),
     /// within the bounds, seeds and tracks of seed artists left out, at most `max_per_artist`
     /// a main artist; nearest first, ties to the more popular, then the smaller id.
@@ -197,6 +221,7 @@ impl Index {
             offset[d] = grid.z_lo[d] - centre[d];
         }
         let z_step = grid.z_step;
+        let max_bonus = q.playlist_bonus.values().copied().fold(0.0f32, f32::max);
         let mut genres = q.genres.clone();
         genres.sort_unstable();
         genres.dedup();
@@ -253,8 +278,13 @@ impl Index {
                         s += x * x;
                     }
                     let penalty = self.genre_penalty(self.track_artist[i], &genres);
-                    let key = if penalty > 0.0 {
-                        (s.sqrt() + penalty).powi(2)
+                    let bonus = if q.playlist_bonus.is_empty() {
+                        0.0
+                    } else {
+                        q.playlist_bonus.get(&(i as u32)).copied().unwrap_or(0.0)
+                    };
+                    let key = if penalty > 0.0 || bonus > 0.0 {
+                        (s.sqrt() + penalty - bonus).max(0.0).powi(2)
                     } else {
                         s
                     };
@@ -277,7 +307,10 @@ impl Index {
                         heap.pop();
                     }
                     if pop_target.is_none() && heap.len() == k {
-                        cutoff = heap.peek().map_or(f32::INFINITY, |worst| worst.key);
+                        // A track's bonus can bring it below its distance.
+                        cutoff = heap.peek().map_or(f32::INFINITY, |worst| {
+                            (worst.key.sqrt() + max_bonus).powi(2)
+                        });
                     }
                 }
             }
@@ -303,6 +336,7 @@ impl Index {
                     index: r.index as usize,
                     distance: r.s.sqrt(),
                     cost: r.key.sqrt(),
+                    playlist_bonus: q.playlist_bonus.get(&r.index).copied().unwrap_or(0.0),
                 });
                 if picked.len() == q.limit {
                     break;
@@ -320,7 +354,7 @@ impl Index {
 /// A candidate track in ranking order: nearer first, then more popular, then smaller index.
 #[derive(Clone, Copy, Debug)]
 struct Ranked {
-    /// The squared cost: `(distance + genre penalty)²`.
+    /// The squared cost: `max(0, distance + genre penalty - playlist bonus)²`.
     key: f32,
     /// Squared distance.
     s: f32,
@@ -360,6 +394,9 @@ pub struct Wanted {
     /// The seeds' genres, as positions among the index's genres: a track whose main artist has
     /// none of them counts [`GENRE_PENALTY`] further. Empty: no track does.
     pub genres: Vec<u32>,
+    /// What tracks sharing playlists with the seeds have taken off their distance, by index
+    /// position (see [`Index::playlist_bonus`]).
+    pub playlist_bonus: HashMap<u32, f32>,
     pub target: [Option<f64>; DIMS],
     pub min: [Option<f64>; DIMS],
     pub max: [Option<f64>; DIMS],
@@ -377,8 +414,10 @@ pub struct Recommendation {
     /// Distance to the seeds' centroid (and targets) in the standardised space.
     pub distance: f32,
     /// What results are ranked by: the distance, plus [`GENRE_PENALTY`] when the track's
-    /// main artist shares no genre with the seeds.
+    /// main artist shares no genre with the seeds, less the track's playlist bonus; at least 0.
     pub cost: f32,
+    /// What sharing playlists with the seeds took off the distance.
+    pub playlist_bonus: f32,
 }
 
 impl Recommendation {
