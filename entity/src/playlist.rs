@@ -14,6 +14,10 @@ pub struct Model {
     pub description: Option<String>,
     pub followers: Option<i64>,
     pub owner: Option<String>,
+    /// The folded name (`normalize::search_key`).
+    pub search_key: String,
+    /// Entries in the playlist (a track listed twice counts twice).
+    pub track_count: i32,
     pub created_at: DateTimeUtc,
     pub updated_at: DateTimeUtc,
 }

@@ -552,10 +552,18 @@ impl Batch {
         use playlist_track::Column as Pt;
         upsert::<playlist::Entity>(
             txn,
-            &[P::Id, P::Name, P::Source, P::CreatedAt, P::UpdatedAt],
+            &[
+                P::Id,
+                P::Name,
+                P::SearchKey,
+                P::Source,
+                P::CreatedAt,
+                P::UpdatedAt,
+            ],
             &[P::Id],
             &[
                 Update::Fill(P::Name),
+                Update::FillIf(P::SearchKey, P::Name),
                 Update::Set(P::Source),
                 Update::Set(P::UpdatedAt),
             ],
@@ -565,6 +573,7 @@ impl Batch {
                     vec![
                         id.clone().into(),
                         name.clone().into(),
+                        search_key(name.as_deref().unwrap_or_default()).into(),
                         (*source).into(),
                         now.clone(),
                         now.clone(),
@@ -597,7 +606,26 @@ impl Batch {
                 })
                 .collect(),
         )
-        .await
+        .await?;
+        // Each touched playlist's entries, counted again.
+        let touched: Vec<&String> = self.playlists.keys().collect();
+        for ids in touched.chunks(MAX_PARAMS) {
+            let count = Query::select()
+                .expr(Expr::cust("COUNT(*)"))
+                .from(playlist_track::Entity)
+                .and_where(
+                    Expr::col((playlist_track::Entity, Pt::PlaylistId))
+                        .equals((playlist::Entity, P::Id)),
+                )
+                .to_owned();
+            let stmt = Query::update()
+                .table(playlist::Entity)
+                .value(P::TrackCount, Expr::SubQuery(None, Box::new(count.into())))
+                .cond_where(P::Id.is_in(ids.iter().map(|id| id.as_str())))
+                .to_owned();
+            txn.execute(&stmt).await?;
+        }
+        Ok(())
     }
 
     /// Replaces the top tracks of every (artist, market) in the batch: rank by rank, with the

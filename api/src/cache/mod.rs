@@ -22,7 +22,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
-use entity::{album, artist, audio_features, genre, track};
+use entity::{album, artist, audio_features, genre, playlist, track};
 use moka::sync::Cache;
 
 /// Sizes and lifetimes of the caches.
@@ -188,6 +188,7 @@ pub struct EntityCaches {
     pub track_genres: EntityCache<Vec<genre::Model>>,
     pub track_artists: EntityCache<Vec<artist::Model>>,
     pub album_artists: EntityCache<Vec<artist::Model>>,
+    pub playlists: EntityCache<playlist::Model>,
 }
 
 impl EntityCaches {
@@ -201,6 +202,7 @@ impl EntityCaches {
             track_genres: EntityCache::new("track_genres", s),
             track_artists: EntityCache::new("track_artists", s),
             album_artists: EntityCache::new("album_artists", s),
+            playlists: EntityCache::new("playlists", s),
         }
     }
 
@@ -213,6 +215,7 @@ impl EntityCaches {
         self.track_genres.cache.invalidate_all();
         self.track_artists.cache.invalidate_all();
         self.album_artists.cache.invalidate_all();
+        self.playlists.cache.invalidate_all();
     }
 
     fn figures(&self) -> Vec<CacheFigures> {
@@ -225,6 +228,7 @@ impl EntityCaches {
             self.track_genres.figures(),
             self.track_artists.figures(),
             self.album_artists.figures(),
+            self.playlists.figures(),
         ]
     }
 }

@@ -7,7 +7,10 @@ use entity::normalize::{genre_id, search_key};
 use super::features::{AudioFeatureRanges, TrackOrderField};
 use super::ranges::IntRange;
 use crate::error::Result;
-use crate::service::catalog::{ArtistFilter, ArtistSort, GenreSort, Range, TrackFilter, TrackSort};
+use crate::service::catalog::{
+    ArtistFilter, ArtistSort, GenreSort, PlaylistFilter, PlaylistSort, Range, TrackFilter,
+    TrackSort,
+};
 
 fn check_features(ranges: Option<AudioFeatureRanges>) -> Result<Vec<(Feature, Range<f64>)>> {
     ranges
@@ -184,6 +187,79 @@ impl GenreOrder {
         (
             sort,
             descending(order.direction, order.field == GenreOrderField::Name),
+        )
+    }
+}
+
+/// Filters of the `playlists` list; all given filters must hold.
+#[derive(Clone, Debug, Default, InputObject)]
+pub struct PlaylistFilterInput {
+    /// Part of the name, matched ignoring case, accents, spacing and punctuation.
+    pub name_contains: Option<String>,
+    /// Where the playlists came from: `csv`, `mpd` or `spotify`.
+    pub source: Option<String>,
+    /// Only playlists holding this track.
+    pub track_id: Option<ID>,
+    /// Only playlists holding a track credited to this artist.
+    pub artist_id: Option<ID>,
+    /// Entries in the playlist.
+    pub track_count: Option<IntRange>,
+    pub followers: Option<IntRange>,
+}
+
+impl PlaylistFilterInput {
+    pub fn check(self) -> Result<PlaylistFilter> {
+        let followers = self
+            .followers
+            .unwrap_or_default()
+            .check("filter.followers")?;
+        Ok(PlaylistFilter {
+            name_contains: folded_name(self.name_contains),
+            source: self.source,
+            track_id: self.track_id.map(|id| id.0),
+            artist_id: self.artist_id.map(|id| id.0),
+            track_count: self
+                .track_count
+                .unwrap_or_default()
+                .check("filter.trackCount")?,
+            followers: Range {
+                min: followers.min.map(i64::from),
+                max: followers.max.map(i64::from),
+            },
+        })
+    }
+}
+
+/// What the `playlists` list can be ordered by.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+pub enum PlaylistOrderField {
+    Name,
+    TrackCount,
+    Followers,
+}
+
+/// The ordering of the `playlists` list. Ties are broken by id. Without a direction, names sort
+/// ascending and everything else descending.
+#[derive(Clone, Copy, Debug, InputObject)]
+pub struct PlaylistOrder {
+    pub field: PlaylistOrderField,
+    pub direction: Option<SortDirection>,
+}
+
+impl PlaylistOrder {
+    pub fn resolve(order: Option<Self>) -> (PlaylistSort, bool) {
+        let order = order.unwrap_or(Self {
+            field: PlaylistOrderField::Name,
+            direction: None,
+        });
+        let sort = match order.field {
+            PlaylistOrderField::Name => PlaylistSort::Name,
+            PlaylistOrderField::TrackCount => PlaylistSort::TrackCount,
+            PlaylistOrderField::Followers => PlaylistSort::Followers,
+        };
+        (
+            sort,
+            descending(order.direction, order.field == PlaylistOrderField::Name),
         )
     }
 }

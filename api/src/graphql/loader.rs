@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
-use entity::{album, artist, audio_features, genre, track};
+use entity::{album, artist, audio_features, genre, playlist, playlist_track, track};
 use sea_orm::{DatabaseConnection, DbErr};
 
 use crate::cache::Caches;
@@ -37,6 +37,8 @@ key!(/// An artist by id.
     ArtistKey);
 key!(/// A track by id.
     TrackKey);
+key!(/// A playlist by id.
+    PlaylistKey);
 key!(/// The audio features of a track.
     FeaturesKey);
 key!(/// The genres of an artist.
@@ -64,6 +66,16 @@ pub struct AlbumTracksKey(pub PagedKey);
 /// A page of an artist's albums.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct ArtistAlbumsKey(pub PagedKey);
+
+/// A page of a playlist's entries.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct PlaylistTracksKey(pub PagedKey);
+/// A page of a track's playlists.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct TrackPlaylistsKey(pub PagedKey);
+/// A page of an artist's playlists.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct ArtistPlaylistsKey(pub PagedKey);
 
 /// A count of a relation of one parent.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
@@ -116,7 +128,8 @@ no_absent!(
     album::Model,
     artist::Model,
     track::Model,
-    audio_features::Model
+    audio_features::Model,
+    playlist::Model
 );
 
 /// A key of a by-id relation, whose value the entity caches may hold. Resolvers look there
@@ -166,6 +179,12 @@ macro_rules! by_id_loader {
 by_id_loader!(AlbumKey, album::Model, albums, relations::albums_by_id);
 by_id_loader!(ArtistKey, artist::Model, artists, relations::artists_by_id);
 by_id_loader!(TrackKey, track::Model, tracks, relations::tracks_by_id);
+by_id_loader!(
+    PlaylistKey,
+    playlist::Model,
+    playlists,
+    relations::playlists_by_id
+);
 by_id_loader!(
     FeaturesKey,
     audio_features::Model,
@@ -270,6 +289,21 @@ macro_rules! paged_loader {
 paged_loader!(ArtistTracksKey, track::Model, relations::tracks_of_artists);
 paged_loader!(AlbumTracksKey, track::Model, relations::tracks_of_albums);
 paged_loader!(ArtistAlbumsKey, album::Model, relations::albums_of_artists);
+paged_loader!(
+    PlaylistTracksKey,
+    playlist_track::Model,
+    relations::entries_of_playlists
+);
+paged_loader!(
+    TrackPlaylistsKey,
+    playlist::Model,
+    relations::playlists_of_tracks
+);
+paged_loader!(
+    ArtistPlaylistsKey,
+    playlist::Model,
+    relations::playlists_of_artists
+);
 
 impl Loader<CountKey> for CatalogLoader {
     type Value = u64;

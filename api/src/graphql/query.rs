@@ -5,10 +5,13 @@ use sea_orm::FromQueryResult;
 use sea_orm::sea_query::SelectStatement;
 
 use super::connection::{Conn, Total, connection, db, load_by_id};
-use super::inputs::{ArtistFilterInput, ArtistOrder, GenreOrder, TrackFilterInput, TrackOrder};
+use super::inputs::{
+    ArtistFilterInput, ArtistOrder, GenreOrder, PlaylistFilterInput, PlaylistOrder,
+    TrackFilterInput, TrackOrder,
+};
 use super::load_run::{LoadRun, RunStatus};
-use super::loader::{AlbumKey, ArtistKey, TrackKey};
-use super::types::{Album, Artist, Genre, Track};
+use super::loader::{AlbumKey, ArtistKey, PlaylistKey, TrackKey};
+use super::types::{Album, Artist, Genre, Playlist, Track};
 use crate::error::ApiError;
 use crate::service::page::{Ordering, PageArgs, check_first, fetch_page};
 use crate::service::{self, catalog, search};
@@ -46,6 +49,27 @@ impl CatalogQuery {
     async fn album(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Album>> {
         let found = load_by_id(ctx, AlbumKey(id.0)).await?;
         Ok(found.map(Album))
+    }
+
+    /// A playlist by id; null when there is none.
+    async fn playlist(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Playlist>> {
+        let found = load_by_id(ctx, PlaylistKey(id.0)).await?;
+        Ok(found.map(Playlist))
+    }
+
+    /// Playlists, filtered and ordered (by name by default), a page at a time.
+    async fn playlists(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 20)] first: i32,
+        after: Option<String>,
+        filter: Option<PlaylistFilterInput>,
+        order_by: Option<PlaylistOrder>,
+    ) -> Result<Conn<Playlist>> {
+        let (sort, desc) = PlaylistOrder::resolve(order_by);
+        let ordering = catalog::playlist_ordering(sort, desc);
+        let query = catalog::playlists_query(&filter.unwrap_or_default().check()?);
+        list(ctx, query, &ordering, first, after, Playlist).await
     }
 
     /// Artists, filtered and ordered (most popular first by default), a page at a time.

@@ -1,14 +1,15 @@
-//! GraphQL object types of the catalog. Each wraps an entity model; relations go through the
-//! [`CatalogLoader`](super::loader::CatalogLoader).
+//! GraphQL object types of the catalog (artists, tracks, albums, genres, playlists). Each wraps
+//! an entity model; relations go through the [`CatalogLoader`](super::loader::CatalogLoader).
 
 use async_graphql::{Context, Enum, ID, Object, Result};
-use entity::{album, artist, genre, track};
+use entity::{album, artist, genre, playlist, playlist_track, track};
 
 use super::connection::{Conn, load_by_id, load_in_order, loader, nested};
 pub use super::features::{AudioFeatures, AudioProfile};
 use super::loader::{
     AlbumArtistsKey, AlbumKey, AlbumTracksKey, ArtistAlbumsKey, ArtistGenresKey, ArtistKey,
-    ArtistTracksKey, CountKey, FeaturesKey, TopTracksKey, TrackArtistsKey, TrackGenresKey,
+    ArtistPlaylistsKey, ArtistTracksKey, CountKey, FeaturesKey, PlaylistTracksKey, TopTracksKey,
+    TrackArtistsKey, TrackGenresKey, TrackKey, TrackPlaylistsKey,
 };
 use crate::error::ApiError;
 use crate::service::relations::{self, CountOf};
@@ -149,6 +150,25 @@ impl Artist {
         )
         .await
     }
+    /// Playlists holding a track credited to the artist, by name.
+    async fn playlists(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 10)] first: i32,
+        after: Option<String>,
+    ) -> Result<Conn<Playlist>> {
+        let ordering = relations::playlists_of_ordering();
+        let parent = (self.0.id.as_str(), CountOf::ArtistPlaylists);
+        nested(
+            ctx,
+            ArtistPlaylistsKey,
+            parent,
+            (first, after),
+            &ordering,
+            Playlist,
+        )
+        .await
+    }
 }
 
 /// A recording.
@@ -197,6 +217,25 @@ impl Track {
     async fn audio_features(&self, ctx: &Context<'_>) -> Result<Option<AudioFeatures>> {
         let features = load_by_id(ctx, FeaturesKey(self.0.id.clone())).await?;
         Ok(features.map(AudioFeatures))
+    }
+    /// Playlists holding the track, by name.
+    async fn playlists(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 10)] first: i32,
+        after: Option<String>,
+    ) -> Result<Conn<Playlist>> {
+        let ordering = relations::playlists_of_ordering();
+        let parent = (self.0.id.as_str(), CountOf::TrackPlaylists);
+        nested(
+            ctx,
+            TrackPlaylistsKey,
+            parent,
+            (first, after),
+            &ordering,
+            Playlist,
+        )
+        .await
     }
     /// Genre labels datasets attach to the track (a playlist's genre and subgenre, say).
     async fn genres(&self, ctx: &Context<'_>) -> Result<Vec<Genre>> {
@@ -320,6 +359,80 @@ impl Genre {
             .await
             .map_err(ApiError::from)?
             .unwrap_or(0))
+    }
+}
+
+/// A list of tracks someone put together: a dataset's playlist, a Million Playlist Dataset
+/// playlist, or a Spotify user's.
+pub struct Playlist(pub playlist::Model);
+
+#[Object]
+impl Playlist {
+    /// The source's id: Spotify's for the dataset and Spotify playlists, `mpd-<pid>` for the
+    /// Million Playlist Dataset's.
+    async fn id(&self) -> ID {
+        ID(self.0.id.clone())
+    }
+    async fn name(&self) -> Option<&str> {
+        self.0.name.as_deref()
+    }
+    /// Where the playlist came from: `csv`, `mpd` or `spotify`.
+    async fn source(&self) -> &str {
+        &self.0.source
+    }
+    async fn description(&self) -> Option<&str> {
+        self.0.description.as_deref()
+    }
+    /// Followers, where the source says.
+    async fn followers(&self) -> Option<i64> {
+        self.0.followers
+    }
+    /// The owner's name or id, where the source says.
+    async fn owner(&self) -> Option<&str> {
+        self.0.owner.as_deref()
+    }
+    /// Entries in the playlist (a track listed twice counts twice).
+    async fn track_count(&self) -> i32 {
+        self.0.track_count
+    }
+    /// The playlist's entries, in playlist order.
+    async fn tracks(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(default = 20)] first: i32,
+        after: Option<String>,
+    ) -> Result<Conn<PlaylistEntry>> {
+        let ordering = relations::playlist_tracks_ordering();
+        let parent = (self.0.id.as_str(), CountOf::PlaylistTracks);
+        nested(
+            ctx,
+            PlaylistTracksKey,
+            parent,
+            (first, after),
+            &ordering,
+            PlaylistEntry,
+        )
+        .await
+    }
+}
+
+/// A track at a position of a playlist.
+pub struct PlaylistEntry(pub playlist_track::Model);
+
+#[Object]
+impl PlaylistEntry {
+    /// 1 for the first track.
+    async fn position(&self) -> i32 {
+        self.0.position
+    }
+    /// When the track was added, where the source says (RFC 3339).
+    async fn added_at(&self) -> Option<String> {
+        self.0.added_at.map(|t| t.to_rfc3339())
+    }
+    async fn track(&self, ctx: &Context<'_>) -> Result<Option<Track>> {
+        Ok(load_by_id(ctx, TrackKey(self.0.track_id.clone()))
+            .await?
+            .map(Track))
     }
 }
 

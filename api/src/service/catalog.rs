@@ -1,6 +1,10 @@
-//! The catalog's lists and lookups: filters and orderings of artists, tracks and genres.
+//! The catalog's lists and lookups: filters and orderings of artists, tracks, genres and
+//! playlists.
 
-use entity::{Feature, album, artist, artist_genre, audio_features, genre, track, track_genre};
+use entity::{
+    Feature, album, artist, artist_genre, audio_features, genre, playlist, playlist_track, track,
+    track_artist, track_genre,
+};
 use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Query, SelectStatement};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryTrait};
 
@@ -246,6 +250,88 @@ pub fn genres_query(name_contains: Option<&str>) -> SelectStatement {
     if let Some(name) = name_contains {
         q.and_where(contains(col(genre::Column::Id), name));
     }
+    q
+}
+
+/// Filters of the `playlists` list. Names are matched on folded keys.
+#[derive(Clone, Debug, Default)]
+pub struct PlaylistFilter {
+    pub name_contains: Option<String>,
+    pub source: Option<String>,
+    /// Playlists holding this track.
+    pub track_id: Option<String>,
+    /// Playlists holding a track credited to this artist.
+    pub artist_id: Option<String>,
+    pub track_count: Range<i32>,
+    pub followers: Range<i64>,
+}
+
+/// Orderings of the `playlists` list.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PlaylistSort {
+    Name,
+    TrackCount,
+    Followers,
+}
+
+pub fn playlist_ordering(sort: PlaylistSort, desc: bool) -> Ordering {
+    let (expr, kind) = match sort {
+        PlaylistSort::Name => (col(playlist::Column::SearchKey), SortKind::Text),
+        PlaylistSort::TrackCount => (col(playlist::Column::TrackCount), SortKind::Int),
+        PlaylistSort::Followers => (col(playlist::Column::Followers), SortKind::Int),
+    };
+    Ordering {
+        token: sort_token("playlists", &sort, desc),
+        sort: expr,
+        kind,
+        id: col(playlist::Column::Id),
+        desc,
+    }
+}
+
+/// An entry of the outer query's playlist, narrowed by `condition`, exists.
+fn has_entry(condition: impl FnOnce(&mut SelectStatement)) -> Expr {
+    let mut q = Query::select()
+        .expr(Expr::cust("1"))
+        .from(playlist_track::Entity)
+        .and_where(
+            col(playlist_track::Column::PlaylistId)
+                .equals((playlist::Entity, playlist::Column::Id)),
+        )
+        .to_owned();
+    condition(&mut q);
+    Expr::exists(q)
+}
+
+pub fn playlists_query(filter: &PlaylistFilter) -> SelectStatement {
+    let mut q = playlist::Entity::find().into_query();
+    if let Some(name) = &filter.name_contains {
+        q.and_where(contains(col(playlist::Column::SearchKey), name));
+    }
+    if let Some(source) = &filter.source {
+        q.and_where(col(playlist::Column::Source).eq(source.clone()));
+    }
+    if let Some(track) = &filter.track_id {
+        q.and_where(has_entry(|e| {
+            e.and_where(col(playlist_track::Column::TrackId).eq(track.clone()));
+        }));
+    }
+    if let Some(artist) = &filter.artist_id {
+        q.and_where(has_entry(|e| {
+            e.inner_join(
+                track_artist::Entity,
+                col(track_artist::Column::TrackId)
+                    .equals((playlist_track::Entity, playlist_track::Column::TrackId)),
+            )
+            .and_where(col(track_artist::Column::ArtistId).eq(artist.clone()));
+        }));
+    }
+    filter
+        .track_count
+        .apply(&mut q, col(playlist::Column::TrackCount));
+    filter
+        .followers
+        .apply(&mut q, col(playlist::Column::Followers));
     q
 }
 

@@ -4,8 +4,8 @@
 use std::collections::HashMap;
 
 use entity::{
-    album, artist, artist_genre, artist_top_track, audio_features, genre, track, track_artist,
-    track_genre,
+    album, artist, artist_genre, artist_top_track, audio_features, genre, playlist, playlist_track,
+    track, track_artist, track_genre,
 };
 use sea_orm::sea_query::{
     Alias, Expr, ExprTrait, Func, IntoTableRef, JoinType, Order, Query, SelectStatement,
@@ -66,6 +66,13 @@ pub async fn albums_by_id(
     ids: &[String],
 ) -> Result<HashMap<String, album::Model>, DbErr> {
     keyed::<album::Entity>(db, album::Column::Id, ids).await
+}
+
+pub async fn playlists_by_id(
+    db: &impl ConnectionTrait,
+    ids: &[String],
+) -> Result<HashMap<String, playlist::Model>, DbErr> {
+    keyed::<playlist::Entity>(db, playlist::Column::Id, ids).await
 }
 
 pub async fn features_of_tracks(
@@ -298,6 +305,114 @@ pub async fn albums_of_artists(
     .await
 }
 
+/// Entries of a playlist, in playlist order.
+pub fn playlist_tracks_ordering() -> Ordering {
+    Ordering {
+        token: "playlist.tracks".into(),
+        sort: col(playlist_track::Column::Position),
+        kind: SortKind::Int,
+        id: col(playlist_track::Column::TrackId),
+        desc: false,
+    }
+}
+
+pub async fn entries_of_playlists(
+    db: &impl ConnectionTrait,
+    ids: &[String],
+    args: &PageArgs,
+) -> Result<HashMap<String, Page<playlist_track::Model>>, DbErr> {
+    let mut stmt = playlist_track::Entity::find().into_query();
+    stmt.and_where(col(playlist_track::Column::PlaylistId).is_in(ids.iter().cloned()));
+    fetch_pages_by_parent(
+        db,
+        stmt,
+        col(playlist_track::Column::PlaylistId),
+        &playlist_tracks_ordering(),
+        args,
+    )
+    .await
+}
+
+/// Playlists of a track or an artist, by name.
+pub fn playlists_of_ordering() -> Ordering {
+    super::catalog::playlist_ordering(super::catalog::PlaylistSort::Name, false)
+}
+
+/// Distinct (track, playlist) pairs of the tracks `ids`, as `owner_id`, `playlist_id`.
+fn track_playlist_pairs(ids: &[String]) -> SelectStatement {
+    Query::select()
+        .distinct()
+        .expr_as(col(playlist_track::Column::TrackId), Alias::new("owner_id"))
+        .expr_as(
+            col(playlist_track::Column::PlaylistId),
+            Alias::new("playlist_id"),
+        )
+        .from(playlist_track::Entity)
+        .and_where(col(playlist_track::Column::TrackId).is_in(ids.iter().cloned()))
+        .to_owned()
+}
+
+/// Distinct (artist, playlist) pairs of the artists `ids` (any credit), as `owner_id`,
+/// `playlist_id`.
+fn artist_playlist_pairs(ids: &[String]) -> SelectStatement {
+    Query::select()
+        .distinct()
+        .expr_as(col(track_artist::Column::ArtistId), Alias::new("owner_id"))
+        .expr_as(
+            col(playlist_track::Column::PlaylistId),
+            Alias::new("playlist_id"),
+        )
+        .from(track_artist::Entity)
+        .inner_join(
+            playlist_track::Entity,
+            col(playlist_track::Column::TrackId)
+                .equals((track_artist::Entity, track_artist::Column::TrackId)),
+        )
+        .and_where(col(track_artist::Column::ArtistId).is_in(ids.iter().cloned()))
+        .to_owned()
+}
+
+/// A page of the playlists of each owner the pairs name.
+async fn playlists_through(
+    db: &impl ConnectionTrait,
+    pairs_stmt: SelectStatement,
+    args: &PageArgs,
+) -> Result<HashMap<String, Page<playlist::Model>>, DbErr> {
+    let pairs = Alias::new("pairs");
+    let mut stmt = playlist::Entity::find().into_query();
+    stmt.join_subquery(
+        JoinType::InnerJoin,
+        pairs_stmt,
+        pairs.clone(),
+        Expr::col((pairs.clone(), Alias::new("playlist_id")))
+            .equals((playlist::Entity, playlist::Column::Id)),
+    );
+    fetch_pages_by_parent(
+        db,
+        stmt,
+        Expr::col((pairs, Alias::new("owner_id"))),
+        &playlists_of_ordering(),
+        args,
+    )
+    .await
+}
+
+pub async fn playlists_of_tracks(
+    db: &impl ConnectionTrait,
+    ids: &[String],
+    args: &PageArgs,
+) -> Result<HashMap<String, Page<playlist::Model>>, DbErr> {
+    playlists_through(db, track_playlist_pairs(ids), args).await
+}
+
+pub async fn playlists_of_artists(
+    db: &impl ConnectionTrait,
+    ids: &[String],
+    args: &PageArgs,
+) -> Result<HashMap<String, Page<playlist::Model>>, DbErr> {
+    playlists_through(db, artist_playlist_pairs(ids), args).await
+}
+
 /// Which count of which parents.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub enum CountOf {
@@ -306,6 +421,9 @@ pub enum CountOf {
     AlbumTracks,
     GenreTracks,
     GenreArtists,
+    PlaylistTracks,
+    TrackPlaylists,
+    ArtistPlaylists,
 }
 
 /// Counts a relation for many parents in one `GROUP BY` statement. Parents with nothing are
@@ -344,6 +462,20 @@ pub async fn counts(
                 .from_subquery(artist_album_pairs(ids), pairs.clone())
                 .to_owned();
             (stmt, Expr::col((pairs, Alias::new("artist_id"))))
+        }
+        CountOf::PlaylistTracks => rows_of(
+            playlist_track::Entity.into_table_ref(),
+            col(playlist_track::Column::PlaylistId),
+        ),
+        CountOf::TrackPlaylists | CountOf::ArtistPlaylists => {
+            let pairs = Alias::new("pairs");
+            let of = if of == CountOf::TrackPlaylists {
+                track_playlist_pairs(ids)
+            } else {
+                artist_playlist_pairs(ids)
+            };
+            let stmt = Query::select().from_subquery(of, pairs.clone()).to_owned();
+            (stmt, Expr::col((pairs, Alias::new("owner_id"))))
         }
     };
     let mut stmt = stmt;
