@@ -10,7 +10,8 @@ use sea_orm::DatabaseConnection;
 
 use crate::db;
 use crate::error::{LoaderError, Result};
-use crate::import::{CsvInput, ImportOptions, import_csv};
+use crate::import::{CsvInput, ImportOptions, Source, import};
+use crate::mpd::MpdInput;
 use crate::shutdown::Shutdown;
 use crate::spotify::{
     Secret, Seed, SpotifyClient, SpotifyConfig, SpotifyLoadOptions, SpotifyReport, load_spotify,
@@ -56,24 +57,98 @@ pub enum Command {
     ImportCsv {
         /// The `.csv` or `.csv.gz` file.
         path: PathBuf,
-        /// Fail on any invalid row and write nothing, instead of skipping invalid rows.
-        #[arg(long)]
-        strict: bool,
-        /// Write every rejected row (line, column, value, reason) to this CSV file.
-        #[arg(long, value_name = "FILE")]
-        rejects: Option<PathBuf>,
-        /// Source rows per transaction.
-        #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
-        batch_size: u32,
-        /// Never draw a progress bar.
-        #[arg(long)]
-        no_progress: bool,
+        #[command(flatten)]
+        import: ImportArgs,
+    },
+    /// Import the Million Playlist Dataset: one `mpd.slice.<a>-<b>.json` file, or a folder of
+    /// them. Rows are playlist entries; tracks, albums and artists are matched by Spotify id.
+    ImportMpd {
+        /// A slice file or the folder holding the slices.
+        path: PathBuf,
+        #[command(flatten)]
+        import: ImportArgs,
     },
     /// Load artists, their albums, tracks, top tracks and audio features from the Spotify Web API.
     ///
     /// The client id comes from SPOTIFY_CLIENT_ID and the secret from SPOTIFY_CLIENT_SECRET or
     /// --client-secret-file; neither is ever printed.
     Spotify(Box<SpotifyArgs>),
+}
+
+/// What every import command takes.
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// Fail on any invalid row and write nothing, instead of skipping invalid rows.
+    #[arg(long)]
+    pub strict: bool,
+    /// Write every rejected row (where, column or field, value, reason) to this CSV file.
+    #[arg(long, value_name = "FILE")]
+    pub rejects: Option<PathBuf>,
+    /// Source rows (CSV rows, playlist entries) per transaction; a playlist is never split.
+    #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub batch_size: u32,
+    /// Never draw a progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+impl ImportArgs {
+    fn options(&self) -> ImportOptions {
+        ImportOptions {
+            batch_size: self.batch_size as usize,
+            strict: self.strict,
+            rejects_path: self.rejects.clone(),
+            progress: !self.no_progress,
+        }
+    }
+}
+
+/// Runs an import command and prints its report.
+async fn run_import<S: Source>(database_url: &str, input: S, args: &ImportArgs) -> ExitCode {
+    let label = input.label();
+    let conn = match db::connect(database_url).await {
+        Ok(conn) => conn,
+        Err(e) => {
+            eprintln!(
+                "import of {label} FAILED: {} ({})",
+                error_chain(&e),
+                telemetry::redact_url(database_url)
+            );
+            return ExitCode::FAILURE;
+        }
+    };
+    let report = match import(&conn, &input, &args.options(), "import").await {
+        Ok(report) => report,
+        Err(e) => {
+            eprintln!("import of {label} FAILED: {}", error_chain(&e));
+            return ExitCode::FAILURE;
+        }
+    };
+    if report.counts.rejected > 0 {
+        eprintln!("rejected rows by reason:");
+        for (reason, n) in &report.reject_reasons {
+            eprintln!("  {n:>7}  {reason}");
+        }
+        for r in &report.sample_rejects {
+            eprintln!(
+                "  e.g. {}: {} {:?}: {}",
+                r.place(),
+                r.column,
+                r.value,
+                r.reason
+            );
+        }
+        match &args.rejects {
+            Some(p) => eprintln!("every rejected row is listed in {}", p.display()),
+            None => eprintln!("use --rejects FILE for the full list"),
+        }
+    }
+    eprintln!("{}", report.summary());
+    if report.error.is_some() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
 }
 
 /// The `spotify` subcommand's arguments.
@@ -353,60 +428,11 @@ pub async fn run(cli: Cli) -> ExitCode {
                 }
             }
         }
-        Command::ImportCsv {
-            path,
-            strict,
-            rejects,
-            batch_size,
-            no_progress,
-        } => {
-            let conn = match db::connect(&cli.database_url).await {
-                Ok(conn) => conn,
-                Err(e) => {
-                    eprintln!(
-                        "import of {} FAILED: {} ({})",
-                        path.display(),
-                        error_chain(&e),
-                        telemetry::redact_url(&cli.database_url)
-                    );
-                    return ExitCode::FAILURE;
-                }
-            };
-            let opts = ImportOptions {
-                batch_size: batch_size as usize,
-                strict,
-                rejects_path: rejects.clone(),
-                progress: !no_progress,
-            };
-            let report = match import_csv(&conn, &CsvInput::File(path.clone()), &opts).await {
-                Ok(report) => report,
-                Err(e) => {
-                    eprintln!("import of {} FAILED: {}", path.display(), error_chain(&e));
-                    return ExitCode::FAILURE;
-                }
-            };
-            if report.counts.rejected > 0 {
-                eprintln!("rejected rows by reason:");
-                for (reason, n) in &report.reject_reasons {
-                    eprintln!("  {n:>7}  {reason}");
-                }
-                for r in &report.sample_rejects {
-                    eprintln!(
-                        "  e.g. line {}: {} {:?}: {}",
-                        r.line, r.column, r.value, r.reason
-                    );
-                }
-                match &rejects {
-                    Some(p) => eprintln!("every rejected row is listed in {}", p.display()),
-                    None => eprintln!("use --rejects FILE for the full list"),
-                }
-            }
-            eprintln!("{}", report.summary());
-            if report.error.is_some() {
-                ExitCode::FAILURE
-            } else {
-                ExitCode::SUCCESS
-            }
+        Command::ImportCsv { path, import } => {
+            run_import(&cli.database_url, CsvInput::File(path), &import).await
+        }
+        Command::ImportMpd { path, import } => {
+            run_import(&cli.database_url, MpdInput(path), &import).await
         }
         Command::Spotify(args) => {
             let outcome = match db::connect(&cli.database_url).await {

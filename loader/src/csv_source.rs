@@ -184,10 +184,26 @@ pub struct TrackRow {
 /// A row that was not loaded, and why.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Reject {
+    /// The line of a CSV input (1 is the header); 0 for inputs without lines, where `at` says
+    /// where the row is.
     pub line: u64,
+    /// Where the row is in an input without lines: its file and position (a playlist and an
+    /// entry of the Million Playlist Dataset).
+    pub at: Option<String>,
+    /// The column or field at fault; empty when the whole row is.
     pub column: String,
     pub value: String,
     pub reason: String,
+}
+
+impl Reject {
+    /// Where the row is: `at`, else its line.
+    pub fn place(&self) -> String {
+        match &self.at {
+            Some(at) => at.clone(),
+            None => format!("line {}", self.line),
+        }
+    }
 }
 
 /// What reading one record gave.
@@ -266,6 +282,7 @@ impl<R: Read> RowReader<R> {
                 csv::ErrorKind::Io(_) => Err(LoaderError::Read { line, source }),
                 _ => Ok(Some(Item::Reject(Reject {
                     line,
+                    at: None,
                     column: String::new(),
                     value: String::new(),
                     reason: format!("malformed CSV record: {source}"),
@@ -278,6 +295,7 @@ impl<R: Read> RowReader<R> {
         if self.record.len() != self.header_len {
             return Item::Reject(Reject {
                 line,
+                at: None,
                 column: String::new(),
                 value: String::new(),
                 reason: format!(
@@ -322,6 +340,7 @@ impl Fields<'_> {
         }
         Reject {
             line: self.line,
+            at: None,
             column: column.to_owned(),
             value,
             reason: reason.into(),

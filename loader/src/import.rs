@@ -1,9 +1,11 @@
-//! `import-csv`: streams a CSV or gzip-compressed CSV file into the catalog.
+//! The streaming import pipeline, and `import-csv` on it.
 //!
-//! A blocking reader thread decompresses, parses and validates rows and hands them over in
-//! batches through a small bounded channel; the async side writes each batch in a transaction.
-//! Memory is bounded by the channel, not by the file. Rejected rows go to the rejects file as
-//! they are met and are summarised by reason.
+//! A [`Source`] is read on a blocking thread that decompresses, parses and validates rows and
+//! hands them over in batches through a small bounded channel; the async side writes each batch
+//! in a transaction. Memory is bounded by the channel, not by the input. Rejected rows go to the
+//! rejects file as they are met and are summarised by reason. `--strict` reads everything once
+//! without writing and writes only when nothing was rejected. CSV files are one source;
+//! `crate::mpd` (the Million Playlist Dataset) is another.
 
 use std::collections::{BTreeMap, HashMap};
 use std::fs::File;
@@ -79,6 +81,135 @@ impl CsvInput {
     }
 }
 
+/// Something the pipeline can import: read on a blocking thread, row by row.
+pub trait Source: Clone + Send + 'static {
+    /// The header of the rejects file; its first column is the line, or the place for
+    /// inputs without lines.
+    const REJECTS_HEADER: [&'static str; 4] = ["line", "column", "value", "reason"];
+
+    /// What the run records as its source.
+    fn label(&self) -> String;
+
+    /// Reads everything, handing rows and rejects to `reading`. Returns early, without error,
+    /// when [`Reading::unit_done`] says the writer has stopped.
+    fn read(&self, reading: &mut Reading<'_>) -> Result<()>;
+}
+
+impl Source for CsvInput {
+    fn label(&self) -> String {
+        CsvInput::label(self)
+    }
+
+    fn read(&self, reading: &mut Reading<'_>) -> Result<()> {
+        let mut rows = RowReader::new(self.open(reading.progress())?)?;
+        reading.layout(rows.layout());
+        // The next position in each playlist this pass has met.
+        let mut positions: HashMap<String, i32> = HashMap::new();
+        while let Some(item) = rows.next_item()? {
+            reading.count_read(1);
+            match item {
+                Item::Row(mut row) => {
+                    let Some(batch) = reading.batch() else {
+                        continue;
+                    };
+                    if let Some(playlist) = row.playlist.take() {
+                        let next = positions.entry(playlist.id.clone()).or_insert(0);
+                        *next += 1;
+                        let (position, first) = (*next, *next == 1);
+                        batch.add_playlist_entry(
+                            playlist,
+                            PLAYLIST_SOURCE,
+                            position,
+                            &row.track_id,
+                            first,
+                        );
+                    }
+                    batch.add(*row);
+                    if !reading.unit_done() {
+                        return Ok(());
+                    }
+                }
+                Item::Reject(reject) => reading.reject(reject)?,
+            }
+        }
+        Ok(())
+    }
+}
+
+/// What a [`Source`] reads into: the batch being filled (none when only validating), the
+/// tally, the rejects file and the progress bar.
+pub struct Reading<'a> {
+    progress: &'a ProgressBar,
+    tx: &'a mpsc::Sender<Msg>,
+    batch: Option<Box<Batch>>,
+    batch_size: usize,
+    tally: ReaderTally,
+    rejects: Option<(csv::Writer<BufWriter<File>>, &'a Path)>,
+}
+
+impl Reading<'_> {
+    /// The progress bar, to wrap the input's reader.
+    pub fn progress(&self) -> &ProgressBar {
+        self.progress
+    }
+
+    /// Says which layout the input has.
+    pub fn layout(&self, layout: Layout) {
+        let _ = self.tx.blocking_send(Msg::Layout(layout));
+    }
+
+    /// Counts rows read (rejected ones included).
+    pub fn count_read(&mut self, n: u64) {
+        self.tally.read += n;
+    }
+
+    /// The batch to add rows to; `None` on a validation pass.
+    pub fn batch(&mut self) -> Option<&mut Batch> {
+        self.batch.as_deref_mut()
+    }
+
+    /// Ends a unit that must not be split between transactions (a row, a playlist): sends
+    /// the batch once it holds `batch_size` rows. `false` when the writer has stopped.
+    pub fn unit_done(&mut self) -> bool {
+        let full = self
+            .batch
+            .as_ref()
+            .is_some_and(|b| b.rows() >= self.batch_size);
+        if full && let Some(batch) = self.batch.replace(Box::default()) {
+            let msg = Msg::Rows(batch, self.tally.read, self.tally.rejected);
+            return self.tx.blocking_send(msg).is_ok();
+        }
+        true
+    }
+
+    /// Records a rejected row: counted by reason, written to the rejects file, kept as an
+    /// example while there are few.
+    pub fn reject(&mut self, reject: Reject) -> Result<()> {
+        let tally = &mut self.tally;
+        tally.rejected += 1;
+        let key = if reject.column.is_empty() {
+            reject.reason.clone()
+        } else {
+            format!("{}: {}", reject.column, reject.reason)
+        };
+        *tally.reasons.entry(key).or_default() += 1;
+        if let Some((w, path)) = self.rejects.as_mut() {
+            let first = reject.at.clone().unwrap_or_else(|| reject.line.to_string());
+            w.write_record([
+                first.as_str(),
+                &reject.column,
+                &reject.value,
+                &reject.reason,
+            ])
+            .map_err(|e| rejects_io(path, e))?;
+        }
+        if tally.samples.len() < SAMPLE_REJECTS {
+            tally.samples.push(reject);
+        }
+        Ok(())
+    }
+}
+
 /// How an import behaves.
 #[derive(Clone, Debug)]
 pub struct ImportOptions {
@@ -151,7 +282,7 @@ impl ImportReport {
 pub const PLAYLIST_SOURCE: &str = "csv";
 
 /// What the reader thread sends.
-enum Msg {
+pub enum Msg {
     /// A merged batch, and how many rows had been read and rejected when it was cut.
     Rows(Box<Batch>, u64, u64),
     Layout(Layout),
@@ -160,14 +291,14 @@ enum Msg {
 }
 
 #[derive(Debug, Default)]
-struct ReaderTally {
+pub struct ReaderTally {
     read: u64,
     rejected: u64,
     reasons: BTreeMap<String, u64>,
     samples: Vec<Reject>,
 }
 
-/// Imports `input` into the catalog, recording a load run.
+/// Imports a CSV `input` into the catalog, recording a load run.
 ///
 /// Returns `Err` only when the run could not even be recorded; any later failure is in the
 /// report's `error`, and the run is marked failed with the reason.
@@ -176,19 +307,29 @@ pub async fn import_csv(
     input: &CsvInput,
     opts: &ImportOptions,
 ) -> Result<ImportReport> {
+    import(db, input, opts, "import_csv").await
+}
+
+/// Imports any [`Source`] into the catalog, recording a load run, under a span named `what`.
+pub async fn import<S: Source>(
+    db: &DatabaseConnection,
+    input: &S,
+    opts: &ImportOptions,
+    what: &'static str,
+) -> Result<ImportReport> {
     let started = Instant::now();
     let now = Utc::now();
     let source = input.label();
     let run_id = load_run::start(db, &source, now).await?;
-    let span = tracing::info_span!("import_csv", run_id, source = %source);
+    let span = tracing::info_span!("import", kind = what, run_id, source = %source);
     run_import(db, input, opts, run_id, source, now, started)
         .instrument(span)
         .await
 }
 
-async fn run_import(
+async fn run_import<S: Source>(
     db: &DatabaseConnection,
-    input: &CsvInput,
+    input: &S,
     opts: &ImportOptions,
     run_id: i64,
     source: String,
@@ -266,9 +407,9 @@ struct Writer {
 }
 
 /// One pass over the input: validation only when `writer` is `None`.
-async fn run_pass(
+async fn run_pass<S: Source>(
     db: &DatabaseConnection,
-    input: &CsvInput,
+    input: &S,
     opts: &ImportOptions,
     progress: &ProgressBar,
     writer: Option<Writer>,
@@ -331,15 +472,15 @@ async fn run_pass(
     outcome
 }
 
-fn read_all(
-    input: &CsvInput,
+fn read_all<S: Source>(
+    input: &S,
     progress: &ProgressBar,
     rejects_path: Option<&Path>,
     batch_size: usize,
     send_rows: bool,
     tx: &mpsc::Sender<Msg>,
 ) -> Result<ReaderTally> {
-    let mut rejects_out = rejects_path
+    let rejects = rejects_path
         .map(|path| -> Result<_> {
             let file = File::create(path).map_err(|source| LoaderError::File {
                 action: "create",
@@ -347,77 +488,35 @@ fn read_all(
                 source,
             })?;
             let mut w = csv::Writer::from_writer(BufWriter::new(file));
-            w.write_record(["line", "column", "value", "reason"])
+            w.write_record(S::REJECTS_HEADER)
                 .map_err(|e| rejects_io(path, e))?;
-            Ok(w)
+            Ok((w, path))
         })
         .transpose()?;
-
-    let mut rows = RowReader::new(input.open(progress)?)?;
-    let _ = tx.blocking_send(Msg::Layout(rows.layout()));
-    let mut tally = ReaderTally::default();
     // Rows are merged here, off the writer's path: the writer only sends statements.
-    let mut batch = Box::<Batch>::default();
-    // The next position in each playlist this pass has met.
-    let mut positions: HashMap<String, i32> = HashMap::new();
-    while let Some(item) = rows.next_item()? {
-        tally.read += 1;
-        match item {
-            Item::Row(mut row) => {
-                if send_rows {
-                    if let Some(playlist) = row.playlist.take() {
-                        let next = positions.entry(playlist.id.clone()).or_insert(0);
-                        *next += 1;
-                        let (position, first) = (*next, *next == 1);
-                        batch.add_playlist_entry(
-                            playlist,
-                            PLAYLIST_SOURCE,
-                            position,
-                            &row.track_id,
-                            first,
-                        );
-                    }
-                    batch.add(*row);
-                    if batch.rows() >= batch_size {
-                        let full = std::mem::take(&mut batch);
-                        let msg = Msg::Rows(full, tally.read, tally.rejected);
-                        if tx.blocking_send(msg).is_err() {
-                            return Ok(tally);
-                        }
-                    }
-                }
-            }
-            Item::Reject(reject) => {
-                tally.rejected += 1;
-                let key = if reject.column.is_empty() {
-                    reject.reason.clone()
-                } else {
-                    format!("{}: {}", reject.column, reject.reason)
-                };
-                *tally.reasons.entry(key).or_default() += 1;
-                if let (Some(w), Some(path)) = (rejects_out.as_mut(), rejects_path) {
-                    w.write_record([
-                        reject.line.to_string().as_str(),
-                        &reject.column,
-                        &reject.value,
-                        &reject.reason,
-                    ])
-                    .map_err(|e| rejects_io(path, e))?;
-                }
-                if tally.samples.len() < SAMPLE_REJECTS {
-                    tally.samples.push(reject);
-                }
-            }
-        }
-    }
-    if batch.rows() > 0
+    let mut reading = Reading {
+        progress,
+        tx,
+        batch: send_rows.then(Box::<Batch>::default),
+        batch_size,
+        tally: ReaderTally::default(),
+        rejects,
+    };
+    input.read(&mut reading)?;
+    let Reading {
+        batch,
+        tally,
+        rejects,
+        ..
+    } = reading;
+    if let Some(batch) = batch.filter(|b| b.rows() > 0)
         && tx
             .blocking_send(Msg::Rows(batch, tally.read, tally.rejected))
             .is_err()
     {
         return Ok(tally);
     }
-    if let (Some(mut w), Some(path)) = (rejects_out, rejects_path) {
+    if let Some((mut w, path)) = rejects {
         w.flush().map_err(|source| LoaderError::File {
             action: "write",
             path: path.to_owned(),

@@ -12,10 +12,12 @@ pub mod db;
 pub mod error;
 pub mod import;
 pub mod load_run;
+pub mod mpd;
 pub mod shutdown;
 pub mod spotify;
 pub mod summary;
 pub mod writer;
 
 pub use error::{LoaderError, Result};
-pub use import::{CsvInput, ImportOptions, ImportReport, import_csv};
+pub use import::{CsvInput, ImportOptions, ImportReport, import, import_csv};
+pub use mpd::MpdInput;

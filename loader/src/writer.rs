@@ -51,6 +51,17 @@ pub struct AlbumValues {
     pub image_url: Option<String>,
 }
 
+/// A playlist; `None` fields never overwrite stored values.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlaylistValues {
+    pub name: Option<String>,
+    /// `csv`, `mpd` or `spotify`.
+    pub source: &'static str,
+    pub description: Option<String>,
+    pub followers: Option<i64>,
+    pub owner: Option<String>,
+}
+
 /// A track and its audio features; `None` fields never overwrite stored values.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TrackValues {
@@ -106,8 +117,8 @@ pub struct Batch {
     artist_genres: BTreeSet<(String, String)>,
     top_tracks: BTreeMap<(String, String), Vec<String>>,
     spotify_loaded: BTreeSet<String>,
-    /// Playlists by id: their name and source.
-    playlists: BTreeMap<String, (Option<String>, &'static str)>,
+    /// Playlists by id.
+    playlists: BTreeMap<String, PlaylistValues>,
     /// Playlist entries by (playlist, position).
     playlist_tracks: BTreeMap<(String, i32), String>,
     /// Playlists whose stored track list this batch replaces (it holds their first entries).
@@ -115,9 +126,14 @@ pub struct Batch {
 }
 
 impl Batch {
-    /// How many CSV rows the batch holds.
+    /// How many source rows the batch holds (CSV rows, playlist entries).
     pub fn rows(&self) -> usize {
         self.rows
+    }
+
+    /// Counts source rows added by other means than [`Batch::add`].
+    pub fn count_rows(&mut self, n: usize) {
+        self.rows += n;
     }
 
     /// How many distinct tracks the batch writes.
@@ -236,7 +252,6 @@ impl Batch {
             .insert((artist_id.to_owned(), market.to_owned()), track_ids);
     }
 
-    /// Records that the artist was loaded in full from Spotify by this batch.
     /// Puts `track_id` at `position` (1 for the first) of a playlist from `source`. With
     /// `replace`, the playlist's stored track list is dropped first: a source gives a whole
     /// playlist in one run, so its first entry of the run replaces what an earlier run stored.
@@ -253,12 +268,39 @@ impl Batch {
         }
         self.playlist_tracks
             .insert((playlist.id.clone(), position), track_id.to_owned());
-        let entry = self.playlists.entry(playlist.id).or_insert((None, source));
+        let entry = self
+            .playlists
+            .entry(playlist.id)
+            .or_insert_with(|| PlaylistValues {
+                name: None,
+                source,
+                description: None,
+                followers: None,
+                owner: None,
+            });
         if playlist.name.is_some() {
-            entry.0 = playlist.name;
+            entry.name = playlist.name;
         }
     }
 
+    /// Adds or describes a playlist (its entries come through
+    /// [`Batch::add_playlist_entry`]); later non-null values win.
+    pub fn add_playlist(&mut self, id: &str, values: PlaylistValues) {
+        match self.playlists.get_mut(id) {
+            Some(old) => {
+                old.source = values.source;
+                old.name = values.name.or(old.name.take());
+                old.description = values.description.or(old.description.take());
+                old.followers = values.followers.or(old.followers);
+                old.owner = values.owner.or(old.owner.take());
+            }
+            None => {
+                self.playlists.insert(id.to_owned(), values);
+            }
+        }
+    }
+
+    /// Records that the artist was loaded in full from Spotify by this batch.
     pub fn mark_spotify_loaded(&mut self, artist_id: &str) {
         self.spotify_loaded.insert(artist_id.to_owned());
     }
@@ -557,6 +599,9 @@ impl Batch {
                 P::Name,
                 P::SearchKey,
                 P::Source,
+                P::Description,
+                P::Followers,
+                P::Owner,
                 P::CreatedAt,
                 P::UpdatedAt,
             ],
@@ -565,16 +610,22 @@ impl Batch {
                 Update::Fill(P::Name),
                 Update::FillIf(P::SearchKey, P::Name),
                 Update::Set(P::Source),
+                Update::Fill(P::Description),
+                Update::Fill(P::Followers),
+                Update::Fill(P::Owner),
                 Update::Set(P::UpdatedAt),
             ],
             self.playlists
                 .iter()
-                .map(|(id, (name, source))| {
+                .map(|(id, p)| {
                     vec![
                         id.clone().into(),
-                        name.clone().into(),
-                        search_key(name.as_deref().unwrap_or_default()).into(),
-                        (*source).into(),
+                        p.name.clone().into(),
+                        search_key(p.name.as_deref().unwrap_or_default()).into(),
+                        p.source.into(),
+                        p.description.clone().into(),
+                        p.followers.into(),
+                        p.owner.clone().into(),
                         now.clone(),
                         now.clone(),
                     ]

@@ -66,6 +66,7 @@ pub async fn load_index<C: ConnectionTrait + StreamTrait>(db: &C) -> Result<Inde
 #[derive(FromQueryResult)]
 struct EntryRow {
     playlist_id: String,
+    position: i32,
     track_id: String,
     artist_id: Option<String>,
 }
@@ -78,6 +79,7 @@ pub async fn load_playlists<C: ConnectionTrait + StreamTrait>(
     use playlist_track::Column as P;
     let stmt = Query::select()
         .expr_as(col(P::PlaylistId), Alias::new("playlist_id"))
+        .expr_as(col(P::Position), Alias::new("position"))
         .expr_as(col(P::TrackId), Alias::new("track_id"))
         .expr_as(col(track_artist::Column::ArtistId), Alias::new("artist_id"))
         .from(playlist_track::Entity)
@@ -89,14 +91,27 @@ pub async fn load_playlists<C: ConnectionTrait + StreamTrait>(
         )
         .order_by((playlist_track::Entity, P::PlaylistId), sea_orm::Order::Asc)
         .order_by((playlist_track::Entity, P::Position), sea_orm::Order::Asc)
+        .order_by(
+            (track_artist::Entity, track_artist::Column::ArtistId),
+            sea_orm::Order::Asc,
+        )
         .to_owned();
     let mut builder = PlaylistsBuilder::default();
     let backend = ConnectionTrait::get_database_backend(db);
     let mut rows = EntryRow::find_by_statement(backend.build(&stmt))
         .stream(db)
         .await?;
+    // A track two sources credit to different main artists joins twice: the first counts.
+    let mut last: Option<(String, i32)> = None;
     while let Some(row) = rows.try_next().await? {
+        if last
+            .as_ref()
+            .is_some_and(|(p, n)| *p == row.playlist_id && *n == row.position)
+        {
+            continue;
+        }
         builder.push(&row.playlist_id, &row.track_id, row.artist_id.as_deref());
+        last = Some((row.playlist_id, row.position));
     }
     Ok(builder)
 }
