@@ -50,6 +50,12 @@ pub struct RunSummary {
     pub rate_limit_wait_ms: u64,
     /// The run stopped on request before its last batch.
     pub stopped_early: bool,
+    /// Playlists loaded (`spotify --my-playlists`).
+    #[serde(default)]
+    pub playlists: u64,
+    /// Playlists left out, and why (followed only, items refused).
+    #[serde(default)]
+    pub playlists_skipped: Vec<Unmatched>,
 }
 
 impl RunSummary {

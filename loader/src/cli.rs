@@ -14,7 +14,8 @@ use crate::import::{CsvInput, ImportOptions, Source, import};
 use crate::mpd::MpdInput;
 use crate::shutdown::Shutdown;
 use crate::spotify::{
-    Secret, Seed, SpotifyClient, SpotifyConfig, SpotifyLoadOptions, SpotifyReport, load_spotify,
+    self, Secret, Seed, SpotifyClient, SpotifyConfig, SpotifyLoadOptions, SpotifyReport,
+    load_spotify,
 };
 
 /// Loads music catalog data into the Sixpotify database.
@@ -151,10 +152,61 @@ async fn run_import<S: Source>(database_url: &str, input: S, args: &ImportArgs) 
     }
 }
 
+/// What `spotify` does besides loading.
+#[derive(Debug, Subcommand)]
+pub enum SpotifyAction {
+    /// Authorise the loader to read your playlists (OAuth 2.0 with PKCE): prints the URL to open,
+    /// receives Spotify's redirect on the loopback redirect URI, and stores the refresh token in
+    /// a file only you can read. The token is never printed.
+    Login(LoginArgs),
+}
+
+/// The `spotify login` arguments.
+#[derive(Debug, Args)]
+pub struct LoginArgs {
+    /// The app's client id.
+    #[arg(long, env = "SPOTIFY_CLIENT_ID")]
+    pub client_id: String,
+    /// The accounts service base URL.
+    #[arg(
+        long,
+        env = "SPOTIFY_ACCOUNTS_URL",
+        default_value = "https://accounts.spotify.com"
+    )]
+    pub accounts_url: String,
+    /// The redirect URI registered for the app: a loopback address the loader listens on.
+    #[arg(long, env = "SPOTIFY_REDIRECT_URI", default_value = spotify::auth::DEFAULT_REDIRECT_URI)]
+    pub redirect_uri: String,
+    /// Where to store the refresh token (default: ~/.config/sixpotify/spotify-token.json).
+    #[arg(long, env = "SPOTIFY_TOKEN_FILE", value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
+    /// How long to wait for the browser to come back (`5m`).
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = humantime::parse_duration)]
+    pub timeout: Duration,
+}
+
 /// The `spotify` subcommand's arguments.
 #[derive(Debug, Args)]
-#[command(group(clap::ArgGroup::new("seeds").required(true).multiple(true)))]
+#[command(
+    group(clap::ArgGroup::new("seeds").required(true).multiple(true)),
+    args_conflicts_with_subcommands = true,
+    subcommand_negates_reqs = true
+)]
 pub struct SpotifyArgs {
+    #[command(subcommand)]
+    pub action: Option<SpotifyAction>,
+    /// Load the playlists of the user who logged in (`spotify login`): those they own or
+    /// collaborate on, with their tracks.
+    #[arg(
+        long,
+        group = "seeds",
+        conflicts_with_all = ["artists_file", "artists", "artist_ids", "every"]
+    )]
+    pub my_playlists: bool,
+    /// The refresh token file `spotify login` wrote (default:
+    /// ~/.config/sixpotify/spotify-token.json).
+    #[arg(long, env = "SPOTIFY_TOKEN_FILE", value_name = "FILE")]
+    pub token_file: Option<PathBuf>,
     /// A file of artist names, one per line (UTF-8; blank lines are ignored).
     #[arg(long, value_name = "FILE", group = "seeds")]
     pub artists_file: Option<PathBuf>,
@@ -283,7 +335,20 @@ impl SpotifyArgs {
     }
 
     fn client(&self) -> Result<SpotifyClient> {
-        let mut config = SpotifyConfig::new(self.client_id.trim(), self.secret()?);
+        // For the user's playlists the loader is a public client: PKCE, no secret.
+        let secret = if self.my_playlists {
+            Secret::new("")
+        } else {
+            self.secret()?
+        };
+        let mut config = SpotifyConfig::new(self.client_id.trim(), secret);
+        if self.my_playlists {
+            config.user_token_file = Some(
+                self.token_file
+                    .clone()
+                    .unwrap_or_else(spotify::auth::default_token_file),
+            );
+        }
         config.api_url = self.api_url.trim_end_matches('/').to_owned();
         config.accounts_url = self.accounts_url.trim_end_matches('/').to_owned();
         config.requests_per_second = self.requests_per_second;
@@ -382,6 +447,58 @@ async fn run_spotify(db: &DatabaseConnection, args: &SpotifyArgs) -> Result<Exit
     }
 }
 
+/// `spotify login`: the URL goes to standard error, and so does where the token went.
+async fn run_login(args: &LoginArgs) -> ExitCode {
+    let config = spotify::auth::LoginConfig {
+        client_id: args.client_id.trim().to_owned(),
+        accounts_url: args.accounts_url.trim_end_matches('/').to_owned(),
+        redirect_uri: args.redirect_uri.clone(),
+        token_file: args
+            .token_file
+            .clone()
+            .unwrap_or_else(spotify::auth::default_token_file),
+        timeout: args.timeout,
+        request_timeout: Duration::from_secs(15),
+    };
+    let shown = |url: &str| {
+        eprintln!("Open this address in a browser and allow Sixpotify to read your playlists:");
+        eprintln!("{url}");
+        eprintln!(
+            "Waiting for Spotify to send the browser back to {} …",
+            config.redirect_uri
+        );
+    };
+    match spotify::auth::login(&config, shown).await {
+        Ok(()) => {
+            eprintln!(
+                "logged in; the refresh token is stored in {} (readable by you only)",
+                config.token_file.display()
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("spotify login FAILED: {}", error_chain(&e));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+/// `spotify --my-playlists`: one run.
+async fn run_my_playlists(db: &DatabaseConnection, args: &SpotifyArgs) -> Result<ExitCode> {
+    let client = args.client()?;
+    let shutdown = Shutdown::on_signals();
+    let report = spotify::playlists::load_my_playlists(db, &client, &shutdown).await?;
+    for s in &report.summary.playlists_skipped {
+        eprintln!("  skipped playlist {}: {}", s.seed, s.reason);
+    }
+    eprintln!("{}", report.summary_line());
+    Ok(if report.error.is_some() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
 /// Runs the command line; the exit code is non-zero when the load failed.
 pub async fn run(cli: Cli) -> ExitCode {
     telemetry::init(cli.log_format, "warn,sixpotify_loader=info");
@@ -435,7 +552,11 @@ pub async fn run(cli: Cli) -> ExitCode {
             run_import(&cli.database_url, MpdInput(path), &import).await
         }
         Command::Spotify(args) => {
+            if let Some(SpotifyAction::Login(login)) = &args.action {
+                return run_login(login).await;
+            }
             let outcome = match db::connect(&cli.database_url).await {
+                Ok(conn) if args.my_playlists => run_my_playlists(&conn, &args).await,
                 Ok(conn) => run_spotify(&conn, &args).await,
                 Err(e) => Err(e),
             };

@@ -89,6 +89,12 @@ pub enum LoaderError {
         source: serde_json::Error,
     },
 
+    #[error("Spotify needs a user login: {reason}; run `sixpotify-loader spotify login` (token file {})", path.display())]
+    SpotifyLogin {
+        path: std::path::PathBuf,
+        reason: String,
+    },
+
     #[error("invalid Spotify configuration: {0}")]
     SpotifyConfig(String),
 }

@@ -120,7 +120,7 @@ impl Source for CsvInput {
                             playlist,
                             PLAYLIST_SOURCE,
                             position,
-                            &row.track_id,
+                            (&row.track_id, None),
                             first,
                         );
                     }

@@ -409,7 +409,7 @@ fn take_playlist(
             },
             PLAYLIST_SOURCE,
             position,
-            &e.track_id,
+            (&e.track_id, None),
             true,
         );
     }

@@ -51,6 +51,9 @@ pub struct AlbumValues {
     pub image_url: Option<String>,
 }
 
+/// A playlist entry: the track, and when it was added where the source says.
+type Entry = (String, Option<DateTime<Utc>>);
+
 /// A playlist; `None` fields never overwrite stored values.
 #[derive(Clone, Debug, PartialEq)]
 pub struct PlaylistValues {
@@ -119,8 +122,8 @@ pub struct Batch {
     spotify_loaded: BTreeSet<String>,
     /// Playlists by id.
     playlists: BTreeMap<String, PlaylistValues>,
-    /// Playlist entries by (playlist, position).
-    playlist_tracks: BTreeMap<(String, i32), String>,
+    /// Playlist entries by (playlist, position): the track and when it was added.
+    playlist_tracks: BTreeMap<(String, i32), Entry>,
     /// Playlists whose stored track list this batch replaces (it holds their first entries).
     replaced_playlists: BTreeSet<String>,
 }
@@ -252,7 +255,8 @@ impl Batch {
             .insert((artist_id.to_owned(), market.to_owned()), track_ids);
     }
 
-    /// Puts `track_id` at `position` (1 for the first) of a playlist from `source`. With
+    /// Puts a track (and when it was added, where the source says) at `position` (1 for the
+    /// first) of a playlist from `source`. With
     /// `replace`, the playlist's stored track list is dropped first: a source gives a whole
     /// playlist in one run, so its first entry of the run replaces what an earlier run stored.
     pub fn add_playlist_entry(
@@ -260,14 +264,16 @@ impl Batch {
         playlist: PlaylistRef,
         source: &'static str,
         position: i32,
-        track_id: &str,
+        (track_id, added_at): (&str, Option<DateTime<Utc>>),
         replace: bool,
     ) {
         if replace {
             self.replaced_playlists.insert(playlist.id.clone());
         }
-        self.playlist_tracks
-            .insert((playlist.id.clone(), position), track_id.to_owned());
+        self.playlist_tracks.insert(
+            (playlist.id.clone(), position),
+            (track_id.to_owned(), added_at),
+        );
         let entry = self
             .playlists
             .entry(playlist.id)
@@ -643,16 +649,17 @@ impl Batch {
         }
         upsert::<playlist_track::Entity>(
             txn,
-            &[Pt::PlaylistId, Pt::Position, Pt::TrackId],
+            &[Pt::PlaylistId, Pt::Position, Pt::TrackId, Pt::AddedAt],
             &[Pt::PlaylistId, Pt::Position],
-            &[Update::Set(Pt::TrackId)],
+            &[Update::Set(Pt::TrackId), Update::Set(Pt::AddedAt)],
             self.playlist_tracks
                 .iter()
-                .map(|((playlist_id, position), track_id)| {
+                .map(|((playlist_id, position), (track_id, added_at))| {
                     vec![
                         playlist_id.clone().into(),
                         (*position).into(),
                         track_id.clone().into(),
+                        (*added_at).into(),
                     ]
                 })
                 .collect(),

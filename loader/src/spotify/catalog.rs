@@ -13,7 +13,9 @@ use serde_json::Value;
 use tracing::warn;
 
 use super::client::SpotifyClient;
-use super::model::{Album, AlbumRef, Artist, ArtistSearch, AudioFeatures, Paging, Track, TrackRef};
+use super::model::{
+    Album, AlbumRef, Artist, ArtistSearch, AudioFeatures, Me, Paging, PlaylistRef, Track, TrackRef,
+};
 use crate::error::{LoaderError, Result};
 
 /// An endpoint that takes several ids in one call, and its one-id sibling `{one_prefix}/{id}`.
@@ -235,6 +237,36 @@ impl SpotifyClient {
             &[("include_groups", "album,single".to_owned())],
             (0, page_size.clamp(1, 10)),
             &format!("albums of {artist_id}"),
+        )
+        .await
+    }
+
+    /// The user the client acts for (`spotify login`).
+    pub async fn me(&self) -> Result<Me> {
+        self.get("GET /me", "/me", &[], "the current user").await
+    }
+
+    /// The playlists the user owns or follows, following the pages.
+    pub async fn my_playlists(&self) -> Result<Vec<PlaylistRef>> {
+        self.pages(
+            "GET /me/playlists",
+            "/me/playlists",
+            &[],
+            (0, 50),
+            "the user's playlists",
+        )
+        .await
+    }
+
+    /// Every entry of a playlist the user owns or collaborates on, in order, raw (an entry
+    /// that is not a track stays in its place).
+    pub async fn playlist_items(&self, playlist_id: &str) -> Result<Vec<Value>> {
+        self.pages(
+            "GET /playlists/{id}/items",
+            &format!("/playlists/{playlist_id}/items"),
+            &[("additional_types", "track".to_owned())],
+            (0, 50),
+            &format!("items of playlist {playlist_id}"),
         )
         .await
     }

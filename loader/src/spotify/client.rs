@@ -1,5 +1,6 @@
-//! A Spotify Web API client built to keep going: a client-credentials token cached until shortly
-//! before it expires (and refreshed once on a 401), a requests-per-second cap, waits for
+//! A Spotify Web API client built to keep going: an access token (client credentials, or a
+//! user's refresh token from `spotify login`) cached until shortly before it expires (and
+//! renewed once on a 401), a requests-per-second cap, waits for
 //! `Retry-After` on 429 within a budget per run, exponential backoff with jitter on 5xx,
 //! timeouts and dropped connections, and counts of all of it per endpoint.
 //!
@@ -70,6 +71,9 @@ pub struct SpotifyConfig {
     pub backoff_min: Duration,
     /// Requests in flight at once, across all endpoints.
     pub concurrency: usize,
+    /// Act for the user whose refresh token this file holds (`spotify login`), instead of
+    /// the app alone (client credentials).
+    pub user_token_file: Option<std::path::PathBuf>,
 }
 
 impl SpotifyConfig {
@@ -86,6 +90,7 @@ impl SpotifyConfig {
             request_timeout: Duration::from_secs(15),
             backoff_min: Duration::from_millis(200),
             concurrency: 4,
+            user_token_file: None,
         }
     }
 }
@@ -97,6 +102,8 @@ const KEPT_SKIPS: usize = 50;
 struct TokenResponse {
     access_token: String,
     expires_in: u64,
+    /// A new refresh token, when a user's was rotated.
+    refresh_token: Option<String>,
 }
 
 struct Token {
@@ -236,23 +243,49 @@ impl SpotifyClient {
             return Ok(t.value.clone());
         }
         let endpoint = "POST /api/token";
-        self.count(endpoint, |s| s.requests += 1);
         let transient = |message: String| LoaderError::SpotifyTransient {
             endpoint: endpoint.into(),
             message,
         };
-        let resp = self
+        let request = self
             .http
-            .post(format!("{}/api/token", self.config.accounts_url))
-            .basic_auth(
-                &self.config.client_id,
-                Some(self.config.client_secret.expose()),
-            )
-            .form(&[("grant_type", "client_credentials")])
+            .post(format!("{}/api/token", self.config.accounts_url));
+        let request = match &self.config.user_token_file {
+            // A public client with PKCE: the refresh token and the client id, no secret.
+            Some(path) => {
+                let refresh = super::auth::read_refresh_token(path)?;
+                request.form(&[
+                    ("grant_type", "refresh_token"),
+                    ("refresh_token", refresh.expose()),
+                    ("client_id", self.config.client_id.as_str()),
+                ])
+            }
+            None => request
+                .basic_auth(
+                    &self.config.client_id,
+                    Some(self.config.client_secret.expose()),
+                )
+                .form(&[("grant_type", "client_credentials")]),
+        };
+        self.count(endpoint, |s| s.requests += 1);
+        let resp = request
             .send()
             .await
             .map_err(|e| transient(e.without_url().to_string()))?;
         let status = resp.status();
+        if let Some(path) = &self.config.user_token_file
+            && status == StatusCode::BAD_REQUEST
+        {
+            self.count(endpoint, |s| s.failures += 1);
+            let body = resp.bytes().await.unwrap_or_default();
+            let error = serde_json::from_slice::<super::auth::OAuthError>(&body)
+                .map(|e| e.error)
+                .unwrap_or_else(|_| "HTTP 400".into());
+            return Err(LoaderError::SpotifyLogin {
+                path: path.clone(),
+                reason: format!("the refresh token was refused ({error}): revoked or expired"),
+            });
+        }
         if status.is_server_error() || status == StatusCode::TOO_MANY_REQUESTS {
             self.count(endpoint, |s| s.failures += 1);
             return Err(transient(format!("HTTP {}", status.as_u16())));
@@ -273,6 +306,10 @@ impl SpotifyClient {
                 item: "the access token".into(),
                 source,
             })?;
+        // Spotify may rotate the refresh token; the new one replaces the stored one.
+        if let (Some(path), Some(rotated)) = (&self.config.user_token_file, &parsed.refresh_token) {
+            super::auth::store_refresh_token(path, &Secret::new(rotated.clone()), None)?;
+        }
         let lifetime = Duration::from_secs(parsed.expires_in).saturating_sub(TOKEN_MARGIN);
         let token = Secret::new(parsed.access_token);
         *cached = Some(Token {

@@ -133,3 +133,40 @@ pub struct Album {
     pub artists: Vec<ArtistRef>,
     pub tracks: Paging<TrackRef>,
 }
+
+/// `PrivateUserObject`, as `GET /me` gives it: the user the loader acts for.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct Me {
+    pub id: String,
+    pub display_name: Option<String>,
+}
+
+/// `PlaylistOwnerObject`.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct PlaylistOwner {
+    pub id: String,
+    pub display_name: Option<String>,
+}
+
+/// `SimplifiedPlaylistObject`, as `GET /me/playlists` lists it.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+pub struct PlaylistRef {
+    pub id: String,
+    pub name: Option<String>,
+    pub description: Option<String>,
+    pub owner: PlaylistOwner,
+    #[serde(default)]
+    pub collaborative: bool,
+}
+
+/// `PlaylistTrackObject`: an entry of a playlist. `item` (`track` before 2026) is a
+/// `TrackObject` or an `EpisodeObject`, or null for an item no longer available; kept raw and
+/// read by its `type`.
+#[derive(Clone, Debug, Default, Deserialize, PartialEq)]
+pub struct PlaylistItem {
+    pub added_at: Option<String>,
+    #[serde(default)]
+    pub is_local: bool,
+    pub item: Option<serde_json::Value>,
+    pub track: Option<serde_json::Value>,
+}

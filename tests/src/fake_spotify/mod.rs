@@ -1,10 +1,12 @@
-//! A fake Spotify Web API on port 0, for loader tests: the client-credentials token endpoint
-//! and the catalog endpoints, with payloads shaped as in the OpenAPI reference, and faults a
+//! A fake Spotify Web API on port 0, for loader tests: the token endpoint (client credentials,
+//! and PKCE's authorisation code and refresh token), the authorise endpoint, the catalog
+//! endpoints and a user's playlists, with payloads shaped as in the OpenAPI reference, and faults a
 //! test can queue per path (status codes, `Retry-After`, slow answers, malformed JSON) or
 //! trigger (every issued token expiring at once).
 
 mod catalog;
 mod routes;
+mod user;
 
 use std::collections::{HashMap, HashSet, VecDeque};
 use std::net::TcpListener;
@@ -21,6 +23,7 @@ pub use self::catalog::{
     artist_json, features_json,
 };
 use self::routes::Kind;
+pub use self::user::{USER_ID, UserPlaylist};
 
 /// Credentials the fake accepts.
 pub const CLIENT_ID: &str = "fake-client-id";
@@ -50,6 +53,12 @@ struct State {
     latency: Mutex<Duration>,
     valid_tokens: Mutex<HashSet<String>>,
     tokens_issued: AtomicU64,
+    /// Authorisation codes issued and not yet exchanged.
+    codes: Mutex<HashMap<String, user::Issued>>,
+    /// Refresh tokens that are valid; each is used once (Spotify may rotate them).
+    refresh_tokens: Mutex<HashSet<String>>,
+    /// The playlists of the user who authorises.
+    library: Vec<UserPlaylist>,
     hits: Mutex<HashMap<String, u64>>,
     total_hits: AtomicU64,
     catalog: Catalog,
@@ -84,6 +93,7 @@ impl FakeSpotify {
     /// Starts the fake on `addr` with `workers` server threads.
     pub async fn start_on(addr: &str, catalog: Catalog, workers: usize) -> anyhow::Result<Self> {
         let state = Arc::new(State {
+            library: user::library(&catalog),
             catalog,
             ..Default::default()
         });
@@ -94,6 +104,13 @@ impl FakeSpotify {
             actix_web::App::new()
                 .app_data(data.clone())
                 .route("/api/token", web::post().to(routes::token))
+                .route("/authorize", web::get().to(user::authorize))
+                .route("/v1/me", web::get().to(user::me))
+                .route("/v1/me/playlists", web::get().to(user::my_playlists))
+                .route(
+                    "/v1/playlists/{id}/items",
+                    web::get().to(user::playlist_items),
+                )
                 .route("/v1/albums", routes::by_ids(Kind::Albums))
                 .route("/v1/albums/{id}", routes::by_id(Kind::Albums))
                 .route(
@@ -176,6 +193,18 @@ impl FakeSpotify {
     pub fn expire_tokens(&self) {
         if let Ok(mut tokens) = self.state.valid_tokens.lock() {
             tokens.clear();
+        }
+    }
+
+    /// The fake user's playlists.
+    pub fn library(&self) -> &[UserPlaylist] {
+        &self.state.library
+    }
+
+    /// Revokes every refresh token, as a user withdrawing the app's access would.
+    pub fn revoke_refresh_tokens(&self) {
+        if let Ok(mut r) = self.state.refresh_tokens.lock() {
+            r.clear();
         }
     }
 

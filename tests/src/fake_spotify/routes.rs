@@ -25,6 +25,9 @@ pub(super) async fn token(
         Some(Fault::Delay(d)) => tokio::time::sleep(d).await,
         _ => {}
     }
+    if form.get("grant_type").map(String::as_str) != Some("client_credentials") {
+        return super::user::grant(&state, &form);
+    }
     let expected = format!(
         "Basic {}",
         base64::engine::general_purpose::STANDARD.encode(format!("{CLIENT_ID}:{CLIENT_SECRET}"))

@@ -15,7 +15,7 @@
 
 mod fetch;
 mod resolve;
-mod rows;
+pub(crate) mod rows;
 
 use std::collections::{BTreeSet, VecDeque};
 use std::time::{Duration, Instant};

@@ -9,7 +9,7 @@ use tracing::warn;
 use super::Run;
 use super::fetch::Fetched;
 use crate::csv_source::ReleaseDate;
-use crate::spotify::model::{AlbumRef, Artist, ArtistRef, AudioFeatures};
+use crate::spotify::model::{AlbumRef, Artist, ArtistRef, AudioFeatures, Track};
 use crate::writer::{AlbumValues, ArtistValues, Batch, TrackValues};
 
 impl Run<'_> {
@@ -88,21 +88,7 @@ impl Run<'_> {
             if let Some(album) = &t.album {
                 batch.add_album(&album.id, album_values(album));
             }
-            add_track(
-                &mut batch,
-                &t.id,
-                TrackValues {
-                    name: Some(t.name.clone()),
-                    album_id: t.album.as_ref().map(|a| a.id.clone()),
-                    duration_ms: t.duration_ms,
-                    popularity: t.popularity,
-                    explicit: t.explicit,
-                    track_number: t.track_number,
-                    isrc: t.external_ids.as_ref().and_then(|x| x.isrc.clone()),
-                    features: None,
-                },
-                &t.artists,
-            );
+            add_track(&mut batch, &t.id, track_values(t), &t.artists);
         }
         for (artist_id, top) in &f.top_tracks {
             batch.set_top_tracks(
@@ -134,7 +120,39 @@ fn artist_values(a: &Artist) -> ArtistValues {
     }
 }
 
-fn album_values(a: &AlbumRef) -> AlbumValues {
+/// A `TrackObject`'s values, without audio features.
+pub(crate) fn track_values(t: &Track) -> TrackValues {
+    TrackValues {
+        name: Some(t.name.clone()),
+        album_id: t.album.as_ref().map(|a| a.id.clone()),
+        duration_ms: t.duration_ms,
+        popularity: t.popularity,
+        explicit: t.explicit,
+        track_number: t.track_number,
+        isrc: t.external_ids.as_ref().and_then(|x| x.isrc.clone()),
+        features: None,
+    }
+}
+
+/// Adds a `TrackObject` with its album and credited artists (names only).
+pub(crate) fn add_track_object(batch: &mut Batch, t: &Track) {
+    if let Some(album) = &t.album {
+        batch.add_album(&album.id, album_values(album));
+    }
+    batch.add_track(&t.id, track_values(t));
+    for (position, c) in t.artists.iter().enumerate() {
+        batch.add_artist(
+            &c.id,
+            ArtistValues {
+                name: c.name.clone(),
+                ..Default::default()
+            },
+        );
+        batch.credit(&t.id, &c.id, position);
+    }
+}
+
+pub(crate) fn album_values(a: &AlbumRef) -> AlbumValues {
     AlbumValues {
         name: Some(a.name.clone()),
         album_type: a.album_type.clone(),
