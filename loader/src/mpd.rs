@@ -6,8 +6,9 @@
 //! holds one playlist, never a slice or the set. Each playlist becomes `mpd-<pid>` with its
 //! name, description and followers; each entry its track, album and main artist by their
 //! Spotify ids (names only: no audio features, popularity or release dates, and nothing another
-//! source stored is blanked). A playlist is never split between transactions, and its first
-//! entry replaces the list a previous run stored.
+//! source stored is blanked); a track met again in the same run is not written again. A
+//! playlist is never split between transactions, and its first entry replaces the list a
+//! previous run stored.
 //!
 //! Rows are playlist entries. An entry with a missing or malformed field is rejected alone
 //! (file, playlist, entry and field), a playlist whose JSON does not have the dataset's shape is
@@ -15,6 +16,7 @@
 //! JSON, with its line and column; what was read before that point stays. `--strict` writes
 //! nothing when anything was rejected.
 
+use std::collections::HashSet;
 use std::fmt;
 use std::fs::File;
 use std::io::BufReader;
@@ -106,8 +108,9 @@ impl Source for MpdInput {
             .sum();
         reading.progress().set_length(total);
         reading.progress().set_position(0);
+        let mut seen = Seen::default();
         for path in &files {
-            if !read_file(path, reading)? {
+            if !read_file(path, reading, &mut seen)? {
                 return Ok(());
             }
         }
@@ -115,8 +118,14 @@ impl Source for MpdInput {
     }
 }
 
+/// The tracks this run has already handed to the writer. A track's fields are the same in every
+/// entry of the dataset, so it, its album and its artist are written once a run, and later
+/// entries only point at it: popular tracks sit in thousands of playlists.
+#[derive(Default)]
+struct Seen(HashSet<Box<str>>);
+
 /// Reads one slice; `false` when the writer has stopped.
-fn read_file(path: &Path, reading: &mut Reading<'_>) -> Result<bool> {
+fn read_file(path: &Path, reading: &mut Reading<'_>, seen: &mut Seen) -> Result<bool> {
     let file = File::open(path).map_err(|source| LoaderError::File {
         action: "open",
         path: path.to_owned(),
@@ -131,6 +140,7 @@ fn read_file(path: &Path, reading: &mut Reading<'_>) -> Result<bool> {
     let mut slice = SliceSeed {
         file: &name,
         reading,
+        seen,
         stopped: None,
         seen_playlists: false,
     };
@@ -190,6 +200,7 @@ enum Stop {
 struct SliceSeed<'r, 'a> {
     file: &'r str,
     reading: &'r mut Reading<'a>,
+    seen: &'r mut Seen,
     stopped: Option<Stop>,
     seen_playlists: bool,
 }
@@ -244,7 +255,7 @@ impl<'de> Visitor<'de> for PlaylistsSeed<'_, '_, '_> {
         let slice = self.0;
         let mut index = 0usize;
         while let Some(raw) = seq.next_element::<Box<RawValue>>()? {
-            match take_playlist(slice.file, index, &raw, slice.reading) {
+            match take_playlist(slice.file, index, &raw, slice.reading, slice.seen) {
                 Ok(true) => {}
                 Ok(false) => {
                     slice.stopped = Some(Stop::Writer);
@@ -303,6 +314,7 @@ fn take_playlist(
     index: usize,
     raw: &RawValue,
     reading: &mut Reading<'_>,
+    seen: &mut Seen,
 ) -> Result<bool> {
     let place = |pid: Option<i64>| match pid {
         Some(pid) => format!("{file}: playlists[{index}] (pid {pid})"),
@@ -372,6 +384,20 @@ fn take_playlist(
     );
     batch.count_rows(entries.len());
     for (i, e) in entries {
+        let position = i32::try_from(i + 1).unwrap_or(i32::MAX);
+        batch.add_playlist_entry(
+            PlaylistRef {
+                id: id.clone(),
+                name: playlist.name.clone(),
+            },
+            PLAYLIST_SOURCE,
+            position,
+            (&e.track_id, None),
+            true,
+        );
+        if !seen.0.insert(e.track_id.as_str().into()) {
+            continue;
+        }
         batch.add_artist(
             &e.artist_id,
             ArtistValues {
@@ -401,17 +427,6 @@ fn take_playlist(
             },
         );
         batch.credit(&e.track_id, &e.artist_id, 0);
-        let position = i32::try_from(i + 1).unwrap_or(i32::MAX);
-        batch.add_playlist_entry(
-            PlaylistRef {
-                id: id.clone(),
-                name: playlist.name.clone(),
-            },
-            PLAYLIST_SOURCE,
-            position,
-            (&e.track_id, None),
-            true,
-        );
     }
     Ok(reading.unit_done())
 }

@@ -5,6 +5,7 @@
 pub mod fake_spotify;
 pub mod proxy;
 pub mod synth;
+pub mod synth_playlists;
 
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};

@@ -9,7 +9,7 @@ pub mod request;
 pub mod store;
 
 pub use index::{
-    ArtistInput, Basis, DIMS, EQUAL_WEIGHTS, GENRE_PENALTY, Index, PLAYLIST_WEIGHT, PlaylistEntry,
+    ArtistInput, Basis, DIMS, EQUAL_WEIGHTS, GENRE_PENALTY, Index, PLAYLIST_WEIGHT,
     PlaylistsBuilder, RECOMMEND_PLAYLIST_WEIGHT, Recommendation, Related, TrackInput, WEIGHTING,
     Wanted, Weighting, Weights,
 };

@@ -66,52 +66,46 @@ pub async fn load_index<C: ConnectionTrait + StreamTrait>(db: &C) -> Result<Inde
 #[derive(FromQueryResult)]
 struct EntryRow {
     playlist_id: String,
-    position: i32,
     track_id: String,
-    artist_id: Option<String>,
 }
 
-/// Reads every playlist entry in playlist order, with its track's main artist, one row at a
-/// time into a [`PlaylistsBuilder`].
+/// Reads every playlist entry in playlist order (the primary key's order: no sort), then the
+/// main artist of every credited track (in its primary key's order too), one row at a time
+/// into a [`PlaylistsBuilder`].
 pub async fn load_playlists<C: ConnectionTrait + StreamTrait>(
     db: &C,
 ) -> Result<PlaylistsBuilder, DbErr> {
     use playlist_track::Column as P;
-    let stmt = Query::select()
+    use track_artist::Column as Ta;
+    let backend = ConnectionTrait::get_database_backend(db);
+    let entries = Query::select()
         .expr_as(col(P::PlaylistId), Alias::new("playlist_id"))
-        .expr_as(col(P::Position), Alias::new("position"))
         .expr_as(col(P::TrackId), Alias::new("track_id"))
-        .expr_as(col(track_artist::Column::ArtistId), Alias::new("artist_id"))
         .from(playlist_track::Entity)
-        .left_join(
-            track_artist::Entity,
-            col(track_artist::Column::TrackId)
-                .equals((playlist_track::Entity, P::TrackId))
-                .and(col(track_artist::Column::Position).eq(0)),
-        )
-        .order_by((playlist_track::Entity, P::PlaylistId), sea_orm::Order::Asc)
-        .order_by((playlist_track::Entity, P::Position), sea_orm::Order::Asc)
-        .order_by(
-            (track_artist::Entity, track_artist::Column::ArtistId),
-            sea_orm::Order::Asc,
-        )
+        .order_by(P::PlaylistId, sea_orm::Order::Asc)
+        .order_by(P::Position, sea_orm::Order::Asc)
         .to_owned();
     let mut builder = PlaylistsBuilder::default();
-    let backend = ConnectionTrait::get_database_backend(db);
-    let mut rows = EntryRow::find_by_statement(backend.build(&stmt))
+    let mut rows = EntryRow::find_by_statement(backend.build(&entries))
         .stream(db)
         .await?;
-    // A track two sources credit to different main artists joins twice: the first counts.
-    let mut last: Option<(String, i32)> = None;
     while let Some(row) = rows.try_next().await? {
-        if last
-            .as_ref()
-            .is_some_and(|(p, n)| *p == row.playlist_id && *n == row.position)
-        {
-            continue;
-        }
-        builder.push(&row.playlist_id, &row.track_id, row.artist_id.as_deref());
-        last = Some((row.playlist_id, row.position));
+        builder.push(&row.playlist_id, &row.track_id);
+    }
+    drop(rows);
+    let mains = Query::select()
+        .expr_as(col(Ta::TrackId), Alias::new("a"))
+        .expr_as(col(Ta::ArtistId), Alias::new("b"))
+        .from(track_artist::Entity)
+        .and_where(col(Ta::Position).eq(0))
+        .order_by(Ta::TrackId, sea_orm::Order::Asc)
+        .order_by(Ta::ArtistId, sea_orm::Order::Asc)
+        .to_owned();
+    let mut rows = Pair::find_by_statement(backend.build(&mains))
+        .stream(db)
+        .await?;
+    while let Some(row) = rows.try_next().await? {
+        builder.main_artist(&row.a, &row.b);
     }
     Ok(builder)
 }

@@ -292,7 +292,10 @@ async fn held_out(
     let builder = || {
         let mut b = PlaylistsBuilder::default();
         for e in &train {
-            b.push(&e.0, &e.1, Some(&e.2));
+            b.push(&e.0, &e.1);
+        }
+        for e in &train {
+            b.main_artist(&e.1, &e.2);
         }
         b
     };

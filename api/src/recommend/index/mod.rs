@@ -26,7 +26,7 @@ use std::collections::HashMap;
 use self::grid::{CHUNK, Grid};
 pub use self::grid::{EQUAL_WEIGHTS, Scale, Weights};
 use self::ids::IdTable;
-pub use self::playlists::{PlaylistEntry, Playlists, PlaylistsBuilder, WEIGHTING, Weighting};
+pub use self::playlists::{Playlists, PlaylistsBuilder, WEIGHTING, Weighting};
 pub use self::query::{Basis, Recommendation, Related, Wanted};
 
 /// How many features a vector has: every audio feature, in [`entity::Feature::ALL`] order.

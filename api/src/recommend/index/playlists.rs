@@ -47,17 +47,8 @@ pub const WEIGHTING: Weighting = Weighting {
     neighbour: 0.4,
 };
 
-/// An entry read from the database: a playlist's track, in playlist order, with the track's
-/// main artist where it has one.
-#[derive(Clone, Debug, PartialEq)]
-pub struct PlaylistEntry {
-    pub playlist_id: String,
-    pub track_id: String,
-    pub artist_id: Option<String>,
-}
-
 /// Collects playlist entries one by one (a playlist's entries together, in order) without
-/// keeping a string per entry.
+/// keeping a string per entry, then the main artists of their tracks.
 #[derive(Debug, Default)]
 pub struct PlaylistsBuilder {
     /// Each distinct track id, with its main artist's id, in first-seen order.
@@ -70,7 +61,7 @@ pub struct PlaylistsBuilder {
 
 impl PlaylistsBuilder {
     /// Adds the next entry. Entries of one playlist must come together.
-    pub fn push(&mut self, playlist_id: &str, track_id: &str, artist_id: Option<&str>) {
+    pub fn push(&mut self, playlist_id: &str, track_id: &str) {
         if self.current.as_deref() != Some(playlist_id) {
             self.current = Some(playlist_id.to_owned());
             self.start.push(self.entries.len() as u32);
@@ -78,9 +69,20 @@ impl PlaylistsBuilder {
         let next = self.track_ids.len() as u32;
         let t = *self.track_ids.entry(track_id.into()).or_insert(next);
         if t == next {
-            self.track_artist_ids.push(artist_id.map(Into::into));
+            self.track_artist_ids.push(None);
         }
         self.entries.push(t);
+    }
+
+    /// Gives a track of the entries its main artist; the first one given counts. Tracks in no
+    /// entry are ignored.
+    pub fn main_artist(&mut self, track_id: &str, artist_id: &str) {
+        if let Some(t) = self.track_ids.get(track_id)
+            && let Some(slot) = self.track_artist_ids.get_mut(*t as usize)
+            && slot.is_none()
+        {
+            *slot = Some(artist_id.into());
+        }
     }
 
     /// Entries pushed so far.

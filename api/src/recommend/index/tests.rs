@@ -440,8 +440,13 @@ fn ids_of_one_length_are_stored_without_offsets() {
 fn with_playlists(mut index: Index, playlists: &[&[(&str, &str)]]) -> Index {
     let mut builder = PlaylistsBuilder::default();
     for (p, entries) in playlists.iter().enumerate() {
+        for (track, _) in entries.iter() {
+            builder.push(&format!("p{p}"), track);
+        }
+    }
+    for entries in playlists {
         for (track, artist) in entries.iter() {
-            builder.push(&format!("p{p}"), track, Some(artist));
+            builder.main_artist(track, artist);
         }
     }
     index.set_playlists(builder, WEIGHTING);
