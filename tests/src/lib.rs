@@ -431,6 +431,20 @@ pub async fn snapshot(db: &DatabaseConnection) -> Result<Vec<String>> {
     Ok(out)
 }
 
+/// Runs one SQL query and returns its first column, a string, of every row.
+pub async fn strings(db: &DatabaseConnection, sql: &str) -> Result<Vec<String>> {
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            sql.to_owned(),
+        ))
+        .await?;
+    Ok(rows
+        .iter()
+        .map(|r| r.try_get_by_index::<String>(0))
+        .collect::<Result<_, _>>()?)
+}
+
 /// Runs one SQL query that returns a single integer.
 pub async fn scalar(db: &DatabaseConnection, sql: &str) -> Result<i64> {
     let row = db

@@ -4,10 +4,10 @@
 use std::path::{Path, PathBuf};
 
 use anyhow::{Result, ensure};
-use sea_orm::{ConnectionTrait as _, DatabaseConnection, Statement};
+use sea_orm::DatabaseConnection;
 use serde_json::{Value, json};
 use sixpotify_loader::{ImportOptions, ImportReport, MpdInput, import};
-use sixpotify_tests::{TestDb, backend_tests, import_sample, scalar};
+use sixpotify_tests::{TestDb, backend_tests, import_sample, scalar, strings};
 
 /// A 22-character Spotify id from a kind letter and a number.
 fn sid(kind: char, n: usize) -> String {
@@ -53,16 +53,6 @@ fn write_slice(dir: &Path, name: &str, playlists: Vec<Value>) -> Result<PathBuf>
 
 async fn run(db: &DatabaseConnection, path: &Path, opts: &ImportOptions) -> Result<ImportReport> {
     Ok(import(db, &MpdInput(path.to_owned()), opts, "import_mpd").await?)
-}
-
-async fn strings(db: &DatabaseConnection, sql: &str) -> Result<Vec<String>> {
-    let rows = db
-        .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
-        .await?;
-    Ok(rows
-        .iter()
-        .map(|r| r.try_get_by_index::<String>(0))
-        .collect::<Result<_, _>>()?)
 }
 
 async fn a_slice_loads_playlists_in_order_with_tracks_and_artists_by_spotify_id(

@@ -8,23 +8,12 @@
 use std::time::Duration;
 
 use anyhow::{Result, ensure};
-use sea_orm::{ConnectionTrait as _, DatabaseConnection, Statement};
 use sixpotify_loader::shutdown::Shutdown;
 use sixpotify_loader::spotify::auth::{self, LoginConfig};
 use sixpotify_loader::spotify::playlists::load_my_playlists;
 use sixpotify_loader::spotify::{Secret, SpotifyClient, SpotifyConfig};
 use sixpotify_tests::fake_spotify::{CLIENT_ID, FakeSpotify};
-use sixpotify_tests::{LogCapture, TestDb, scalar};
-
-async fn strings(db: &DatabaseConnection, sql: &str) -> Result<Vec<String>> {
-    let rows = db
-        .query_all_raw(Statement::from_string(db.get_database_backend(), sql))
-        .await?;
-    Ok(rows
-        .iter()
-        .map(|r| r.try_get_by_index::<String>(0))
-        .collect::<Result<_, _>>()?)
-}
+use sixpotify_tests::{LogCapture, TestDb, scalar, strings};
 
 /// A loopback redirect URI on a port nothing listens on yet.
 fn free_redirect_uri() -> Result<String> {

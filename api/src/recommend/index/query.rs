@@ -41,20 +41,8 @@ impl Index {
                 found
             }
         };
-        let by_rank = |x: &Related, y: &Related| {
-            y.score
-                .total_cmp(&x.score)
-                .then_with(|| {
-                    rank_popularity(self.artist_popularity[y.index])
-                        .cmp(&rank_popularity(self.artist_popularity[x.index]))
-                })
-                .then_with(|| x.index.cmp(&y.index))
-        };
-        if found.len() > k {
-            found.select_nth_unstable_by(k, by_rank);
-            found.truncate(k);
-        }
-        found.sort_by(by_rank);
+        self.best_related(&mut found, k);
+        found.sort_by(|x, y| self.related_order(x, y));
         Some(found)
     }
 
@@ -114,20 +102,28 @@ impl Index {
                 }
             })
             .collect();
-        let by_rank = |x: &Related, y: &Related| {
-            y.score
-                .total_cmp(&x.score)
-                .then_with(|| {
-                    rank_popularity(self.artist_popularity[y.index])
-                        .cmp(&rank_popularity(self.artist_popularity[x.index]))
-                })
-                .then_with(|| x.index.cmp(&y.index))
-        };
+        self.best_related(&mut found, k);
+        found
+    }
+
+    /// Ranking order of related artists: higher score first, then the more popular, then the
+    /// smaller position.
+    fn related_order(&self, x: &Related, y: &Related) -> Ordering {
+        y.score
+            .total_cmp(&x.score)
+            .then_with(|| {
+                rank_popularity(self.artist_popularity[y.index])
+                    .cmp(&rank_popularity(self.artist_popularity[x.index]))
+            })
+            .then_with(|| x.index.cmp(&y.index))
+    }
+
+    /// Keeps the best `k` of `found` (in no order).
+    fn best_related(&self, found: &mut Vec<Related>, k: usize) {
         if found.len() > k {
-            found.select_nth_unstable_by(k, by_rank);
+            found.select_nth_unstable_by(k, |x, y| self.related_order(x, y));
             found.truncate(k);
         }
-        found
     }
 
     /// What each track sharing playlists with the seeds takes off its distance in
