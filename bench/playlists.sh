@@ -9,14 +9,14 @@
 # Usage: bench/playlists.sh [FRACTION]   (1 = the whole dataset's size; default 0.1)
 #   The whole size is 1,000,000 playlists, 2,000,000 tracks and 300,000 artists (66 entries a
 #   playlist on average). MYSQL_URL (default mysql://root@127.0.0.1:3306) names the server;
-#   the database sixpotify_bench_playlists is dropped and recreated. BATCH (default 20000) is
-#   the import's --batch-size. WORK (default a temporary folder) keeps the slices (slices
+#   the database sixpotify_bench_playlists is dropped and recreated. BATCH (default 50000, the
+#   command's own default) is the import's --batch-size. WORK (default a temporary folder) keeps the slices (slices
 #   already there are reused). POOL_MB sets InnoDB's buffer pool for the run (restored after).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 fraction="${1:-0.1}"
 server="${MYSQL_URL:-mysql://root@127.0.0.1:3306}"
-batch="${BATCH:-20000}"
+batch="${BATCH:-50000}"
 hostport="${server#mysql://}"; hostport="${hostport#*@}"
 host="${hostport%:*}"; port="${hostport#*:}"
 client=(mariadb --protocol=TCP -h"$host" -P"$port" -uroot)

@@ -85,18 +85,19 @@ pub struct ImportArgs {
     /// Write every rejected row (where, column or field, value, reason) to this CSV file.
     #[arg(long, value_name = "FILE")]
     pub rejects: Option<PathBuf>,
-    /// Source rows (CSV rows, playlist entries) per transaction; a playlist is never split.
-    #[arg(long, default_value_t = 5000, value_parser = clap::value_parser!(u32).range(1..=100_000))]
-    pub batch_size: u32,
+    /// Source rows per transaction: CSV rows (default 5000) or playlist entries (default
+    /// 50000; a playlist is never split).
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..=100_000))]
+    pub batch_size: Option<u32>,
     /// Never draw a progress bar.
     #[arg(long)]
     pub no_progress: bool,
 }
 
 impl ImportArgs {
-    fn options(&self) -> ImportOptions {
+    fn options(&self, default_batch: u32) -> ImportOptions {
         ImportOptions {
-            batch_size: self.batch_size as usize,
+            batch_size: self.batch_size.unwrap_or(default_batch) as usize,
             strict: self.strict,
             rejects_path: self.rejects.clone(),
             progress: !self.no_progress,
@@ -105,7 +106,12 @@ impl ImportArgs {
 }
 
 /// Runs an import command and prints its report.
-async fn run_import<S: Source>(database_url: &str, input: S, args: &ImportArgs) -> ExitCode {
+async fn run_import<S: Source>(
+    database_url: &str,
+    input: S,
+    args: &ImportArgs,
+    default_batch: u32,
+) -> ExitCode {
     let label = input.label();
     let conn = match db::connect(database_url).await {
         Ok(conn) => conn,
@@ -118,7 +124,7 @@ async fn run_import<S: Source>(database_url: &str, input: S, args: &ImportArgs) 
             return ExitCode::FAILURE;
         }
     };
-    let report = match import(&conn, &input, &args.options(), "import").await {
+    let report = match import(&conn, &input, &args.options(default_batch), "import").await {
         Ok(report) => report,
         Err(e) => {
             eprintln!("import of {label} FAILED: {}", error_chain(&e));
@@ -546,10 +552,10 @@ pub async fn run(cli: Cli) -> ExitCode {
             }
         }
         Command::ImportCsv { path, import } => {
-            run_import(&cli.database_url, CsvInput::File(path), &import).await
+            run_import(&cli.database_url, CsvInput::File(path), &import, 5000).await
         }
         Command::ImportMpd { path, import } => {
-            run_import(&cli.database_url, MpdInput(path), &import).await
+            run_import(&cli.database_url, MpdInput(path), &import, 50_000).await
         }
         Command::Spotify(args) => {
             if let Some(SpotifyAction::Login(login)) = &args.action {
