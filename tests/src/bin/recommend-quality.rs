@@ -10,6 +10,9 @@
 //! several weightings, and the blend at several weights; the random baseline is the share of all
 //! other training artists that share a held-out playlist with it.
 //!
+//! Then BTS's ten related artists over the whole dataset, on each basis. With
+//! `QUALITY_PLAYLISTS_ONLY` set, the program stops there.
+//!
 //! **Genre agreement.** Over the whole dataset, for every artist with at least 5 tracks, the
 //! share of its 10 related artists (by sound), and of 10 recommendations seeded by it, whose main
 //! genre is the artist's.
