@@ -191,7 +191,7 @@
     if (!query) return Promise.resolve();
     var profile = 'audioProfile { ' + SHARES.join(' ') + ' trackCount }';
     return gql('query ($q: String!) { searchArtists(query: $q, first: 1) { id name popularity followers genres { name } ' + profile +
-        ' relatedArtists(first: 5) { similarity artist { name popularity ' + profile + ' } } } }', { q: query })
+        ' relatedArtists(first: 5) { similarity sharedPlaylists artist { name popularity ' + profile + ' } } } }', { q: query })
       .then(function (data) {
         related.textContent = '';
         var artist = data.searchArtists[0];
@@ -208,7 +208,8 @@
           artist.relatedArtists.map(function (r) { return { name: r.artist.name, audioProfile: r.artist.audioProfile }; }));
         artist.relatedArtists.forEach(function (r) {
           var li = document.createElement('li');
-          li.textContent = r.artist.name + ' — similarity ' + r.similarity.toFixed(3);
+          li.textContent = r.artist.name + ' — similarity ' + r.similarity.toFixed(3) +
+            (r.sharedPlaylists ? ' · in ' + r.sharedPlaylists + ' playlist' + (r.sharedPlaylists === 1 ? '' : 's') + ' together' : ' · by sound');
           related.appendChild(li);
         });
         draw('chart-artist', {
