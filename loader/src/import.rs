@@ -509,7 +509,7 @@ fn read_all<S: Source>(
         rejects,
         ..
     } = reading;
-    if let Some(batch) = batch.filter(|b| b.rows() > 0)
+    if let Some(batch) = batch.filter(|b| !b.is_empty())
         && tx
             .blocking_send(Msg::Rows(batch, tally.read, tally.rejected))
             .is_err()

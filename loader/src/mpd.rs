@@ -26,7 +26,7 @@ use serde::Deserialize;
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde_json::value::RawValue;
 
-use crate::csv_source::{PlaylistRef, Reject};
+use crate::csv_source::{MAX_NAME_CHARS, PlaylistRef, Reject};
 use crate::error::{LoaderError, Result};
 use crate::import::{Reading, Source};
 use crate::writer::{AlbumValues, ArtistValues, PlaylistValues, TrackValues};
@@ -358,6 +358,21 @@ fn take_playlist(
         return Ok(reading.unit_done());
     };
     let at = place(Some(pid));
+    if let Some(name) = playlist
+        .name
+        .as_deref()
+        .filter(|n| n.chars().count() > MAX_NAME_CHARS)
+    {
+        reading.count_read(playlist.tracks.len().max(1) as u64);
+        reject(
+            reading,
+            at,
+            "name",
+            name,
+            format!("longer than {MAX_NAME_CHARS} characters"),
+        )?;
+        return Ok(reading.unit_done());
+    }
     let mut entries = Vec::with_capacity(playlist.tracks.len());
     for (i, t) in playlist.tracks.into_iter().enumerate() {
         reading.count_read(1);
@@ -443,6 +458,22 @@ fn check_entry(index: usize, t: MpdTrack) -> std::result::Result<Entry, Bad> {
             pos.to_string(),
             format!("does not match its place, {index}"),
         ));
+    }
+    for (field, name) in [
+        ("track_name", &t.track_name),
+        ("artist_name", &t.artist_name),
+        ("album_name", &t.album_name),
+    ] {
+        if let Some(n) = name
+            .as_deref()
+            .filter(|n| n.chars().count() > MAX_NAME_CHARS)
+        {
+            return Err((
+                field,
+                n.to_owned(),
+                format!("longer than {MAX_NAME_CHARS} characters"),
+            ));
+        }
     }
     let track_id = spotify_id(t.track_uri.as_deref(), "track", "track_uri")?;
     let artist_id = spotify_id(t.artist_uri.as_deref(), "artist", "artist_uri")?;

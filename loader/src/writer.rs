@@ -134,6 +134,16 @@ impl Batch {
         self.rows
     }
 
+    /// Whether the batch would write nothing.
+    pub fn is_empty(&self) -> bool {
+        self.rows == 0
+            && self.artists.is_empty()
+            && self.albums.is_empty()
+            && self.tracks.is_empty()
+            && self.playlists.is_empty()
+            && self.top_tracks.is_empty()
+    }
+
     /// Counts source rows added by other means than [`Batch::add`].
     pub fn count_rows(&mut self, n: usize) {
         self.rows += n;
@@ -289,9 +299,11 @@ impl Batch {
         }
     }
 
-    /// Adds or describes a playlist (its entries come through
-    /// [`Batch::add_playlist_entry`]); later non-null values win.
+    /// Adds a playlist a source gives whole (its entries come through
+    /// [`Batch::add_playlist_entry`]): its stored track list is replaced, by nothing when the
+    /// source lists no entry. Later non-null values win.
     pub fn add_playlist(&mut self, id: &str, values: PlaylistValues) {
+        self.replaced_playlists.insert(id.to_owned());
         match self.playlists.get_mut(id) {
             Some(old) => {
                 old.source = values.source;

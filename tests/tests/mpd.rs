@@ -171,6 +171,25 @@ async fn a_reload_replaces_a_playlists_list_and_keeps_what_other_sources_stored(
         .await?
             == 2
     );
+    // Again with every entry rejected: the dataset says the playlist holds nothing valid.
+    let mut bad = entry(0, 2);
+    bad["track_uri"] = json!("not a uri");
+    write_slice(
+        dir.path(),
+        "mpd.slice.0-999.json",
+        vec![playlist(7, "Mix", vec![bad])],
+    )?;
+    run(&conn, &path, &ImportOptions::default())
+        .await?
+        .into_result()?;
+    ensure!(
+        scalar(
+            &conn,
+            "SELECT COUNT(*) FROM playlist_tracks WHERE playlist_id = 'mpd-7'"
+        )
+        .await?
+            == 0
+    );
     Ok(())
 }
 
@@ -183,6 +202,8 @@ async fn bad_entries_playlists_and_files_are_reported_with_their_place_and_stric
     bad_uri["track_uri"] = json!("spotify:album:nope");
     let mut no_duration = entry(2, 22);
     no_duration.as_object_mut().map(|o| o.remove("duration_ms"));
+    let mut long_name = entry(4, 24);
+    long_name["track_name"] = json!("노래".repeat(300));
     let mut no_pid = playlist(3, "No id", vec![entry(0, 30)]);
     no_pid.as_object_mut().map(|o| o.remove("pid"));
     write_slice(
@@ -192,7 +213,7 @@ async fn bad_entries_playlists_and_files_are_reported_with_their_place_and_stric
             playlist(
                 2,
                 "Fine",
-                vec![entry(0, 20), bad_uri, no_duration, entry(3, 23)],
+                vec![entry(0, 20), bad_uri, no_duration, entry(3, 23), long_name],
             ),
             no_pid,
             json!({ "pid": 4, "name": "Odd", "tracks": "not a list" }),
@@ -229,7 +250,7 @@ async fn bad_entries_playlists_and_files_are_reported_with_their_place_and_stric
     )
     .await?
     .into_result()?;
-    ensure!(report.counts.rejected == 5, "{:?}", report.reject_reasons);
+    ensure!(report.counts.rejected == 6, "{:?}", report.reject_reasons);
     let mut file = csv::Reader::from_path(&rejects)?;
     ensure!(file.headers()? == vec!["position", "field", "value", "reason"]);
     let found: Vec<Vec<String>> = file
@@ -248,6 +269,11 @@ async fn bad_entries_playlists_and_files_are_reported_with_their_place_and_stric
             "missing",
         ),
         ("mpd.slice.0-999.json: playlists[1]", "pid", "missing"),
+        (
+            "mpd.slice.0-999.json: playlists[0] (pid 2) tracks[4]",
+            "track_name",
+            "longer than 512 characters",
+        ),
         (
             "mpd.slice.0-999.json: playlists[2]",
             "",

@@ -19,7 +19,7 @@ const QUERY: &str = "query KakaoSkill($q: String!, $cards: Int!, $items: Int!) {
   searchArtists(query: $q, first: 1) {
     id name genres { name }
     relatedArtists(first: $cards) {
-      similarity sharedPlaylists
+      similarity sharedPlaylists audioSimilarity
       artist {
         id name genres { name }
         topTracks { id name album { name releaseYear imageUrl } }
@@ -53,6 +53,8 @@ pub struct FoundArtist {
 pub struct RelatedArtist {
     pub similarity: f64,
     pub shared_playlists: u32,
+    /// Null unless both artists have audio features.
+    pub audio_similarity: Option<f64>,
     pub artist: ListedArtist,
 }
 

@@ -171,7 +171,8 @@ pub fn found(found: &FoundArtist) -> Value {
                     r.artist.name, r.shared_playlists
                 )
             } else {
-                format!("{} · {:.0}%", r.artist.name, r.similarity * 100.0)
+                let audio = r.audio_similarity.unwrap_or(r.similarity);
+                format!("{} · {:.0}%", r.artist.name, audio * 100.0)
             };
             list_card(&r.artist, &header)
         })

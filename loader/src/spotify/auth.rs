@@ -143,6 +143,15 @@ pub fn store_refresh_token(path: &Path, token: &Secret, scope: Option<&str>) -> 
     std::fs::rename(&tmp, path).map_err(io("replace"))
 }
 
+/// Replaces the stored refresh token with a rotated one, keeping the scope the login stored.
+pub fn rotate_refresh_token(path: &Path, token: &Secret) -> Result<()> {
+    let scope = std::fs::read(path)
+        .ok()
+        .and_then(|b| serde_json::from_slice::<Stored>(&b).ok())
+        .and_then(|s| s.scope);
+    store_refresh_token(path, token, scope.as_deref())
+}
+
 /// What `login` needs.
 #[derive(Clone, Debug)]
 pub struct LoginConfig {

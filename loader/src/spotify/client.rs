@@ -306,9 +306,12 @@ impl SpotifyClient {
                 item: "the access token".into(),
                 source,
             })?;
-        // Spotify may rotate the refresh token; the new one replaces the stored one.
-        if let (Some(path), Some(rotated)) = (&self.config.user_token_file, &parsed.refresh_token) {
-            super::auth::store_refresh_token(path, &Secret::new(rotated.clone()), None)?;
+        // Spotify may rotate the refresh token; the new one replaces the stored one. The access
+        // token in hand stays good if that write fails, so the run goes on, with a warning.
+        if let (Some(path), Some(rotated)) = (&self.config.user_token_file, &parsed.refresh_token)
+            && let Err(e) = super::auth::rotate_refresh_token(path, &Secret::new(rotated.clone()))
+        {
+            warn!(error = %e, "could not store the rotated Spotify refresh token; the next run may need `spotify login`");
         }
         let lifetime = Duration::from_secs(parsed.expires_in).saturating_sub(TOKEN_MARGIN);
         let token = Secret::new(parsed.access_token);

@@ -201,10 +201,13 @@ fn track_of(raw: &Value) -> Option<(Track, Option<DateTime<Utc>>)> {
         return None;
     }
     let track: Track = serde_json::from_value(object).ok()?;
+    // A `TIMESTAMP` column holds 1970-01-01 00:00:01 to 2038-01-19 on MySQL; outside that the
+    // time is left unknown rather than failing the playlist.
     let added_at = item
         .added_at
         .as_deref()
         .and_then(|t| DateTime::parse_from_rfc3339(t).ok())
-        .map(|t| t.with_timezone(&Utc));
+        .map(|t| t.with_timezone(&Utc))
+        .filter(|t| (86_400..2_147_483_647).contains(&t.timestamp()));
     Some((track, added_at))
 }

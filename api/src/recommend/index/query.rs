@@ -279,8 +279,11 @@ impl Index {
                     } else {
                         q.playlist_bonus.get(&(i as u32)).copied().unwrap_or(0.0)
                     };
+                    // The cost, squared with its sign kept: the bonus may take it below 0, and
+                    // tracks below 0 still rank by how far below.
                     let key = if penalty > 0.0 || bonus > 0.0 {
-                        (s.sqrt() + penalty - bonus).max(0.0).powi(2)
+                        let cost = s.sqrt() + penalty - bonus;
+                        cost * cost.abs()
                     } else {
                         s
                     };
@@ -305,7 +308,8 @@ impl Index {
                     if pop_target.is_none() && heap.len() == k {
                         // A track's bonus can bring it below its distance.
                         cutoff = heap.peek().map_or(f32::INFINITY, |worst| {
-                            (worst.key.sqrt() + max_bonus).powi(2)
+                            let limit = signed_sqrt(worst.key) + max_bonus;
+                            if limit > 0.0 { limit * limit } else { -1.0 }
                         });
                     }
                 }
@@ -331,7 +335,7 @@ impl Index {
                 picked.push(Recommendation {
                     index: r.index as usize,
                     distance: r.s.sqrt(),
-                    cost: r.key.sqrt(),
+                    cost: signed_sqrt(r.key),
                     playlist_bonus: q.playlist_bonus.get(&r.index).copied().unwrap_or(0.0),
                 });
                 if picked.len() == q.limit {
@@ -350,7 +354,8 @@ impl Index {
 /// A candidate track in ranking order: nearer first, then more popular, then smaller index.
 #[derive(Clone, Copy, Debug)]
 struct Ranked {
-    /// The squared cost: `max(0, distance + genre penalty - playlist bonus)²`.
+    /// The cost squared with its sign: `c·|c|` for `c = distance + genre penalty - playlist
+    /// bonus`.
     key: f32,
     /// Squared distance.
     s: f32,
@@ -410,17 +415,24 @@ pub struct Recommendation {
     /// Distance to the seeds' centroid (and targets) in the standardised space.
     pub distance: f32,
     /// What results are ranked by: the distance, plus [`GENRE_PENALTY`] when the track's
-    /// main artist shares no genre with the seeds, less the track's playlist bonus; at least 0.
+    /// main artist shares no genre with the seeds, less the track's playlist bonus (below 0
+    /// when the bonus is larger).
     pub cost: f32,
     /// What sharing playlists with the seeds took off the distance.
     pub playlist_bonus: f32,
 }
 
 impl Recommendation {
-    /// `1 / (1 + cost)`: 1 for the centroid itself, falling in ranking order.
+    /// `1 / (1 + max(0, cost))`: 1 for the centroid itself (and for tracks whose playlist bonus
+    /// outweighs their distance), not rising in ranking order.
     pub fn score(&self) -> f64 {
-        1.0 / (1.0 + f64::from(self.cost))
+        1.0 / (1.0 + f64::from(self.cost.max(0.0)))
     }
+}
+
+/// The square root of `|k|` with the sign of `k`.
+fn signed_sqrt(k: f32) -> f32 {
+    k.signum() * k.abs().sqrt()
 }
 
 /// What related artists are drawn from.
