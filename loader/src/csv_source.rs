@@ -197,6 +197,15 @@ pub struct Reject {
 }
 
 impl Reject {
+    /// A rejected value as reports show it: at most 80 characters, then "…".
+    pub fn shown(value: &str) -> String {
+        if value.chars().count() > 80 {
+            value.chars().take(80).collect::<String>() + "…"
+        } else {
+            value.to_owned()
+        }
+    }
+
     /// Where the row is: `at`, else its line.
     pub fn place(&self) -> String {
         match &self.at {
@@ -334,15 +343,11 @@ type Field<T> = std::result::Result<T, Reject>;
 
 impl Fields<'_> {
     fn reject(&self, column: &str, value: &str, reason: impl Into<String>) -> Reject {
-        let mut value = value.to_owned();
-        if value.chars().count() > 80 {
-            value = value.chars().take(80).collect::<String>() + "…";
-        }
         Reject {
             line: self.line,
             at: None,
             column: column.to_owned(),
-            value,
+            value: Reject::shown(value),
             reason: reason.into(),
         }
     }

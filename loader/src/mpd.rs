@@ -326,7 +326,7 @@ fn take_playlist(
                 line: 0,
                 at: Some(at),
                 column: column.to_owned(),
-                value: cut(value),
+                value: Reject::shown(value),
                 reason,
             })
         };
@@ -523,14 +523,6 @@ fn spotify_id(
             format!("not a Spotify {kind} URI (spotify:{kind}:<22 letters and digits>)"),
         )
     })
-}
-
-fn cut(value: &str) -> String {
-    if value.chars().count() > 80 {
-        value.chars().take(80).collect::<String>() + "…"
-    } else {
-        value.to_owned()
-    }
 }
 
 #[cfg(test)]

@@ -20,6 +20,15 @@ fn check_features(ranges: Option<AudioFeatureRanges>) -> Result<Vec<(Feature, Ra
         .collect()
 }
 
+/// A `followers` filter, checked and widened to the column's type.
+fn followers(range: Option<IntRange>) -> Result<Range<i64>> {
+    let r = range.unwrap_or_default().check("filter.followers")?;
+    Ok(Range {
+        min: r.min.map(i64::from),
+        max: r.max.map(i64::from),
+    })
+}
+
 fn folded_name(s: Option<String>) -> Option<String> {
     s.map(|s| search_key(&s))
 }
@@ -71,10 +80,6 @@ pub struct ArtistFilterInput {
 
 impl ArtistFilterInput {
     pub fn check(self) -> Result<ArtistFilter> {
-        let followers = self
-            .followers
-            .unwrap_or_default()
-            .check("filter.followers")?;
         Ok(ArtistFilter {
             name_contains: folded_name(self.name_contains),
             genre_id: self.genre.map(|g| genre_id(&g)),
@@ -82,10 +87,7 @@ impl ArtistFilterInput {
                 .popularity
                 .unwrap_or_default()
                 .check("filter.popularity")?,
-            followers: Range {
-                min: followers.min.map(i64::from),
-                max: followers.max.map(i64::from),
-            },
+            followers: followers(self.followers)?,
         })
     }
 }
@@ -209,10 +211,6 @@ pub struct PlaylistFilterInput {
 
 impl PlaylistFilterInput {
     pub fn check(self) -> Result<PlaylistFilter> {
-        let followers = self
-            .followers
-            .unwrap_or_default()
-            .check("filter.followers")?;
         Ok(PlaylistFilter {
             name_contains: folded_name(self.name_contains),
             source: self.source,
@@ -222,10 +220,7 @@ impl PlaylistFilterInput {
                 .track_count
                 .unwrap_or_default()
                 .check("filter.trackCount")?,
-            followers: Range {
-                min: followers.min.map(i64::from),
-                max: followers.max.map(i64::from),
-            },
+            followers: followers(self.followers)?,
         })
     }
 }

@@ -125,12 +125,13 @@ pub(super) async fn guard(state: &State, req: &HttpRequest) -> Result<Pass, Http
 /// Runs the guard; a refused request is answered at once.
 macro_rules! admit {
     ($state:expr, $req:expr) => {
-        match guard($state, $req).await {
+        match $crate::fake_spotify::routes::guard($state, $req).await {
             Ok(pass) => pass,
             Err(refused) => return refused,
         }
     };
 }
+pub(super) use admit;
 
 /// A page of `all` as the query's `limit` (1 to `max`) and `offset` ask.
 pub(super) fn paged(
@@ -175,7 +176,7 @@ pub(super) fn answer(pass: Pass, mut body: Value, key: Option<&str>) -> HttpResp
     HttpResponse::Ok().json(body)
 }
 
-type Query = web::Query<HashMap<String, String>>;
+pub(super) type Query = web::Query<HashMap<String, String>>;
 
 pub(super) fn number(q: &Query, name: &str, default: usize) -> usize {
     q.get(name).and_then(|v| v.parse().ok()).unwrap_or(default)

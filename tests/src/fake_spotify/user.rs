@@ -6,7 +6,7 @@
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 
-use super::routes::{error, guard, paged};
+use super::routes::{Query, admit, error, paged};
 use super::*;
 
 /// The user the fake's authorisations act for.
@@ -168,9 +168,7 @@ pub(super) fn grant(state: &State, form: &HashMap<String, String>) -> HttpRespon
 
 /// `GET /v1/me`.
 pub(super) async fn me(state: web::Data<State>, req: HttpRequest) -> HttpResponse {
-    if let Err(refused) = guard(&state, &req).await {
-        return refused;
-    }
+    admit!(&state, &req);
     HttpResponse::Ok().json(json!({ "id": USER_ID, "display_name": "Fake User", "type": "user" }))
 }
 
@@ -180,10 +178,7 @@ pub(super) async fn my_playlists(
     req: HttpRequest,
     q: Query,
 ) -> HttpResponse {
-    let pass = match guard(&state, &req).await {
-        Ok(pass) => pass,
-        Err(refused) => return refused,
-    };
+    let pass = admit!(&state, &req);
     let all = state
         .library
         .iter()
@@ -207,10 +202,7 @@ pub(super) async fn playlist_items(
     id: web::Path<String>,
     q: Query,
 ) -> HttpResponse {
-    let pass = match guard(&state, &req).await {
-        Ok(pass) => pass,
-        Err(refused) => return refused,
-    };
+    let pass = admit!(&state, &req);
     let Some(p) = state.library.iter().find(|p| p.id == id.as_str()) else {
         return error(404, "Resource not found");
     };
@@ -219,5 +211,3 @@ pub(super) async fn playlist_items(
     }
     paged(pass, &req, &q, p.items.clone(), (100, 100), "")
 }
-
-type Query = web::Query<HashMap<String, String>>;

@@ -339,16 +339,28 @@ impl Playlists {
             return Vec::new();
         }
         let walked = self.walked(self.playlists_of_artist(artist));
-        // Per artist: summed weight, shared playlists, the last playlist counted.
+        self.co_occurring(&walked, (mass, &self.artist_mass), |t| {
+            let b = self.track_artist[t as usize];
+            (b != u32::MAX && b as usize != artist).then_some(b)
+        })
+    }
+
+    /// Walks `playlists` and sums, per key an entry gives (an artist or a track; `None` leaves
+    /// the entry out), the weights of the distinct playlists it is in; each key's similarity to
+    /// the seed of total weight `mass`, `masses` holding every key's total.
+    fn co_occurring(
+        &self,
+        playlists: &[u32],
+        (mass, masses): (f32, &[f32]),
+        key: impl Fn(u32) -> Option<u32>,
+    ) -> Vec<CoOccurring> {
+        // Per key: summed weight, shared playlists, the last playlist counted.
         let mut found: HashMap<u32, (f32, u32, u32)> = HashMap::new();
-        for p in walked {
+        for &p in playlists {
             let w = self.weight[p as usize];
             for &t in self.playlist(p) {
-                let b = self.track_artist[t as usize];
-                if b == u32::MAX || b as usize == artist {
-                    continue;
-                }
-                let e = found.entry(b).or_insert((0.0, 0, u32::MAX));
+                let Some(k) = key(t) else { continue };
+                let e = found.entry(k).or_insert((0.0, 0, u32::MAX));
                 if e.2 != p {
                     *e = (e.0 + w, e.1 + 1, p);
                 }
@@ -356,10 +368,10 @@ impl Playlists {
         }
         found
             .into_iter()
-            .map(|(b, (sum, shared, _))| CoOccurring {
-                position: b,
+            .map(|(k, (sum, shared, _))| CoOccurring {
+                position: k,
                 shared,
-                similarity: self.similarity(sum, shared, mass, self.artist_mass[b as usize]),
+                similarity: self.similarity(sum, shared, mass, masses[k as usize]),
             })
             .collect()
     }
@@ -386,28 +398,11 @@ impl Playlists {
         if mass <= 0.0 {
             return Vec::new();
         }
-        let mut found: HashMap<u32, (f32, u32, u32)> = HashMap::new();
-        for p in self.walked(playlists) {
-            let w = self.weight[p as usize];
-            for &t in self.playlist(p) {
-                let by_seed = artists.contains(&(self.track_artist[t as usize] as usize));
-                if by_seed || seeds.contains(&t) {
-                    continue;
-                }
-                let e = found.entry(t).or_insert((0.0, 0, u32::MAX));
-                if e.2 != p {
-                    *e = (e.0 + w, e.1 + 1, p);
-                }
-            }
-        }
-        found
-            .into_iter()
-            .map(|(t, (sum, shared, _))| CoOccurring {
-                position: t,
-                shared,
-                similarity: self.similarity(sum, shared, mass, self.track_mass[t as usize]),
-            })
-            .collect()
+        let walked = self.walked(playlists);
+        self.co_occurring(&walked, (mass, &self.track_mass), |t| {
+            let by_seed = artists.contains(&(self.track_artist[t as usize] as usize));
+            (!by_seed && !seeds.contains(&t)).then_some(t)
+        })
     }
 
     /// The id of a track among the playlists' tracks.
