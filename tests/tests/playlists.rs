@@ -168,10 +168,12 @@ async fn nested_playlists_run_a_fixed_number_of_statements_whatever_first_is(
         assert_eq!(nodes(&body["data"]["playlists"]).len(), first);
         counts.push(app.statements.get() - before);
     }
-    // Bounded by the query's shape, not by `first`; measured 8 or 10, as a relation's keys at
-    // this depth come in one batch or two.
+    // Bounded by the query's shape, not by `first`: eight loads (playlists, their count, the
+    // entries, their counts, tracks, artists, the tracks' playlist counts and the artists' rows),
+    // each in one batch, or two when cached rows let some resolvers ask before the rest
+    // (measured 8 to 11). One statement per playlist or track would be over 100 at `first: 100`.
     assert!(
-        counts.iter().all(|&n| n <= 10),
+        counts.iter().all(|&n| n <= 16),
         "statements per query: {counts:?}"
     );
     Ok(())
