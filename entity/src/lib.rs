@@ -8,7 +8,9 @@
 //! step by the tests, which migrate a fresh database and then read and write every entity.
 
 pub mod album;
+pub mod alias;
 pub mod artist;
+pub mod artist_alias;
 pub mod artist_genre;
 pub mod artist_top_track;
 pub mod audio_features;

@@ -59,6 +59,11 @@ pub fn derived_album_id(artist_name: &str, album_name: &str) -> String {
     derived_id("al", &[&clean_name(artist_name), &clean_name(album_name)])
 }
 
+/// Whether `id` was derived from a name (`ar-…`, `al-…`) rather than given by a source.
+pub fn is_derived_id(id: &str) -> bool {
+    id.len() > 3 && id.as_bytes()[2] == b'-' && (id.starts_with("ar-") || id.starts_with("al-"))
+}
+
 fn derived_id(kind: &str, parts: &[&str]) -> String {
     let mut hasher = Sha256::new();
     hasher.update(kind.as_bytes());

@@ -2,16 +2,19 @@
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
 use entity::telemetry::{self, LogFormat, error_chain};
 use sea_orm::DatabaseConnection;
 
+use crate::aliases::{AliasList, ArtistDirectory};
 use crate::db;
 use crate::error::{LoaderError, Result};
 use crate::import::{CsvInput, ImportOptions, Source, import};
 use crate::mpd::MpdInput;
+use crate::musicbrainz::MusicBrainzInput;
 use crate::shutdown::Shutdown;
 use crate::spotify::{
     self, Secret, Seed, SpotifyClient, SpotifyConfig, SpotifyLoadOptions, SpotifyReport,
@@ -69,6 +72,24 @@ pub enum Command {
         #[command(flatten)]
         import: ImportArgs,
     },
+    /// Import artist aliases from a CSV list with the header `artist_id,alias,locale` (and
+    /// optionally `primary`). The list replaces the aliases earlier lists gave each artist it
+    /// names; without `primary`, an artist's first alias in a locale is its primary name there.
+    ImportAliases {
+        /// The `.csv` or `.csv.gz` file.
+        path: PathBuf,
+        #[command(flatten)]
+        import: ImportArgs,
+    },
+    /// Import artist names and aliases from MusicBrainz's JSON dump: its `artist.tar.xz`, or
+    /// the `mbdump/artist` file in it (plain, gzip or xz). Artists link to the catalog by their
+    /// Spotify URL, else by a name exactly one catalog artist has; rows are dump lines.
+    ImportMusicbrainz {
+        /// The archive or the artist file.
+        path: PathBuf,
+        #[command(flatten)]
+        import: ImportArgs,
+    },
     /// Load artists, their albums, tracks, top tracks and audio features from the Spotify Web API.
     ///
     /// The client id comes from SPOTIFY_CLIENT_ID and the secret from SPOTIFY_CLIENT_SECRET or
@@ -106,24 +127,48 @@ impl ImportArgs {
 }
 
 /// Runs an import command and prints its report.
-async fn run_import<S: Source>(
-    database_url: &str,
-    input: S,
-    args: &ImportArgs,
-    default_batch: u32,
-) -> ExitCode {
-    let label = input.label();
-    let conn = match db::connect(database_url).await {
-        Ok(conn) => conn,
+/// Connects to the database, saying why not on failure.
+async fn connect_for(database_url: &str, label: &str) -> Option<DatabaseConnection> {
+    match db::connect(database_url).await {
+        Ok(conn) => Some(conn),
         Err(e) => {
             eprintln!(
                 "import of {label} FAILED: {} ({})",
                 error_chain(&e),
                 telemetry::redact_url(database_url)
             );
-            return ExitCode::FAILURE;
+            None
         }
+    }
+}
+
+/// Imports an input that links to the catalog's artists, read once the database is open.
+async fn run_alias_import<S: Source>(
+    database_url: &str,
+    label: String,
+    input: impl FnOnce(Arc<ArtistDirectory>) -> S,
+    args: &ImportArgs,
+) -> ExitCode {
+    let Some(conn) = connect_for(database_url, &label).await else {
+        return ExitCode::FAILURE;
     };
+    match ArtistDirectory::load(&conn).await {
+        Ok(directory) => run_import(&conn, input(Arc::new(directory)), args, 5000).await,
+        Err(e) => {
+            eprintln!("import of {label} FAILED: {}", error_chain(&e));
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run_import<S: Source>(
+    conn: &DatabaseConnection,
+    input: S,
+    args: &ImportArgs,
+    default_batch: u32,
+) -> ExitCode {
+    let label = input.label();
+    let conn = conn.clone();
     let report = match import(&conn, &input, &args.options(default_batch), "import").await {
         Ok(report) => report,
         Err(e) => {
@@ -552,10 +597,31 @@ pub async fn run(cli: Cli) -> ExitCode {
             }
         }
         Command::ImportCsv { path, import } => {
-            run_import(&cli.database_url, CsvInput::File(path), &import, 5000).await
+            let label = path.display().to_string();
+            match connect_for(&cli.database_url, &label).await {
+                Some(conn) => run_import(&conn, CsvInput::File(path), &import, 5000).await,
+                None => ExitCode::FAILURE,
+            }
         }
         Command::ImportMpd { path, import } => {
-            run_import(&cli.database_url, MpdInput(path), &import, 50_000).await
+            let label = path.display().to_string();
+            match connect_for(&cli.database_url, &label).await {
+                Some(conn) => run_import(&conn, MpdInput(path), &import, 50_000).await,
+                None => ExitCode::FAILURE,
+            }
+        }
+        Command::ImportAliases { path, import } => {
+            let label = path.display().to_string();
+            let input = |directory| AliasList {
+                input: CsvInput::File(path),
+                directory,
+            };
+            run_alias_import(&cli.database_url, label, input, &import).await
+        }
+        Command::ImportMusicbrainz { path, import } => {
+            let label = path.display().to_string();
+            let input = |directory| MusicBrainzInput { path, directory };
+            run_alias_import(&cli.database_url, label, input, &import).await
         }
         Command::Spotify(args) => {
             if let Some(SpotifyAction::Login(login)) = &args.action {

@@ -34,6 +34,9 @@ pub enum LoaderError {
     #[error("the input is empty: no header line")]
     EmptyInput,
 
+    #[error("unrecognised header of an alias list: expected {expected}, found {found}")]
+    AliasListHeader { expected: String, found: String },
+
     #[error("strict mode: {rejected} invalid rows, nothing was written")]
     StrictRejected { rejected: u64 },
 

@@ -48,7 +48,7 @@ impl CsvInput {
         }
     }
 
-    fn open(&self, progress: &ProgressBar) -> Result<Box<dyn Read + Send>> {
+    pub(crate) fn open(&self, progress: &ProgressBar) -> Result<Box<dyn Read + Send>> {
         let (raw, len): (Box<dyn Read + Send>, u64) = match self {
             Self::File(path) => {
                 let file = File::open(path).map_err(|source| LoaderError::File {
@@ -182,6 +182,12 @@ impl Reading<'_> {
         true
     }
 
+    /// Counts something worth reporting about the input that is neither written nor rejected
+    /// (a dump's line that links to no catalog artist), under `what`.
+    pub fn note(&mut self, what: &'static str) {
+        *self.tally.notes.entry(what).or_default() += 1;
+    }
+
     /// Records a rejected row: counted by reason, written to the rejects file, kept as an
     /// example while there are few.
     pub fn reject(&mut self, reject: Reject) -> Result<()> {
@@ -246,6 +252,8 @@ pub struct ImportReport {
     pub reject_reasons: BTreeMap<String, u64>,
     /// The first few rejected rows.
     pub sample_rejects: Vec<Reject>,
+    /// What the source counted besides rows ([`Reading::note`]).
+    pub notes: BTreeMap<&'static str, u64>,
     pub elapsed: Duration,
     pub error: Option<LoaderError>,
 }
@@ -271,8 +279,13 @@ impl ImportReport {
             None => "succeeded".to_owned(),
             Some(e) => format!("FAILED: {}", error_chain(e)),
         };
+        let notes: String = self
+            .notes
+            .iter()
+            .map(|(what, n)| format!(", {what}: {n}"))
+            .collect();
         format!(
-            "import of {} {outcome}: read {} rows, wrote {}, rejected {} in {secs:.1}s ({rate:.0} rows/s), load run #{}",
+            "import of {} {outcome}: read {} rows, wrote {}, rejected {}{notes} in {secs:.1}s ({rate:.0} rows/s), load run #{}",
             self.source, self.counts.read, self.counts.written, self.counts.rejected, self.run_id
         )
     }
@@ -296,6 +309,7 @@ pub struct ReaderTally {
     rejected: u64,
     reasons: BTreeMap<String, u64>,
     samples: Vec<Reject>,
+    notes: BTreeMap<&'static str, u64>,
 }
 
 /// Imports a CSV `input` into the catalog, recording a load run.
@@ -350,6 +364,7 @@ async fn run_import<S: Source>(
         counts: RunCounts::default(),
         reject_reasons: BTreeMap::new(),
         sample_rejects: Vec::new(),
+        notes: BTreeMap::new(),
         elapsed: Duration::ZERO,
         error: None,
     };
@@ -460,6 +475,7 @@ async fn run_pass<S: Source>(
                 report.counts.rejected = tally.rejected;
                 report.reject_reasons = tally.reasons;
                 report.sample_rejects = tally.samples;
+                report.notes = tally.notes;
                 outcome = Ok(());
             }
             Msg::Failed(e) => {

@@ -3,9 +3,11 @@
 //! Sources are read into normalised rows ([`csv_source`]), merged into batches and written by
 //! the upsert [`writer`] in transactions; every run is recorded in `load_runs`
 //! ([`load_run`]), which also refreshes the BI [`summary`] tables. [`import`] ties them together
-//! for CSV files. The API uses the same
+//! for files: CSV catalogs, the Million Playlist Dataset ([`mpd`]), alias lists ([`aliases`])
+//! and MusicBrainz dumps ([`musicbrainz`]). The API uses the same
 //! library to seed an empty database from its bundled sample.
 
+pub mod aliases;
 pub mod cli;
 pub mod csv_source;
 pub mod db;
@@ -13,11 +15,14 @@ pub mod error;
 pub mod import;
 pub mod load_run;
 pub mod mpd;
+pub mod musicbrainz;
 pub mod shutdown;
 pub mod spotify;
 pub mod summary;
 pub mod writer;
 
+pub use aliases::{AliasList, ArtistDirectory};
 pub use error::{LoaderError, Result};
 pub use import::{CsvInput, ImportOptions, ImportReport, import, import_csv};
 pub use mpd::MpdInput;
+pub use musicbrainz::MusicBrainzInput;

@@ -13,8 +13,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Datelike, Utc};
 use entity::normalize::{derived_artist_id, genre_id, search_key};
 use entity::{
-    Feature, TrackFeatures, album, artist, artist_genre, artist_top_track, audio_features, genre,
-    playlist, playlist_track, track, track_artist, track_genre,
+    Feature, TrackFeatures, album, artist, artist_alias, artist_genre, artist_top_track,
+    audio_features, genre, playlist, playlist_track, track, track_artist, track_genre,
 };
 use sea_orm::sea_query::{Condition, Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
@@ -50,6 +50,19 @@ pub struct AlbumValues {
     pub total_tracks: Option<i32>,
     pub image_url: Option<String>,
 }
+
+/// An alias of an artist, as a source gives it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AliasValues {
+    /// The alias as written (cleaned).
+    pub name: String,
+    pub is_primary: bool,
+    /// The source's word for the kind of name (`Search hint`, …).
+    pub kind: Option<String>,
+}
+
+/// Where an alias is stored: artist, source, locale (empty for none) and search key.
+type AliasKey = (String, &'static str, String, String);
 
 /// A playlist entry: the track, and when it was added where the source says.
 type Entry = (String, Option<DateTime<Utc>>);
@@ -126,6 +139,9 @@ pub struct Batch {
     playlist_tracks: BTreeMap<(String, i32), Entry>,
     /// Playlists whose stored track list this batch replaces (it holds their first entries).
     replaced_playlists: BTreeSet<String>,
+    aliases: BTreeMap<AliasKey, AliasValues>,
+    /// (artist, source) pairs whose stored aliases this batch replaces.
+    replaced_aliases: BTreeSet<(String, &'static str)>,
 }
 
 impl Batch {
@@ -142,6 +158,8 @@ impl Batch {
             && self.tracks.is_empty()
             && self.playlists.is_empty()
             && self.top_tracks.is_empty()
+            && self.aliases.is_empty()
+            && self.replaced_aliases.is_empty()
     }
 
     /// Counts source rows added by other means than [`Batch::add`].
@@ -316,6 +334,43 @@ impl Batch {
                 self.playlists.insert(id.to_owned(), values);
             }
         }
+    }
+
+    /// Adds an alias of an artist the catalog holds (or this batch writes). An alias that
+    /// folds to the same key in the same locale from the same source is one alias; the later
+    /// one wins, and a primary one stays primary.
+    pub fn add_alias(
+        &mut self,
+        artist_id: &str,
+        source: entity::alias::Source,
+        locale: Option<&str>,
+        values: AliasValues,
+    ) {
+        let key = search_key(&values.name);
+        if key.is_empty() {
+            return;
+        }
+        let at = (
+            artist_id.to_owned(),
+            source.as_str(),
+            locale.unwrap_or_default().to_owned(),
+            key,
+        );
+        let primary = values.is_primary || self.aliases.get(&at).is_some_and(|a| a.is_primary);
+        self.aliases.insert(
+            at,
+            AliasValues {
+                is_primary: primary,
+                ..values
+            },
+        );
+    }
+
+    /// Makes the batch replace every alias `source` gave the artist before: the ones it adds
+    /// stay, the others go.
+    pub fn replace_aliases(&mut self, artist_id: &str, source: entity::alias::Source) {
+        self.replaced_aliases
+            .insert((artist_id.to_owned(), source.as_str()));
     }
 
     /// Records that the artist was loaded in full from Spotify by this batch.
@@ -582,6 +637,7 @@ impl Batch {
 
         self.write_top_tracks(txn).await?;
         self.write_playlists(txn, now_v()).await?;
+        self.write_aliases(txn).await?;
 
         if !self.spotify_loaded.is_empty() {
             for ids in self
@@ -698,6 +754,60 @@ impl Batch {
         Ok(())
     }
 
+    /// Drops the aliases the batch replaces, then upserts its aliases.
+    async fn write_aliases(&self, txn: &impl ConnectionTrait) -> Result<(), sea_orm::DbErr> {
+        use artist_alias::Column as Al;
+        let replaced: Vec<_> = self.replaced_aliases.iter().collect();
+        for pairs in replaced.chunks(MAX_PARAMS / 2) {
+            let mut any = Condition::any();
+            for (artist_id, source) in pairs {
+                any = any.add(
+                    Al::ArtistId
+                        .eq(artist_id.as_str())
+                        .and(Al::Source.eq(*source)),
+                );
+            }
+            let stmt = Query::delete()
+                .from_table(artist_alias::Entity)
+                .cond_where(any)
+                .to_owned();
+            txn.execute(&stmt).await?;
+        }
+        upsert::<artist_alias::Entity>(
+            txn,
+            &[
+                Al::ArtistId,
+                Al::Source,
+                Al::Locale,
+                Al::SearchKey,
+                Al::Name,
+                Al::IsPrimary,
+                Al::Kind,
+            ],
+            &[Al::ArtistId, Al::Source, Al::Locale, Al::SearchKey],
+            &[
+                Update::Set(Al::Name),
+                Update::Set(Al::IsPrimary),
+                Update::Set(Al::Kind),
+            ],
+            self.aliases
+                .iter()
+                .map(|((artist_id, source, locale, key), a)| {
+                    vec![
+                        artist_id.clone().into(),
+                        (*source).into(),
+                        locale.clone().into(),
+                        key.clone().into(),
+                        a.name.clone().into(),
+                        a.is_primary.into(),
+                        a.kind.clone().into(),
+                    ]
+                })
+                .collect(),
+        )
+        .await
+    }
+
     /// Replaces the top tracks of every (artist, market) in the batch: rank by rank, with the
     /// ranks a shorter new list no longer has removed.
     async fn write_top_tracks(&self, txn: &impl ConnectionTrait) -> Result<(), sea_orm::DbErr> {
@@ -809,4 +919,16 @@ async fn upsert<E: EntityTrait>(
         conn.execute(&stmt).await?;
     }
     Ok(())
+}
+
+/// Every artist's id and search key, for linking what other sources name to the catalog.
+pub async fn artist_keys(db: &DatabaseConnection) -> Result<Vec<(String, String)>, sea_orm::DbErr> {
+    use sea_orm::QuerySelect;
+    artist::Entity::find()
+        .select_only()
+        .column(artist::Column::Id)
+        .column(artist::Column::SearchKey)
+        .into_tuple()
+        .all(db)
+        .await
 }

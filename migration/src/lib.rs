@@ -12,6 +12,7 @@ mod m20261122_000002_spotify_source;
 mod m20261122_000003_analytics_summaries;
 mod m20261130_000004_playlists;
 mod m20261130_000005_playlist_lists;
+mod m20261130_000006_artist_aliases;
 
 /// The ordered list of migrations.
 #[derive(Debug)]
@@ -26,6 +27,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_analytics_summaries::Migration),
             Box::new(m20261130_000004_playlists::Migration),
             Box::new(m20261130_000005_playlist_lists::Migration),
+            Box::new(m20261130_000006_artist_aliases::Migration),
         ]
     }
 }

@@ -17,7 +17,7 @@ mod fetch;
 mod resolve;
 pub(crate) mod rows;
 
-use std::collections::{BTreeSet, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
@@ -173,6 +173,9 @@ struct Run<'a> {
     seen: BTreeSet<String>,
     /// Related artists queued, so that none is queued twice.
     queued: BTreeSet<String>,
+    /// Names seeds gave artists that Spotify names otherwise ("방탄소년단" for BTS), stored as
+    /// their aliases with the artist.
+    seed_names: BTreeMap<String, Vec<String>>,
     fetched_tracks: u64,
 }
 
@@ -199,6 +202,7 @@ pub async fn load_spotify(
         },
         seen: BTreeSet::new(),
         queued: BTreeSet::new(),
+        seed_names: BTreeMap::new(),
         fetched_tracks: 0,
     };
     let (tx, rx) = mpsc::channel::<Batch>(1);

@@ -69,6 +69,9 @@ impl Run<'_> {
             match recoverable(self.client, found, "names cannot be resolved")? {
                 Ok(found) => {
                     if let Some(a) = self.choose(&name, found) {
+                        if search_key(&a.name) != search_key(&name) {
+                            self.seed_names.entry(a.id.clone()).or_default().push(name);
+                        }
                         artists.push(a);
                     }
                 }

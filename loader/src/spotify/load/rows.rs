@@ -10,7 +10,7 @@ use super::Run;
 use super::fetch::Fetched;
 use crate::csv_source::ReleaseDate;
 use crate::spotify::model::{AlbumRef, Artist, ArtistRef, AudioFeatures, Track};
-use crate::writer::{AlbumValues, ArtistValues, Batch, TrackValues};
+use crate::writer::{AlbumValues, AliasValues, ArtistValues, Batch, TrackValues};
 
 impl Run<'_> {
     /// Turns a fetched batch into rows for the writer, and counts it.
@@ -19,6 +19,15 @@ impl Run<'_> {
         let mut genres: HashMap<&str, &[String]> = HashMap::new();
         for a in &f.artists {
             batch.add_artist(&a.id, artist_values(a));
+            for name in self.seed_names.remove(&a.id).unwrap_or_default() {
+                let locale = entity::alias::locale_of_script(&name);
+                let values = AliasValues {
+                    name: entity::normalize::clean_name(&name),
+                    is_primary: false,
+                    kind: None,
+                };
+                batch.add_alias(&a.id, entity::alias::Source::SpotifySeed, locale, values);
+            }
             for g in &a.genres {
                 batch.tag_artist(&a.id, g);
             }
