@@ -100,7 +100,6 @@ impl Application {
         );
         let (graphiql, dashboard, chatbot) =
             (settings.graphiql, settings.dashboard, settings.chatbot);
-        let artist_names = web::Data::new(crate::chatbot::Names::default());
         // Runs once on each worker's thread. Each worker has a schema of its own, and so a
         // DataLoader of its own: one shared by the workers answered lookups that reach the
         // database 2.5 times slower under load, as its batches and their waiters land on
@@ -130,7 +129,6 @@ impl Application {
                 .wrap(actix_web::middleware::from_fn(http::trace_requests))
                 .app_data(state)
                 .app_data(web::Data::new(access.clone()))
-                .app_data(artist_names.clone())
                 .configure(http::routes)
         })
         .shutdown_timeout(settings.shutdown_timeout.as_secs());

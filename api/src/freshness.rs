@@ -1,6 +1,6 @@
 //! Keeping one API instance current: every poll interval it reads the data version (the id of
 //! the latest succeeded load run). When the version changed, it drops its caches at once (new
-//! data is served from then on), rebuilds the recommendation index in the background, swaps it
+//! data is served from then on), rebuilds the index (recommendations and search) in the background, swaps it
 //! in, and drops the caches again (responses computed during the rebuild used the old index).
 //! Replicas need nothing else to agree: each follows the database on its own.
 
@@ -35,7 +35,7 @@ pub fn follow(
                             Ok(()) => caches.invalidate(version),
                             Err(e) => warn!(
                                 error = %e,
-                                "could not build the recommendation index; keeping the current one"
+                                "could not build the index; keeping the current one"
                             ),
                         }
                     }
@@ -53,14 +53,17 @@ async fn rebuild(db: &DatabaseConnection, store: &IndexStore) -> Result<(), sea_
     let started = Instant::now();
     let version = crate::service::data_version(db).await?;
     let mut index = crate::service::recommend::load_index(db).await?;
+    index.set_search(crate::service::search::load_search_index(db).await?);
     index.version = version;
     info!(
         version,
         tracks = index.track_count(),
         artists = index.artist_count(),
+        artist_names = index.search().artists.len(),
+        track_names = index.search().tracks.len(),
         heap_bytes = index.heap_bytes(),
         elapsed_ms = started.elapsed().as_millis() as u64,
-        "recommendation index built"
+        "index built"
     );
     store.swap(index);
     Ok(())

@@ -25,6 +25,7 @@ pub mod http;
 pub mod metrics;
 pub mod protocol;
 pub mod recommend;
+pub mod search;
 pub mod seed;
 pub mod service;
 pub mod state;

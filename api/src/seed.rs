@@ -3,10 +3,11 @@
 //! catalog is seeded with the sample bundled in the binary, so that the API shows data on
 //! first run with no configuration. Everything else the API does only reads.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use sea_orm::DatabaseConnection;
-use sixpotify_loader::{CsvInput, ImportOptions, import_csv};
+use sixpotify_loader::{AliasList, ArtistDirectory, CsvInput, ImportOptions, import, import_csv};
 use tracing::info;
 
 use crate::error::Result;
@@ -18,6 +19,13 @@ pub const SAMPLE: &[u8] = include_bytes!("../data/sample.csv.gz");
 
 /// What load runs of the sample record as their source.
 pub const SAMPLE_SOURCE: &str = "bundled-sample";
+
+/// The Korean (and a Japanese) names of the sample's K-pop acts, an alias list built by
+/// `scripts/make-sample-aliases.py`.
+pub const SAMPLE_ALIASES: &[u8] = include_bytes!("../data/sample-aliases.csv");
+
+/// What load runs of the sample's aliases record as their source.
+pub const SAMPLE_ALIASES_SOURCE: &str = "bundled-sample-aliases";
 
 /// The bundled sample as loader input.
 pub fn sample_input() -> CsvInput {
@@ -33,9 +41,15 @@ pub async fn connect(url: &str, acquire_timeout: Duration) -> Result<DatabaseCon
     Ok(sixpotify_loader::db::connect_with(url, acquire_timeout).await?)
 }
 
-/// Loads the sample when the catalog holds no track; returns whether it did.
+/// Loads the sample when the catalog holds no track, with its aliases; returns whether it
+/// did. A catalog seeded with the sample before aliases existed gets the sample's aliases.
 pub async fn seed_if_empty(db: &DatabaseConnection) -> Result<bool> {
     if !service::catalog_is_empty(db).await? {
+        if service::loaded_from(db, SAMPLE_SOURCE).await?
+            && !service::loaded_from(db, SAMPLE_ALIASES_SOURCE).await?
+        {
+            seed_aliases(db).await?;
+        }
         return Ok(false);
     }
     info!("the catalog is empty: loading the bundled sample");
@@ -47,5 +61,26 @@ pub async fn seed_if_empty(db: &DatabaseConnection) -> Result<bool> {
         run_id = report.run_id,
         "bundled sample loaded"
     );
+    seed_aliases(db).await?;
     Ok(true)
+}
+
+/// Loads the sample's aliases.
+async fn seed_aliases(db: &DatabaseConnection) -> Result<()> {
+    let list = AliasList {
+        input: CsvInput::Bytes {
+            label: SAMPLE_ALIASES_SOURCE.into(),
+            data: SAMPLE_ALIASES,
+        },
+        directory: Arc::new(ArtistDirectory::load(db).await?),
+    };
+    let report = import(db, &list, &ImportOptions::default(), "import_aliases")
+        .await?
+        .into_result()?;
+    info!(
+        aliases = report.counts.written,
+        run_id = report.run_id,
+        "bundled sample's aliases loaded"
+    );
+    Ok(())
 }

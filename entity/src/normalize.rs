@@ -29,6 +29,31 @@ pub fn search_key(name: &str) -> String {
     }
 }
 
+/// The words of a name, each folded like [`search_key`], in order; joined they are the name's
+/// search key. A name made only of symbols is one word, its key.
+pub fn search_words(name: &str) -> Vec<String> {
+    let plain: String = name
+        .nfkd()
+        .filter(|c| !is_combining_mark(*c))
+        .nfc()
+        .flat_map(char::to_lowercase)
+        .collect();
+    let words: Vec<String> = plain
+        .split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_owned)
+        .collect();
+    if words.is_empty() {
+        let key = search_key(name);
+        return if key.is_empty() {
+            Vec::new()
+        } else {
+            vec![key]
+        };
+    }
+    words
+}
+
 /// Folds a genre label into the genre's id: lower case, accents dropped, runs of white space
 /// made one space. Punctuation stays, because it tells genres apart (`r&b`, `k-pop`).
 pub fn genre_id(label: &str) -> String {
@@ -95,6 +120,23 @@ mod tests {
     fn search_keys_keep_korean_syllables_whole() {
         assert_eq!(search_key("방탄소년단"), "방탄소년단");
         assert_eq!(search_key("블랙 핑크"), "블랙핑크");
+    }
+
+    #[test]
+    fn the_words_of_a_name_join_into_its_search_key() {
+        for name in [
+            "Taylor Swift",
+            "AC/DC",
+            "Beyoncé",
+            "블랙 핑크",
+            "♥ ♥",
+            "Guns N' Roses",
+            "  ",
+        ] {
+            assert_eq!(search_words(name).concat(), search_key(name), "{name}");
+        }
+        assert_eq!(search_words("Taylor Swift"), ["taylor", "swift"]);
+        assert_eq!(search_words("Guns N' Roses"), ["guns", "n", "roses"]);
     }
 
     #[test]

@@ -22,7 +22,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
-use entity::{album, artist, audio_features, genre, playlist, track};
+use entity::{album, artist, artist_alias, audio_features, genre, playlist, track};
 use moka::sync::Cache;
 
 /// Sizes and lifetimes of the caches.
@@ -185,6 +185,7 @@ pub struct EntityCaches {
     pub tracks: EntityCache<track::Model>,
     pub features: EntityCache<audio_features::Model>,
     pub artist_genres: EntityCache<Vec<genre::Model>>,
+    pub artist_aliases: EntityCache<Vec<artist_alias::Model>>,
     pub track_genres: EntityCache<Vec<genre::Model>>,
     pub track_artists: EntityCache<Vec<artist::Model>>,
     pub album_artists: EntityCache<Vec<artist::Model>>,
@@ -199,6 +200,7 @@ impl EntityCaches {
             tracks: EntityCache::new("tracks", s),
             features: EntityCache::new("audio_features", s),
             artist_genres: EntityCache::new("artist_genres", s),
+            artist_aliases: EntityCache::new("artist_aliases", s),
             track_genres: EntityCache::new("track_genres", s),
             track_artists: EntityCache::new("track_artists", s),
             album_artists: EntityCache::new("album_artists", s),
@@ -212,6 +214,7 @@ impl EntityCaches {
         self.tracks.cache.invalidate_all();
         self.features.cache.invalidate_all();
         self.artist_genres.cache.invalidate_all();
+        self.artist_aliases.cache.invalidate_all();
         self.track_genres.cache.invalidate_all();
         self.track_artists.cache.invalidate_all();
         self.album_artists.cache.invalidate_all();
@@ -225,6 +228,7 @@ impl EntityCaches {
             self.tracks.figures(),
             self.features.figures(),
             self.artist_genres.figures(),
+            self.artist_aliases.figures(),
             self.track_genres.figures(),
             self.track_artists.figures(),
             self.album_artists.figures(),

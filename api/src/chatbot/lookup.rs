@@ -1,22 +1,20 @@
-//! Finding the artist: the one GraphQL query the webhook runs (related artists on the hybrid
-//! basis: shared playlists, then sound), executed by the schema (so the
-//! DataLoaders, entity caches and index serve it) and read into typed values, and the closest
-//! names for an artist the catalog does not hold.
+//! Finding the artist: the search of `searchArtists` over every candidate name of a request
+//! (the best match wins, an exact name over a near miss), then the one GraphQL query the webhook
+//! runs for it (related artists on the hybrid basis: shared playlists, then sound), executed by
+//! the schema (so the DataLoaders, entity caches and index serve it) and read into typed values;
+//! and, when nothing matches, the names the same search finds a little further away.
 
-use std::sync::Arc;
-
-use entity::normalize::search_key;
 use serde::Deserialize;
 use serde_json::json;
-use tokio::sync::Mutex;
 
 use super::limits;
 use crate::error::{ApiError, Result};
+use crate::search::Tier;
 use crate::state::AppState;
 
 /// The GraphQL query the webhook runs for one name.
-const QUERY: &str = "query KakaoSkill($q: String!, $cards: Int!, $items: Int!) {
-  searchArtists(query: $q, first: 1) {
+const QUERY: &str = "query KakaoSkill($id: ID!, $cards: Int!, $items: Int!) {
+  artist(id: $id) {
     id name genres { name }
     relatedArtists(first: $cards) {
       similarity sharedPlaylists audioSimilarity
@@ -31,11 +29,10 @@ const QUERY: &str = "query KakaoSkill($q: String!, $cards: Int!, $items: Int!) {
   }
 }";
 
-/// What the query gives for one name.
+/// What the query gives for one artist.
 #[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
 struct Found {
-    search_artists: Vec<FoundArtist>,
+    artist: Option<FoundArtist>,
 }
 
 /// The artist found, and the artists near it in sound.
@@ -100,11 +97,28 @@ pub struct ListedAlbum {
     pub image_url: Option<String>,
 }
 
-/// Runs the query for one name; `None` when nothing matches it.
-pub async fn look_up(state: &AppState, name: &str) -> Result<Option<FoundArtist>> {
+/// The artist the best of `candidates` names (an earlier candidate wins a tie), and whether it
+/// was the first; `None` when none matches.
+pub async fn look_up(
+    state: &AppState,
+    candidates: &[String],
+) -> Result<Option<(FoundArtist, bool)>> {
+    let index = state.index.current().await?;
+    let mut best: Option<(Tier, usize, String)> = None;
+    for (i, name) in candidates.iter().enumerate() {
+        if let Some(m) = index.search().artists(name, 1).into_iter().next()
+            && best.as_ref().is_none_or(|(tier, ..)| m.tier < *tier)
+        {
+            best = Some((m.tier, i, m.id));
+        }
+    }
+    drop(index);
+    let Some((_, i, id)) = best else {
+        return Ok(None);
+    };
     let request =
         async_graphql::Request::new(QUERY).variables(async_graphql::Variables::from_json(
-            json!({ "q": name, "cards": limits::CAROUSEL_CARDS, "items": limits::LIST_ITEMS }),
+            json!({ "id": id, "cards": limits::CAROUSEL_CARDS, "items": limits::LIST_ITEMS }),
         ));
     let response = state.schema.execute(request).await;
     if let Some(e) = response.errors.first() {
@@ -112,76 +126,41 @@ pub async fn look_up(state: &AppState, name: &str) -> Result<Option<FoundArtist>
     }
     let found: Found = async_graphql::from_value(response.data)
         .map_err(|e| ApiError::Execution(format!("unexpected answer: {e}")))?;
-    Ok(found.search_artists.into_iter().next())
+    Ok(found.artist.map(|a| (a, i == 0)))
 }
 
-/// Every artist's folded and display name, most popular first.
-type NameList = Arc<Vec<(String, String)>>;
-
-/// Artist names for suggestions, loaded once per generation of the caches.
-#[derive(Debug, Default)]
-pub struct Names {
-    loaded: Mutex<Option<(u64, NameList)>>,
-}
-
-impl Names {
-    /// Folded and display names of every artist, most popular first.
-    pub async fn get(&self, state: &AppState) -> Result<NameList> {
-        let generation = state.caches.generation();
-        let mut loaded = self.loaded.lock().await;
-        if let Some((g, names)) = loaded.as_ref()
-            && *g == generation
-        {
-            return Ok(names.clone());
+/// "Did you mean": up to `n` names of artists a little further from any of `candidates` than
+/// search reaches (two edits), the closer and more popular first, distinct. An artist found
+/// through an alias is suggested by that alias, so the suggestion is in the asker's script.
+pub async fn suggestions(state: &AppState, candidates: &[String], n: usize) -> Result<Vec<String>> {
+    let index = state.index.current().await?;
+    let mut found: Vec<crate::search::Match> = Vec::new();
+    for name in candidates {
+        for m in index.search().artist_suggestions(name, n) {
+            if !found.iter().any(|f| f.id == m.id) {
+                found.push(m);
+            }
         }
-        let names = Arc::new(crate::service::search::artist_names(&state.db).await?);
-        *loaded = Some((generation, names.clone()));
-        Ok(names)
     }
-}
-
-/// The names closest to any of `candidates`, best first, then by popularity; distinct.
-pub fn closest(names: &[(String, String)], candidates: &[String], n: usize) -> Vec<String> {
-    let folded: Vec<String> = candidates.iter().map(|c| search_key(c)).collect();
-    let mut scored: Vec<(f64, usize)> = names
+    drop(index);
+    found.truncate(n);
+    let ids: Vec<String> = found
         .iter()
-        .enumerate()
-        .map(|(i, (key, _))| {
-            let best = folded
-                .iter()
-                .map(|c| strsim::jaro_winkler(c, key))
-                .fold(0.0, f64::max);
-            (best, i)
-        })
+        .filter(|m| m.alias.is_none())
+        .map(|m| m.id.clone())
         .collect();
-    // Most similar first; among equals, the more popular (the names come in that order).
-    scored.sort_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+    let names = crate::service::relations::artists_by_id(&state.db, &ids).await?;
     let mut out: Vec<String> = Vec::new();
-    for (_, i) in scored {
-        let name = &names[i].1;
-        if !out.contains(name) {
-            out.push(name.clone());
-        }
-        if out.len() == n {
-            break;
+    for m in found {
+        let name = match m.alias {
+            Some(alias) => Some(alias),
+            None => names.get(&m.id).map(|a| a.name.clone()),
+        };
+        if let Some(name) = name
+            && !out.contains(&name)
+        {
+            out.push(name);
         }
     }
-    out
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn the_closest_names_are_the_most_similar_then_the_most_popular() {
-        let names: Vec<(String, String)> = ["BLACKPINK", "Black Sabbath", "BTS", "Blackbear"]
-            .iter()
-            .map(|n| (search_key(n), (*n).to_owned()))
-            .collect();
-        assert_eq!(
-            closest(&names, &["blakpink".into()], 2),
-            ["BLACKPINK", "Blackbear"]
-        );
-    }
+    Ok(out)
 }

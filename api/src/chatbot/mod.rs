@@ -9,10 +9,11 @@
 //! the data version changes.
 //!
 //! An utterance that is more than a name ("BTS 같은 노래 추천해줘", "music like BTS") is tried
-//! whole first, then without the words that ask for music and without Korean particles. An
-//! artist that cannot be found gets the closest names in the catalog, by Jaro–Winkler
-//! similarity of folded names, with quick replies to ask for them. A body that is not a skill
-//! payload gets `400` with the reason.
+//! whole and without the words that ask for music and without Korean particles; the search of
+//! `searchArtists` (names and aliases, Hangul partial syllables, initials and typos) ranks every
+//! candidate, and the best match wins. An artist that cannot be found gets the names the same
+//! search finds a little further away ("did you mean"), in the script the user wrote, with quick
+//! replies to ask for them. A body that is not a skill payload gets `400` with the reason.
 
 pub mod limits;
 mod lookup;
@@ -28,8 +29,7 @@ use entity::normalize::search_key;
 use entity::telemetry::error_chain;
 use serde_json::{Value, json};
 
-pub use self::lookup::Names;
-use self::lookup::{closest, look_up};
+use self::lookup::{look_up, suggestions};
 use self::message::{asked, candidates};
 use self::reply::{found, not_found, response, text};
 use crate::cache::responses::{CachedResponse, ResponseKey};
@@ -53,7 +53,7 @@ pub fn routes(cfg: &mut web::ServiceConfig) {
 /// The answer to a request for `asked`, and whether it depends on `asked` only through its
 /// search key (the whole request named the artist, so every spelling that folds alike gets
 /// the same answer).
-async fn answer(state: &AppState, names: &Names, asked: &str) -> Result<(Value, bool)> {
+async fn answer(state: &AppState, asked: &str) -> Result<(Value, bool)> {
     if asked.is_empty() {
         return Ok((
             response(
@@ -66,13 +66,11 @@ async fn answer(state: &AppState, names: &Names, asked: &str) -> Result<(Value, 
         ));
     }
     let tries = candidates(asked);
-    for (i, name) in tries.iter().enumerate() {
-        if let Some(artist) = look_up(state, name).await? {
-            return Ok((found(&artist), i == 0));
-        }
+    if let Some((artist, whole)) = look_up(state, &tries).await? {
+        return Ok((found(&artist), whole));
     }
-    let all = names.get(state).await?;
-    Ok((not_found(asked, &closest(&all, &tries, SUGGESTIONS)), false))
+    let names = suggestions(state, &tries, SUGGESTIONS).await?;
+    Ok((not_found(asked, &names), false))
 }
 
 /// Where answers are cached: under the request's search key when the whole request named the
@@ -98,11 +96,7 @@ fn refused(status: StatusCode, message: &str) -> HttpResponse {
     )
 }
 
-async fn kakao(
-    state: web::Data<AppState>,
-    names: web::Data<Names>,
-    payload: web::Payload,
-) -> HttpResponse {
+async fn kakao(state: web::Data<AppState>, payload: web::Payload) -> HttpResponse {
     if !state.chatbot {
         return HttpResponse::NotFound().finish();
     }
@@ -136,7 +130,7 @@ async fn kakao(
         );
         return json_response(StatusCode::OK, hit.body.clone());
     }
-    let work = answer(&state, &names, &asked);
+    let work = answer(&state, &asked);
     let result = match tokio::time::timeout(state.request_timeout, work).await {
         Ok(r) => r,
         Err(_) => Err(ApiError::Unavailable(

@@ -168,7 +168,7 @@ impl AnalyticsQuery {
             ranked,
             |r| ArtistKey(r.id.clone()),
             |r, artist| TopArtist {
-                artist: Artist(artist),
+                artist: Artist::new(artist),
                 value: r.value,
             },
         )

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
-use entity::{album, artist, audio_features, genre, playlist, playlist_track, track};
+use entity::{album, artist, artist_alias, audio_features, genre, playlist, playlist_track, track};
 use sea_orm::{DatabaseConnection, DbErr};
 
 use crate::cache::Caches;
@@ -45,6 +45,8 @@ key!(/// The genres of an artist.
     ArtistGenresKey);
 key!(/// The genres of a track.
     TrackGenresKey);
+key!(/// The aliases of an artist.
+    ArtistAliasesKey);
 key!(/// The credited artists of a track.
     TrackArtistsKey);
 key!(/// The artists of an album.
@@ -196,6 +198,12 @@ by_id_loader!(
     Vec<genre::Model>,
     artist_genres,
     relations::genres_of_artists
+);
+by_id_loader!(
+    ArtistAliasesKey,
+    Vec<artist_alias::Model>,
+    artist_aliases,
+    relations::aliases_of_artists
 );
 by_id_loader!(
     TrackGenresKey,

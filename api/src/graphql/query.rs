@@ -4,7 +4,7 @@ use async_graphql::{Context, ID, MergedObject, Object, OutputType, Result};
 use sea_orm::FromQueryResult;
 use sea_orm::sea_query::SelectStatement;
 
-use super::connection::{Conn, Total, connection, db, load_by_id};
+use super::connection::{Conn, Total, connection, db, load_by_id, load_in_order};
 use super::inputs::{
     ArtistFilterInput, ArtistOrder, GenreOrder, PlaylistFilterInput, PlaylistOrder,
     TrackFilterInput, TrackOrder,
@@ -13,8 +13,9 @@ use super::load_run::{LoadRun, RunStatus};
 use super::loader::{AlbumKey, ArtistKey, PlaylistKey, TrackKey};
 use super::types::{Album, Artist, Genre, Playlist, Track};
 use crate::error::ApiError;
+use crate::recommend::IndexStore;
 use crate::service::page::{Ordering, PageArgs, check_first, fetch_page};
-use crate::service::{self, catalog, search};
+use crate::service::{self, catalog};
 
 /// Every query Sixpotify answers.
 #[derive(Default, MergedObject)]
@@ -36,13 +37,13 @@ impl CatalogQuery {
     /// An artist by id; null when there is none.
     async fn artist(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Artist>> {
         let found = load_by_id(ctx, ArtistKey(id.0)).await?;
-        Ok(found.map(Artist))
+        Ok(found.map(Artist::new))
     }
 
     /// A track by id; null when there is none.
     async fn track(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Track>> {
         let found = load_by_id(ctx, TrackKey(id.0)).await?;
-        Ok(found.map(Track))
+        Ok(found.map(Track::new))
     }
 
     /// An album by id; null when there is none.
@@ -84,7 +85,7 @@ impl CatalogQuery {
         let (sort, desc) = ArtistOrder::resolve(order_by);
         let ordering = catalog::artist_ordering(sort, desc);
         let query = catalog::artists_query(&filter.unwrap_or_default().check()?);
-        list(ctx, query, &ordering, first, after, Artist).await
+        list(ctx, query, &ordering, first, after, Artist::new).await
     }
 
     /// Tracks, filtered and ordered (most popular first by default), a page at a time.
@@ -99,7 +100,7 @@ impl CatalogQuery {
         let (sort, desc) = TrackOrder::resolve(order_by);
         let ordering = catalog::track_ordering(sort, desc);
         let query = catalog::tracks_query(&filter.unwrap_or_default().check()?, sort);
-        list(ctx, query, &ordering, first, after, Track).await
+        list(ctx, query, &ordering, first, after, Track::new).await
     }
 
     /// Genres, by name unless ordered otherwise, a page at a time.
@@ -160,8 +161,13 @@ pub struct SearchQuery;
 
 #[Object]
 impl SearchQuery {
-    /// Artists by name, ignoring case, accents, width, spacing and punctuation ("black pink"
-    /// finds BLACKPINK). Exact matches first, then prefixes, then other matches.
+    /// Artists by name or alias, in any language: case, accents, width, spacing and punctuation
+    /// do not matter ("black pink" finds BLACKPINK, "방탄소년단" finds BTS through its alias).
+    /// Ranked: the exact name or alias, then names that start with the query (a partly typed
+    /// Hangul syllable counts: "방탄소년다"), then names with a later word that does ("swift"),
+    /// then names one typo away (queries of five letters or more: "blakpink", "방탄소년딘");
+    /// within each, the more popular first. Korean initial consonants alone ("ㅂㅌㅅㄴㄷ") match
+    /// Korean names. `matchedName` says which name matched.
     async fn search_artists(
         &self,
         ctx: &Context<'_>,
@@ -170,10 +176,19 @@ impl SearchQuery {
     ) -> Result<Vec<Artist>> {
         let first = check_first(first, super::page_limit(ctx))?;
         check_search(&query)?;
-        let found = search::search_artists(db(ctx), &query, first)
-            .await
-            .map_err(ApiError::from)?;
-        Ok(found.into_iter().map(Artist).collect())
+        let index = ctx.data_unchecked::<IndexStore>().current().await?;
+        let found = index.search().artists(&query, first as usize);
+        drop(index);
+        load_in_order(
+            ctx,
+            found,
+            |m| ArtistKey(m.id.clone()),
+            |m, model: entity::artist::Model| {
+                let matched = m.alias.unwrap_or_else(|| model.name.clone());
+                Artist(model, Some(matched))
+            },
+        )
+        .await
     }
 
     /// Tracks by name, ranked like `searchArtists`.
@@ -185,10 +200,19 @@ impl SearchQuery {
     ) -> Result<Vec<Track>> {
         let first = check_first(first, super::page_limit(ctx))?;
         check_search(&query)?;
-        let found = search::search_tracks(db(ctx), &query, first)
-            .await
-            .map_err(ApiError::from)?;
-        Ok(found.into_iter().map(Track).collect())
+        let index = ctx.data_unchecked::<IndexStore>().current().await?;
+        let found = index.search().tracks(&query, first as usize);
+        drop(index);
+        load_in_order(
+            ctx,
+            found,
+            |m| TrackKey(m.id.clone()),
+            |_, model: entity::track::Model| {
+                let matched = model.name.clone();
+                Track(model, matched)
+            },
+        )
+        .await
     }
 }
 

@@ -99,7 +99,7 @@ impl RecommendQuery {
             index.recommend(&wanted),
             |f| TrackKey(index.track_id(f.index).to_owned()),
             |found, t| Recommendation {
-                track: Track(t),
+                track: Track::new(t),
                 found,
             },
         )

@@ -2,20 +2,28 @@
 //! an entity model; relations go through the [`CatalogLoader`](super::loader::CatalogLoader).
 
 use async_graphql::{Context, Enum, ID, Object, Result};
-use entity::{album, artist, genre, playlist, playlist_track, track};
+use entity::alias::SEARCH_HINT;
+use entity::{album, artist, artist_alias, genre, playlist, playlist_track, track};
 
 use super::connection::{Conn, load_by_id, load_in_order, loader, nested};
 pub use super::features::{AudioFeatures, AudioProfile};
 use super::loader::{
-    AlbumArtistsKey, AlbumKey, AlbumTracksKey, ArtistAlbumsKey, ArtistGenresKey, ArtistKey,
-    ArtistPlaylistsKey, ArtistTracksKey, CountKey, FeaturesKey, PlaylistTracksKey, TopTracksKey,
-    TrackArtistsKey, TrackGenresKey, TrackKey, TrackPlaylistsKey,
+    AlbumArtistsKey, AlbumKey, AlbumTracksKey, ArtistAlbumsKey, ArtistAliasesKey, ArtistGenresKey,
+    ArtistKey, ArtistPlaylistsKey, ArtistTracksKey, CountKey, FeaturesKey, PlaylistTracksKey,
+    TopTracksKey, TrackArtistsKey, TrackGenresKey, TrackKey, TrackPlaylistsKey,
 };
 use crate::error::ApiError;
 use crate::service::relations::{self, CountOf};
 
-/// A performer.
-pub struct Artist(pub artist::Model);
+/// A performer, and in search results the name that matched.
+pub struct Artist(pub artist::Model, pub Option<String>);
+
+impl Artist {
+    /// An artist outside search results.
+    pub fn new(model: artist::Model) -> Self {
+        Self(model, None)
+    }
+}
 
 #[Object]
 impl Artist {
@@ -24,8 +32,61 @@ impl Artist {
     async fn id(&self) -> ID {
         ID(self.0.id.clone())
     }
-    async fn name(&self) -> &str {
-        &self.0.name
+    /// The artist's name. With `locale` (`ko`, `ja`, `en_US`, …), the artist's primary name in
+    /// that locale when an alias source gives one (`ko` gives 방탄소년단 for BTS; a primary name
+    /// of the same language counts when the exact locale has none), else the name.
+    async fn name(&self, ctx: &Context<'_>, locale: Option<String>) -> Result<String> {
+        let Some(asked) = locale else {
+            return Ok(self.0.name.clone());
+        };
+        let Some(asked) = entity::alias::locale(&asked) else {
+            return Err(ApiError::BadUserInput(format!(
+                "locale must be a language code such as ko, en_US or zh_Hant, not {asked:?}"
+            ))
+            .into());
+        };
+        let aliases = load_by_id(ctx, ArtistAliasesKey(self.0.id.clone()))
+            .await?
+            .unwrap_or_default();
+        let primary = |same: &dyn Fn(&str) -> bool| {
+            aliases
+                .iter()
+                .filter(|a| a.is_primary && a.kind.as_deref() != Some(SEARCH_HINT))
+                .filter(|a| same(&a.locale))
+                .min_by_key(|a| entity::alias::Source::precedence(&a.source))
+                .map(|a| a.name.clone())
+        };
+        let language = entity::alias::language(&asked);
+        Ok(primary(&|l| l == asked)
+            .or_else(|| primary(&|l| entity::alias::language(l) == language))
+            .unwrap_or_else(|| self.0.name.clone()))
+    }
+    /// The artist's other names (in other scripts and languages, former names), by locale,
+    /// each locale's primary name first; one entry per name and locale, from the source that
+    /// ranks first (operators' lists, then MusicBrainz, then names the loader was seeded with).
+    /// Search hints (common misspellings) are searched but not listed.
+    async fn aliases(&self, ctx: &Context<'_>) -> Result<Vec<ArtistAlias>> {
+        let aliases = load_by_id(ctx, ArtistAliasesKey(self.0.id.clone()))
+            .await?
+            .unwrap_or_default();
+        let mut shown: Vec<&artist_alias::Model> = aliases
+            .iter()
+            .filter(|a| a.kind.as_deref() != Some(SEARCH_HINT))
+            .collect();
+        shown.sort_by_key(|a| {
+            (
+                a.locale.as_str(),
+                a.search_key.as_str(),
+                entity::alias::Source::precedence(&a.source),
+            )
+        });
+        shown.dedup_by(|b, a| a.locale == b.locale && a.search_key == b.search_key);
+        shown.sort_by_key(|a| (a.locale.as_str(), !a.is_primary, a.name.as_str()));
+        Ok(shown.into_iter().cloned().map(ArtistAlias).collect())
+    }
+    /// In `searchArtists` results, the name or alias that matched the query; null elsewhere.
+    async fn matched_name(&self) -> Option<&str> {
+        self.1.as_deref()
     }
     /// Spotify's popularity, 0 to 100; null when the source did not give it.
     async fn popularity(&self) -> Option<i32> {
@@ -65,7 +126,11 @@ impl Artist {
             })
             .await
             .map_err(ApiError::from)?;
-        Ok(tracks.unwrap_or_default().into_iter().map(Track).collect())
+        Ok(tracks
+            .unwrap_or_default()
+            .into_iter()
+            .map(Track::new)
+            .collect())
     }
     /// Artists related to this one, best first (ties to the more popular, then the smaller
     /// id), the artist itself left out. `basis` says from what: `HYBRID` (the default) blends
@@ -95,7 +160,7 @@ impl Artist {
             related,
             |r| ArtistKey(index.artist_id(r.index).to_owned()),
             |r, artist| RelatedArtist {
-                artist: Artist(artist),
+                artist: Artist::new(artist),
                 found: r,
             },
         )
@@ -127,7 +192,7 @@ impl Artist {
             parent,
             (first, after),
             &ordering,
-            Track,
+            Track::new,
         )
         .await
     }
@@ -171,8 +236,39 @@ impl Artist {
     }
 }
 
-/// A recording.
-pub struct Track(pub track::Model);
+/// Another name of an artist.
+pub struct ArtistAlias(pub artist_alias::Model);
+
+#[Object]
+impl ArtistAlias {
+    /// The name as written.
+    async fn name(&self) -> &str {
+        &self.0.name
+    }
+    /// Its locale (`ko`, `ja`, `en_US`, `zh_Hant`, …); null when the source gave none.
+    async fn locale(&self) -> Option<&str> {
+        (!self.0.locale.is_empty()).then_some(self.0.locale.as_str())
+    }
+    /// Whether it is the artist's primary name in its locale.
+    async fn primary(&self) -> bool {
+        self.0.is_primary
+    }
+    /// Where it came from: `list` (an operator's list, and the bundled sample's), `musicbrainz`
+    /// or `spotify-seed` (a name a Spotify load was seeded with).
+    async fn source(&self) -> &str {
+        &self.0.source
+    }
+}
+
+/// A recording, and in search results the name that matched.
+pub struct Track(pub track::Model, pub Option<String>);
+
+impl Track {
+    /// A track outside search results.
+    pub fn new(model: track::Model) -> Self {
+        Self(model, None)
+    }
+}
 
 #[Object]
 impl Track {
@@ -182,6 +278,10 @@ impl Track {
     /// Null when the source has no name for the track.
     async fn name(&self) -> Option<&str> {
         self.0.name.as_deref()
+    }
+    /// In `searchTracks` results, the name that matched the query; null elsewhere.
+    async fn matched_name(&self) -> Option<&str> {
+        self.1.as_deref()
     }
     async fn duration_ms(&self) -> i32 {
         self.0.duration_ms
@@ -211,7 +311,7 @@ impl Track {
         Ok(artists
             .unwrap_or_default()
             .into_iter()
-            .map(Artist)
+            .map(Artist::new)
             .collect())
     }
     async fn audio_features(&self, ctx: &Context<'_>) -> Result<Option<AudioFeatures>> {
@@ -303,7 +403,7 @@ impl Album {
             parent,
             (first, after),
             &ordering,
-            Track,
+            Track::new,
         )
         .await
     }
@@ -313,7 +413,7 @@ impl Album {
         Ok(artists
             .unwrap_or_default()
             .into_iter()
-            .map(Artist)
+            .map(Artist::new)
             .collect())
     }
 }
@@ -432,7 +532,7 @@ impl PlaylistEntry {
     async fn track(&self, ctx: &Context<'_>) -> Result<Option<Track>> {
         Ok(load_by_id(ctx, TrackKey(self.0.track_id.clone()))
             .await?
-            .map(Track))
+            .map(Track::new))
     }
 }
 

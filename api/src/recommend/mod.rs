@@ -8,6 +8,7 @@ pub mod index;
 pub mod request;
 pub mod store;
 
+pub(crate) use index::IdTable;
 pub use index::{
     ArtistInput, Basis, DIMS, EQUAL_WEIGHTS, GENRE_PENALTY, Index, PLAYLIST_WEIGHT,
     PlaylistsBuilder, RECOMMEND_PLAYLIST_WEIGHT, Recommendation, Related, TrackInput, WEIGHTING,

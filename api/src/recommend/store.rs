@@ -78,6 +78,7 @@ impl IndexStore {
 
 fn not_ready() -> ApiError {
     ApiError::Unavailable(
-        "the recommendation index is still being built; retry in a few seconds".into(),
+        "the index of recommendations and names is still being built; retry in a few seconds"
+            .into(),
     )
 }

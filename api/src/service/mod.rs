@@ -64,3 +64,13 @@ pub async fn data_version(db: &impl ConnectionTrait) -> Result<Option<i64>, DbEr
 pub async fn catalog_is_empty(db: &impl ConnectionTrait) -> Result<bool, DbErr> {
     Ok(entity::track::Entity::find().count(db).await? == 0)
 }
+
+/// Whether a load run from `source` ever succeeded.
+pub async fn loaded_from(db: &impl ConnectionTrait, source: &str) -> Result<bool, DbErr> {
+    Ok(load_run::Entity::find()
+        .filter(load_run::Column::Source.eq(source))
+        .filter(load_run::Column::Status.eq(RunStatus::Succeeded))
+        .count(db)
+        .await?
+        > 0)
+}

@@ -4,13 +4,15 @@
 use std::collections::HashMap;
 
 use entity::{
-    album, artist, artist_genre, artist_top_track, audio_features, genre, playlist, playlist_track,
-    track, track_artist, track_genre,
+    album, artist, artist_alias, artist_genre, artist_top_track, audio_features, genre, playlist,
+    playlist_track, track, track_artist, track_genre,
 };
 use sea_orm::sea_query::{
     Alias, Expr, ExprTrait, Func, IntoTableRef, JoinType, Order, Query, SelectStatement,
 };
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryTrait};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QueryTrait,
+};
 
 use super::col;
 use super::page::{Ordering, Page, PageArgs, SortKind, fetch_pages_by_parent};
@@ -115,6 +117,38 @@ pub async fn genres_of_tracks(
 ) -> Result<HashMap<String, Vec<genre::Model>>, DbErr> {
     use track_genre::Column as C;
     genres_through(db, C::TrackId, C::GenreId, ids).await
+}
+
+/// The aliases of each artist, search hints included, by locale (none first), the primary
+/// name of a locale first, then by source precedence and name.
+pub async fn aliases_of_artists(
+    db: &impl ConnectionTrait,
+    ids: &[String],
+) -> Result<HashMap<String, Vec<artist_alias::Model>>, DbErr> {
+    let rows = artist_alias::Entity::find()
+        .filter(artist_alias::Column::ArtistId.is_in(ids.iter().cloned()))
+        .all(db)
+        .await?;
+    let mut out: HashMap<String, Vec<artist_alias::Model>> = HashMap::new();
+    for alias in rows {
+        out.entry(alias.artist_id.clone()).or_default().push(alias);
+    }
+    for aliases in out.values_mut() {
+        aliases.sort_by(|a, b| {
+            (
+                a.locale.as_str(),
+                !a.is_primary,
+                entity::alias::Source::precedence(&a.source),
+            )
+                .cmp(&(
+                    b.locale.as_str(),
+                    !b.is_primary,
+                    entity::alias::Source::precedence(&b.source),
+                ))
+                .then_with(|| a.name.cmp(&b.name))
+        });
+    }
+    Ok(out)
 }
 
 /// Credited artists of each track, in credit order.

@@ -1,116 +1,64 @@
-//! Search by name: case-, accent-, width-, spacing- and punctuation-insensitive, through the
-//! folded `search_key` columns the loader fills. Exact matches rank first, then prefixes, then
-//! other substrings; within a rank, the more popular and the shorter name first.
+//! What search is built from: every artist's name, every alias (with its artist's popularity)
+//! and every track's name, streamed into a [`SearchIndexBuilder`]. Three plain selects; the
+//! search itself runs in memory ([`crate::search`]).
 
-use entity::normalize::search_key;
-use entity::{artist, track};
-use sea_orm::sea_query::{Expr, ExprTrait, Func, LikeExpr, Order, SelectStatement};
+use entity::{artist, artist_alias, track};
+use futures_util::TryStreamExt;
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryOrder, QuerySelect,
-    QueryTrait,
+    ConnectionTrait, DbErr, EntityTrait, JoinType, QuerySelect, RelationTrait, StreamTrait,
 };
 
-use super::catalog::escape_like;
+use crate::search::{SearchIndex, SearchIndexBuilder};
 
-fn ranked(
-    mut stmt: SelectStatement,
-    key: impl ColumnTrait,
-    popularity: impl ColumnTrait,
-    id: impl ColumnTrait,
-    folded: &str,
-    first: u64,
-) -> SelectStatement {
-    let key = Expr::col((key.entity_name(), key));
-    let escaped = escape_like(folded);
-    let rank = Expr::case(key.clone().eq(folded.to_owned()), 0)
-        .case(
-            key.clone()
-                .like(LikeExpr::new(format!("{escaped}%")).escape('!')),
-            1,
-        )
-        .finally(2);
-    let length = Func::char_length(key.clone());
-    stmt.and_where(key.like(LikeExpr::new(format!("%{escaped}%")).escape('!')))
-        .order_by_expr(rank.into(), Order::Asc)
-        .order_by_expr(
-            Expr::col((popularity.entity_name(), popularity)),
-            Order::Desc,
-        )
-        .order_by_expr(length.into(), Order::Asc)
-        .order_by_expr(Expr::col((id.entity_name(), id)), Order::Asc)
-        .limit(first);
-    stmt
-}
-
-async fn run<M: FromQueryResult>(
-    db: &impl ConnectionTrait,
-    stmt: &SelectStatement,
-) -> Result<Vec<M>, DbErr> {
-    db.query_all(stmt)
-        .await?
-        .iter()
-        .map(|row| M::from_query_result(row, ""))
-        .collect()
-}
-
-/// Artists whose name matches `query`, best first. A query that folds to nothing finds nothing.
-pub async fn search_artists(
-    db: &impl ConnectionTrait,
-    query: &str,
-    first: u64,
-) -> Result<Vec<artist::Model>, DbErr> {
-    let folded = search_key(query);
-    if folded.is_empty() || first == 0 {
-        return Ok(Vec::new());
+/// Reads the catalog's names and builds the search index (the sorting off the async threads).
+pub async fn load_search_index<C>(db: &C) -> Result<SearchIndex, DbErr>
+where
+    C: ConnectionTrait + StreamTrait,
+{
+    let mut builder = SearchIndexBuilder::default();
+    {
+        let mut rows = artist::Entity::find()
+            .select_only()
+            .column(artist::Column::Id)
+            .column(artist::Column::Name)
+            .column(artist::Column::Popularity)
+            .into_tuple::<(String, String, Option<i32>)>()
+            .stream(db)
+            .await?;
+        while let Some((id, name, popularity)) = rows.try_next().await? {
+            builder.artist(&id, &name, popularity);
+        }
     }
-    let stmt = ranked(
-        artist::Entity::find().into_query(),
-        artist::Column::SearchKey,
-        artist::Column::Popularity,
-        artist::Column::Id,
-        &folded,
-        first,
-    );
-    run(db, &stmt).await
-}
-
-/// Tracks whose name matches `query`, best first.
-pub async fn search_tracks(
-    db: &impl ConnectionTrait,
-    query: &str,
-    first: u64,
-) -> Result<Vec<track::Model>, DbErr> {
-    let folded = search_key(query);
-    if folded.is_empty() || first == 0 {
-        return Ok(Vec::new());
+    {
+        let mut rows = artist_alias::Entity::find()
+            .select_only()
+            .column(artist_alias::Column::ArtistId)
+            .column(artist_alias::Column::Name)
+            .column(artist::Column::Popularity)
+            .join(JoinType::InnerJoin, artist_alias::Relation::Artist.def())
+            .into_tuple::<(String, String, Option<i32>)>()
+            .stream(db)
+            .await?;
+        while let Some((id, name, popularity)) = rows.try_next().await? {
+            builder.alias(&id, &name, popularity);
+        }
     }
-    let stmt = ranked(
-        track::Entity::find().into_query(),
-        track::Column::SearchKey,
-        track::Column::Popularity,
-        track::Column::Id,
-        &folded,
-        first,
-    );
-    run(db, &stmt).await
-}
-
-/// Every artist's search key and display name, most popular first (ties by id): what the
-/// chatbot suggests names from.
-pub async fn artist_names(db: &impl ConnectionTrait) -> Result<Vec<(String, String)>, DbErr> {
-    #[derive(FromQueryResult)]
-    struct Name {
-        search_key: String,
-        name: String,
+    {
+        let mut rows = track::Entity::find()
+            .select_only()
+            .column(track::Column::Id)
+            .column(track::Column::Name)
+            .column(track::Column::Popularity)
+            .into_tuple::<(String, Option<String>, Option<i32>)>()
+            .stream(db)
+            .await?;
+        while let Some((id, name, popularity)) = rows.try_next().await? {
+            if let Some(name) = name {
+                builder.track(&id, &name, popularity);
+            }
+        }
     }
-    let rows = artist::Entity::find()
-        .select_only()
-        .column(artist::Column::SearchKey)
-        .column(artist::Column::Name)
-        .order_by_desc(artist::Column::Popularity)
-        .order_by_asc(artist::Column::Id)
-        .into_model::<Name>()
-        .all(db)
-        .await?;
-    Ok(rows.into_iter().map(|r| (r.search_key, r.name)).collect())
+    tokio::task::spawn_blocking(move || builder.build())
+        .await
+        .map_err(|e| DbErr::Custom(format!("building the search index: {e}")))
 }

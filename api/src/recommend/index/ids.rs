@@ -16,7 +16,7 @@ pub(crate) struct IdTable {
 
 impl IdTable {
     /// From ids already sorted and without duplicates.
-    pub(super) fn new(ids: &[&str]) -> Self {
+    pub(crate) fn new(ids: &[&str]) -> Self {
         let width = ids.first().map(|i| i.len());
         let fixed = width.filter(|w| ids.iter().all(|i| i.len() == *w));
         let mut bytes = Vec::with_capacity(ids.iter().map(|i| i.len()).sum());
@@ -67,7 +67,7 @@ impl IdTable {
         None
     }
 
-    pub(super) fn heap_bytes(&self) -> usize {
+    pub(crate) fn heap_bytes(&self) -> usize {
         self.bytes.capacity() + self.offsets.capacity() * 4
     }
 }

@@ -25,7 +25,7 @@ use std::collections::HashMap;
 
 use self::grid::{CHUNK, Grid};
 pub use self::grid::{EQUAL_WEIGHTS, Scale, Weights};
-use self::ids::IdTable;
+pub(crate) use self::ids::IdTable;
 pub use self::playlists::{Playlists, PlaylistsBuilder, WEIGHTING, Weighting};
 pub use self::query::{Basis, Recommendation, Related, Wanted};
 
@@ -114,6 +114,9 @@ pub struct Index {
     pub(crate) recommend_playlist_weight: f32,
     /// Mean and spread of the tracks' known popularity.
     pub(crate) popularity_scale: (f64, f64),
+    /// The names of the catalog, searched by `searchArtists`, `searchTracks` and the chatbot;
+    /// empty until [`Index::set_search`].
+    pub(crate) search: crate::search::SearchIndex,
     /// The data version the index was built from.
     pub version: Option<i64>,
 }
@@ -270,6 +273,7 @@ impl Index {
             playlists: Playlists::default(),
             playlist_weight: PLAYLIST_WEIGHT,
             recommend_playlist_weight: RECOMMEND_PLAYLIST_WEIGHT,
+            search: crate::search::SearchIndex::default(),
         }
     }
 
@@ -278,6 +282,16 @@ impl Index {
     pub fn set_playlists(&mut self, builder: PlaylistsBuilder, weighting: Weighting) {
         let artists = &self.artists;
         self.playlists = Playlists::build(builder, artists.len(), |id| artists.find(id), weighting);
+    }
+
+    /// Makes `search` the index of names, replacing any the index had.
+    pub fn set_search(&mut self, search: crate::search::SearchIndex) {
+        self.search = search;
+    }
+
+    /// The index of names.
+    pub fn search(&self) -> &crate::search::SearchIndex {
+        &self.search
     }
 
     /// The playlists behind co-occurrence.
@@ -317,6 +331,7 @@ impl Index {
             + self.genres.iter().map(|g| g.capacity() + 24).sum::<usize>()
             + (self.genre_start.capacity() + self.artist_genres.capacity()) * 4
             + self.playlists.heap_bytes()
+            + self.search.heap_bytes()
     }
 
     /// An artist's genres, as positions among the index's genres, sorted.
