@@ -65,8 +65,8 @@ pub async fn seed_if_empty(db: &DatabaseConnection) -> Result<bool> {
     Ok(true)
 }
 
-/// Loads the sample's aliases.
-async fn seed_aliases(db: &DatabaseConnection) -> Result<()> {
+/// Loads the sample's aliases (the sample's artists must be in the catalog).
+pub async fn seed_aliases(db: &DatabaseConnection) -> Result<()> {
     let list = AliasList {
         input: CsvInput::Bytes {
             label: SAMPLE_ALIASES_SOURCE.into(),

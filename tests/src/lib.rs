@@ -232,7 +232,7 @@ pub async fn import(db: &DatabaseConnection, path: PathBuf) -> Result<()> {
     Ok(())
 }
 
-/// Imports the sample the API bundles.
+/// Imports the sample the API bundles, and its aliases.
 pub async fn import_sample(db: &DatabaseConnection) -> Result<()> {
     let report = import_csv(
         db,
@@ -241,6 +241,7 @@ pub async fn import_sample(db: &DatabaseConnection) -> Result<()> {
     )
     .await?;
     report.into_result()?;
+    sixpotify_api::seed::seed_aliases(db).await?;
     Ok(())
 }
 

@@ -290,21 +290,28 @@ async fn search_ignores_case_accents_width_and_spacing_and_finds_korean(db: Test
     Ok(())
 }
 
-async fn search_ranks_exact_then_prefix_then_substring_matches(db: TestDb) -> Result<()> {
+async fn search_ranks_exact_then_prefix_then_word_then_near_miss_matches(db: TestDb) -> Result<()> {
     import(&db.connect().await?, fixture("quirks.csv")).await?;
     let app = TestApp::spawn(&db).await?;
     let data = app
-        .data("{ searchArtists(query: \"LOVE\") { name } searchTracks(query: \"love\") { name } }")
+        .data("{ a: searchArtists(query: \"LOVE\") { name matchedName } t: searchTracks(query: \"love\") { name matchedName } w: searchTracks(query: \"a glove\") { name } n: searchTracks(query: \"lovesik\") { name } }")
         .await?;
     assert_eq!(
-        data["searchArtists"],
-        json!([{ "name": "Love" }, { "name": "Love Affair" }, { "name": "Glove" }])
+        data["a"],
+        json!([{ "name": "Love", "matchedName": "Love" }, { "name": "Love Affair", "matchedName": "Love Affair" }]),
+        "the exact name, then a prefix; a name that only contains the query is no match"
     );
     assert_eq!(
-        data["searchTracks"],
-        json!([{ "name": "Lovesick" }, { "name": "Lovely Day" }, { "name": "Fit Like A Glove" }]),
-        "prefixes by popularity, then substrings"
+        data["t"],
+        json!([{ "name": "Lovesick", "matchedName": "Lovesick" }, { "name": "Lovely Day", "matchedName": "Lovely Day" }]),
+        "prefixes by popularity"
     );
+    assert_eq!(
+        data["w"],
+        json!([{ "name": "Fit Like A Glove" }]),
+        "a later word"
+    );
+    assert_eq!(data["n"], json!([{ "name": "Lovesick" }]), "one typo");
     Ok(())
 }
 
@@ -364,7 +371,7 @@ backend_tests!(
     filters_narrow_the_lists_and_total_count_agrees,
     contradictory_or_out_of_range_filters_are_bad_user_input_naming_the_argument,
     search_ignores_case_accents_width_and_spacing_and_finds_korean,
-    search_ranks_exact_then_prefix_then_substring_matches,
+    search_ranks_exact_then_prefix_then_word_then_near_miss_matches,
     load_runs_and_the_data_version_report_what_was_loaded,
     internal_errors_reach_clients_without_sql
 );
@@ -504,20 +511,24 @@ mod http {
         tokio::spawn(app.run_until_stopped());
         let body: Value = reqwest::Client::new()
             .post(format!("{base}/graphql"))
-            .json(&json!({ "query": "{ bts: searchArtists(query: \"BTS\", first: 1) { name } bp: searchArtists(query: \"BLACKPINK\", first: 1) { name } loadRuns { source status } }" }))
+            .json(&json!({ "query": "{ bts: searchArtists(query: \"BTS\", first: 1) { name } bp: searchArtists(query: \"BLACKPINK\", first: 1) { name } ko: searchArtists(query: \"방탄소년단\", first: 1) { name matchedName korean: name(locale: \"ko\") } loadRuns { source status } }" }))
             .send().await?.json().await?;
         assert_eq!(
             body,
             json!({ "data": {
                 "bts": [{ "name": "BTS" }], "bp": [{ "name": "BLACKPINK" }],
-                "loadRuns": [{ "source": "bundled-sample", "status": "SUCCEEDED" }]
+                "ko": [{ "name": "BTS", "matchedName": "방탄소년단", "korean": "방탄소년단" }],
+                "loadRuns": [
+                    { "source": "bundled-sample-aliases", "status": "SUCCEEDED" },
+                    { "source": "bundled-sample", "status": "SUCCEEDED" }
+                ]
             }})
         );
         // A second start finds data and does not seed again.
         let again = sixpotify_api::Application::build(&settings).await?;
         drop(again);
         let conn = db.connect().await?;
-        assert_eq!(scalar(&conn, "SELECT COUNT(*) FROM load_runs").await?, 1);
+        assert_eq!(scalar(&conn, "SELECT COUNT(*) FROM load_runs").await?, 2);
         Ok(())
     }
 }

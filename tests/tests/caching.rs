@@ -318,8 +318,8 @@ async fn metrics_report_requests_latency_caches_pool_and_data_version(db: TestDb
         "sixpotify_db_pool_connections{state=\"max\"}",
         "sixpotify_sql_statements_total ",
         "sixpotify_cache_generation 2",
-        "sixpotify_data_version 1",
-        "sixpotify_recommendation_index_version 1",
+        "sixpotify_data_version 2",
+        "sixpotify_recommendation_index_version 2",
         "# EOF",
     ] {
         assert!(text.contains(series), "{series} missing from\n{text}");

@@ -34,11 +34,11 @@ async fn readyz(app: &TestApp) -> Result<(u16, Value)> {
     Ok((resp.status().as_u16(), resp.json().await?))
 }
 
-/// An uncached query: each `n` is a different search, answered by the database only.
+/// An uncached query: each `n` is a different lookup, answered by the database only.
 fn uncached(n: u64) -> (&'static str, Value) {
     (
-        "query ($q: String!) { searchTracks(query: $q, first: 5) { name } }",
-        json!({ "q": format!("love {n}") }),
+        "query ($id: ID!) { track(id: $id) { name } }",
+        json!({ "id": format!("no-such-track-{n}") }),
     )
 }
 
