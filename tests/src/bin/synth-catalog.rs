@@ -29,6 +29,10 @@ struct Args {
     /// Artists the playlists draw from.
     #[arg(long, default_value_t = 300_000)]
     artists: usize,
+    /// Also write an alias list (`import-aliases`) giving every tenth artist a Korean-script
+    /// name, its letters spelled in Hangul, as the primary `ko` name.
+    #[arg(long)]
+    aliases: Option<PathBuf>,
     /// The same seed gives the same catalog.
     #[arg(long, default_value_t = 0x5EED)]
     seed: u64,
@@ -72,6 +76,11 @@ fn main() -> Result<()> {
     let n = written
         .and_then(|(n, mut out)| out.flush().map(|()| n).map_err(Into::into))
         .with_context(|| format!("writing {}", args.out.display()))?;
+    if let Some(path) = &args.aliases {
+        let written = write_aliases(path, &sample, args.tracks, args.seed)
+            .with_context(|| format!("writing {}", path.display()))?;
+        println!("{written} aliases into {}", path.display());
+    }
     println!(
         "{n} tracks, {} artists, {} albums drawn from {} rows of {} into {}",
         n.div_ceil(TRACKS_PER_ARTIST),
@@ -81,4 +90,41 @@ fn main() -> Result<()> {
         args.out.display()
     );
     Ok(())
+}
+
+/// A name's letters spelled in Hangul, one syllable a letter; digits and spaces kept.
+fn hangul(name: &str) -> String {
+    const SYLLABLES: [char; 26] = [
+        '아', '브', '크', '드', '에', '프', '그', '흐', '이', '즈', '카', '르', '므', '느', '오',
+        '파', '쿠', '라', '스', '트', '우', '비', '워', '크', '이', '즈',
+    ];
+    name.chars()
+        .filter_map(|c| match c.to_ascii_lowercase() {
+            l @ 'a'..='z' => Some(SYLLABLES[(l as u8 - b'a') as usize]),
+            d if d.is_ascii_digit() || d == ' ' => Some(d),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Writes the alias list of every tenth artist; returns how many aliases.
+fn write_aliases(
+    path: &std::path::Path,
+    sample: &Sample,
+    tracks: usize,
+    seed: u64,
+) -> Result<usize> {
+    let mut w = csv::Writer::from_path(path)?;
+    w.write_record(["artist_id", "alias", "locale", "primary"])?;
+    let mut n = 0;
+    for t in sample.generate(tracks, seed).step_by(TRACKS_PER_ARTIST) {
+        if t.artist % 10 != 0 {
+            continue;
+        }
+        let id = entity::normalize::derived_artist_id(&t.artist_name);
+        w.write_record([id.as_str(), &hangul(&t.artist_name), "ko", "true"])?;
+        n += 1;
+    }
+    w.flush()?;
+    Ok(n)
 }
