@@ -16,7 +16,7 @@ use entity::{
     Feature, TrackFeatures, album, artist, artist_alias, artist_genre, artist_top_track,
     audio_features, genre, playlist, playlist_track, track, track_artist, track_genre,
 };
-use sea_orm::sea_query::{Condition, Expr, ExprTrait, OnConflict, Query};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait, Iden,
     TransactionTrait, Value,
@@ -757,21 +757,24 @@ impl Batch {
     /// Drops the aliases the batch replaces, then upserts its aliases.
     async fn write_aliases(&self, txn: &impl ConnectionTrait) -> Result<(), sea_orm::DbErr> {
         use artist_alias::Column as Al;
-        let replaced: Vec<_> = self.replaced_aliases.iter().collect();
-        for pairs in replaced.chunks(MAX_PARAMS / 2) {
-            let mut any = Condition::any();
-            for (artist_id, source) in pairs {
-                any = any.add(
-                    Al::ArtistId
-                        .eq(artist_id.as_str())
-                        .and(Al::Source.eq(*source)),
-                );
+        // One statement per source and chunk of artists: an `IN` list, where a disjunction of
+        // pairs would be an expression SQLite refuses past a depth of 1000.
+        let mut by_source: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for (artist_id, source) in &self.replaced_aliases {
+            by_source.entry(source).or_default().push(artist_id);
+        }
+        for (source, artists) in by_source {
+            for ids in artists.chunks(MAX_PARAMS) {
+                let stmt = Query::delete()
+                    .from_table(artist_alias::Entity)
+                    .cond_where(
+                        Al::Source
+                            .eq(source)
+                            .and(Al::ArtistId.is_in(ids.iter().copied())),
+                    )
+                    .to_owned();
+                txn.execute(&stmt).await?;
             }
-            let stmt = Query::delete()
-                .from_table(artist_alias::Entity)
-                .cond_where(any)
-                .to_owned();
-            txn.execute(&stmt).await?;
         }
         upsert::<artist_alias::Entity>(
             txn,
@@ -812,21 +815,23 @@ impl Batch {
     /// ranks a shorter new list no longer has removed.
     async fn write_top_tracks(&self, txn: &impl ConnectionTrait) -> Result<(), sea_orm::DbErr> {
         use artist_top_track::Column as Top;
-        let keys: Vec<_> = self.top_tracks.keys().collect();
-        for keys in keys.chunks(MAX_PARAMS / 2) {
-            let mut any = Condition::any();
-            for (artist_id, market) in keys {
-                any = any.add(
-                    Top::ArtistId
-                        .eq(artist_id.as_str())
-                        .and(Top::Market.eq(market.as_str())),
-                );
+        // One statement per market and chunk of artists (see `write_aliases`).
+        let mut by_market: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+        for (artist_id, market) in self.top_tracks.keys() {
+            by_market.entry(market).or_default().push(artist_id);
+        }
+        for (market, artists) in by_market {
+            for ids in artists.chunks(MAX_PARAMS) {
+                let stmt = Query::delete()
+                    .from_table(artist_top_track::Entity)
+                    .cond_where(
+                        Top::Market
+                            .eq(market)
+                            .and(Top::ArtistId.is_in(ids.iter().copied())),
+                    )
+                    .to_owned();
+                txn.execute(&stmt).await?;
             }
-            let stmt = Query::delete()
-                .from_table(artist_top_track::Entity)
-                .cond_where(any)
-                .to_owned();
-            txn.execute(&stmt).await?;
         }
         upsert::<artist_top_track::Entity>(
             txn,

@@ -154,6 +154,16 @@ async fn an_alias_list_names_artists_in_other_languages_and_a_corrected_list_men
         scalar(&conn, "SELECT COUNT(*) FROM artist_aliases").await?,
         before
     );
+    // A list naming every artist of the sample (over 2,000) in one transaction.
+    let ids = strings(&conn, "SELECT id FROM artists ORDER BY id").await?;
+    ensure!(ids.len() > 2000, "{}", ids.len());
+    let mut every = String::from("artist_id,alias,locale\n");
+    for (i, id) in ids.iter().enumerate() {
+        every.push_str(&format!("{id},별칭 {i},ko\n"));
+    }
+    let every = write(dir.path(), "every.csv", &every)?;
+    let report = list(&conn, &every, false).await?.into_result()?;
+    assert_eq!(report.counts.written, ids.len() as u64);
     // A file that is not an alias list says what it expected.
     let wrong = write(dir.path(), "wrong.csv", "id,name\nx,y\n")?;
     let report = list(&conn, &wrong, false).await?;

@@ -292,6 +292,18 @@ async fn a_corpus_of_hostile_requests_gets_coded_errors_and_the_server_stays_hea
         "!",
         "\\",
         "' UNION SELECT name FROM sqlite_master --",
+        // Any script, or none: emoji, combining marks alone, right-to-left, lone jamo and
+        // syllable parts, control and zero-width characters, mixed scripts, 200 characters.
+        "😀🎵",
+        "\u{301}\u{301}\u{301}",
+        "שלום مرحبا",
+        "ㅏㅏㅏ",
+        "ᅡᆫ",
+        "ㄳㄺ",
+        "\u{200B}\u{0}\u{7}",
+        "BTS방탄😀ﾎﾞ",
+        &*"방".repeat(200),
+        &*"가나다라마바사 ".repeat(25),
     ] {
         for field in ["searchTracks", "searchArtists"] {
             let answer = post(

@@ -270,6 +270,18 @@ async fn an_artists_file_with_korean_names_and_blank_lines_resolves_each_name(
         count(&conn, "SELECT COUNT(*) FROM artists WHERE name = '잔나비'").await?,
         1
     );
+    // Names Spotify spells otherwise became aliases; names it spells alike did not.
+    let aliases = sixpotify_tests::strings(
+        &conn,
+        "SELECT CONCAT(artist_id, ' ', name, ' ', locale, ' ', source) FROM artist_aliases ORDER BY artist_id",
+    )
+    .await?;
+    let mut expected = vec![
+        format!("{BTS} 방탄소년단 ko spotify-seed"),
+        format!("{IU} 아이유 ko spotify-seed"),
+    ];
+    expected.sort();
+    assert_eq!(aliases, expected);
     // Stored with the run: the unmatched name, and the two exact "Nell"s resolved to the
     // more popular.
     let stored = report;
