@@ -84,10 +84,19 @@ struct Pending {
     starts: Box<[u16]>,
 }
 
+/// A name as collected, its target still an id.
+struct Collected {
+    target: Box<str>,
+    popularity: i16,
+    alias: Option<Box<str>>,
+    key: Box<str>,
+    starts: Box<[u16]>,
+}
+
 /// Collects names, then builds the index.
 #[derive(Default)]
 pub struct NamesBuilder {
-    names: Vec<(Box<str>, i16, Option<Box<str>>, Box<str>, Box<[u16]>)>,
+    names: Vec<Collected>,
 }
 
 impl NamesBuilder {
@@ -106,18 +115,18 @@ impl NamesBuilder {
             return;
         }
         let popularity = name.popularity.map_or(-1, |p| p.clamp(0, 100) as i16);
-        self.names.push((
-            name.target.into(),
+        self.names.push(Collected {
+            target: name.target.into(),
             popularity,
-            name.alias.map(Into::into),
-            key.into_boxed_str(),
-            starts.into_boxed_slice(),
-        ));
+            alias: name.alias.map(Into::into),
+            key: key.into_boxed_str(),
+            starts: starts.into_boxed_slice(),
+        });
     }
 
     /// Orders the names and builds the transducers.
     pub fn build(self) -> Names {
-        let mut ids: Vec<&str> = self.names.iter().map(|n| &*n.0).collect();
+        let mut ids: Vec<&str> = self.names.iter().map(|n| &*n.target).collect();
         ids.sort_unstable();
         ids.dedup();
         let id_table = IdTable::new(&ids);
@@ -125,12 +134,12 @@ impl NamesBuilder {
         let mut pending: Vec<Pending> = self
             .names
             .into_iter()
-            .map(|(target, popularity, alias, key, starts)| Pending {
-                target: id_table.find(&target).unwrap_or_default() as u32,
-                popularity,
-                alias: alias.map_or(u32::MAX, |a| aliases.push(&a)),
-                key,
-                starts,
+            .map(|c| Pending {
+                target: id_table.find(&c.target).unwrap_or_default() as u32,
+                popularity: c.popularity,
+                alias: c.alias.map_or(u32::MAX, |a| aliases.push(&a)),
+                key: c.key,
+                starts: c.starts,
             })
             .collect();
         pending.sort_by(|a, b| {
@@ -221,19 +230,11 @@ impl Strings {
 }
 
 /// A transducer from keys to lists of variants, best first.
+#[derive(Default)]
 struct Postings {
     map: Map<Vec<u8>>,
     /// At a key's value: how many variants, then the variants.
     lists: Vec<u32>,
-}
-
-impl Default for Postings {
-    fn default() -> Self {
-        Self {
-            map: Map::default(),
-            lists: Vec::new(),
-        }
-    }
 }
 
 impl Postings {
