@@ -8,6 +8,15 @@ use sha2::{Digest, Sha256};
 use unicode_normalization::UnicodeNormalization;
 use unicode_normalization::char::is_combining_mark;
 
+/// Compatibility forms made plain, accents dropped, Hangul recomposed, lower case.
+fn plain(name: &str) -> String {
+    name.nfkd()
+        .filter(|c| !is_combining_mark(*c))
+        .nfc()
+        .flat_map(char::to_lowercase)
+        .collect()
+}
+
 /// Folds a name into its search key: compatibility forms made plain (full-width `ＢＴＳ` is `bts`),
 /// accents dropped (`Beyoncé` is `beyonce`), lower case, and everything but letters and digits
 /// removed, so that spacing and punctuation variants meet (`Black Pink`, `BLACKPINK`,
@@ -15,12 +24,7 @@ use unicode_normalization::char::is_combining_mark;
 /// syllables survive intact. A name made only of symbols (`♥`) keeps its symbols, so that it can
 /// still be found.
 pub fn search_key(name: &str) -> String {
-    let plain: String = name
-        .nfkd()
-        .filter(|c| !is_combining_mark(*c))
-        .nfc()
-        .flat_map(char::to_lowercase)
-        .collect();
+    let plain = plain(name);
     let compact: String = plain.chars().filter(|c| c.is_alphanumeric()).collect();
     if compact.is_empty() {
         plain.chars().filter(|c| !c.is_whitespace()).collect()
@@ -32,13 +36,7 @@ pub fn search_key(name: &str) -> String {
 /// The words of a name, each folded like [`search_key`], in order; joined they are the name's
 /// search key. A name made only of symbols is one word, its key.
 pub fn search_words(name: &str) -> Vec<String> {
-    let plain: String = name
-        .nfkd()
-        .filter(|c| !is_combining_mark(*c))
-        .nfc()
-        .flat_map(char::to_lowercase)
-        .collect();
-    let words: Vec<String> = plain
+    let words: Vec<String> = plain(name)
         .split(|c: char| !c.is_alphanumeric())
         .filter(|w| !w.is_empty())
         .map(str::to_owned)

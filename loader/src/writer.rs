@@ -757,25 +757,11 @@ impl Batch {
     /// Drops the aliases the batch replaces, then upserts its aliases.
     async fn write_aliases(&self, txn: &impl ConnectionTrait) -> Result<(), sea_orm::DbErr> {
         use artist_alias::Column as Al;
-        // One statement per source and chunk of artists: an `IN` list, where a disjunction of
-        // pairs would be an expression SQLite refuses past a depth of 1000.
-        let mut by_source: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-        for (artist_id, source) in &self.replaced_aliases {
-            by_source.entry(source).or_default().push(artist_id);
-        }
-        for (source, artists) in by_source {
-            for ids in artists.chunks(MAX_PARAMS) {
-                let stmt = Query::delete()
-                    .from_table(artist_alias::Entity)
-                    .cond_where(
-                        Al::Source
-                            .eq(source)
-                            .and(Al::ArtistId.is_in(ids.iter().copied())),
-                    )
-                    .to_owned();
-                txn.execute(&stmt).await?;
-            }
-        }
+        let pairs = self
+            .replaced_aliases
+            .iter()
+            .map(|(artist_id, source)| (*source, artist_id.as_str()));
+        delete_pairs::<artist_alias::Entity>(txn, Al::Source, Al::ArtistId, pairs).await?;
         upsert::<artist_alias::Entity>(
             txn,
             &[
@@ -815,24 +801,11 @@ impl Batch {
     /// ranks a shorter new list no longer has removed.
     async fn write_top_tracks(&self, txn: &impl ConnectionTrait) -> Result<(), sea_orm::DbErr> {
         use artist_top_track::Column as Top;
-        // One statement per market and chunk of artists (see `write_aliases`).
-        let mut by_market: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
-        for (artist_id, market) in self.top_tracks.keys() {
-            by_market.entry(market).or_default().push(artist_id);
-        }
-        for (market, artists) in by_market {
-            for ids in artists.chunks(MAX_PARAMS) {
-                let stmt = Query::delete()
-                    .from_table(artist_top_track::Entity)
-                    .cond_where(
-                        Top::Market
-                            .eq(market)
-                            .and(Top::ArtistId.is_in(ids.iter().copied())),
-                    )
-                    .to_owned();
-                txn.execute(&stmt).await?;
-            }
-        }
+        let pairs = self
+            .top_tracks
+            .keys()
+            .map(|(artist_id, market)| (market.as_str(), artist_id.as_str()));
+        delete_pairs::<artist_top_track::Entity>(txn, Top::Market, Top::ArtistId, pairs).await?;
         upsert::<artist_top_track::Entity>(
             txn,
             &[Top::ArtistId, Top::Market, Top::Rank, Top::TrackId],
@@ -854,6 +827,31 @@ impl Batch {
         )
         .await
     }
+}
+
+/// Deletes the rows whose (`group`, `id`) is one of `pairs`: one statement per group and chunk
+/// of ids, each an `IN` list, where a disjunction of pairs would be an expression SQLite refuses
+/// past a depth of 1000.
+async fn delete_pairs<'a, E: EntityTrait>(
+    txn: &impl ConnectionTrait,
+    group: E::Column,
+    id: E::Column,
+    pairs: impl Iterator<Item = (&'a str, &'a str)>,
+) -> Result<(), sea_orm::DbErr> {
+    let mut grouped: BTreeMap<&str, Vec<&str>> = BTreeMap::new();
+    for (g, i) in pairs {
+        grouped.entry(g).or_default().push(i);
+    }
+    for (g, ids) in grouped {
+        for chunk in ids.chunks(MAX_PARAMS) {
+            let stmt = Query::delete()
+                .from_table(E::default())
+                .cond_where(group.eq(g).and(id.is_in(chunk.iter().copied())))
+                .to_owned();
+            txn.execute(&stmt).await?;
+        }
+    }
+    Ok(())
 }
 
 /// How an upsert treats a column of a row whose key exists.
