@@ -202,16 +202,17 @@ impl MusicBrainzInput {
             let Some(batch) = reading.batch() else {
                 continue;
             };
+            let names = aliases_of(&artist);
             for target in targets {
                 if met.insert(target.clone()) {
                     batch.replace_aliases(&target, AliasSource::MusicBrainz);
                 }
-                for (name, locale, values) in aliases_of(&artist) {
+                for (locale, values) in &names {
                     batch.add_alias(
                         &target,
                         AliasSource::MusicBrainz,
                         locale.as_deref(),
-                        AliasValues { name, ..values },
+                        values.clone(),
                     );
                 }
                 batch.count_rows(1);
@@ -260,7 +261,7 @@ impl MusicBrainzInput {
 /// The names a line gives: its own name (no locale, not primary), then its aliases (a
 /// malformed locale is dropped, and the alias with it is not primary). Empty and over-long
 /// names are left out.
-fn aliases_of(artist: &Artist) -> Vec<(String, Option<String>, AliasValues)> {
+fn aliases_of(artist: &Artist) -> Vec<(Option<String>, AliasValues)> {
     let own = (artist.name.as_str(), None, None, None);
     let others = artist.aliases.iter().filter_map(|a| {
         Some((
@@ -280,11 +281,11 @@ fn aliases_of(artist: &Artist) -> Vec<(String, Option<String>, AliasValues)> {
             let locale = locale.and_then(alias::locale);
             let is_primary = locale.is_some() && primary == Some(true);
             let values = AliasValues {
-                name: String::new(),
+                name,
                 is_primary,
                 kind: kind.map(str::to_owned),
             };
-            Some((name, locale, values))
+            Some((locale, values))
         })
         .collect()
 }

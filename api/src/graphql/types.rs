@@ -53,7 +53,12 @@ impl Artist {
                 .iter()
                 .filter(|a| a.is_primary && a.kind.as_deref() != Some(SEARCH_HINT))
                 .filter(|a| same(&a.locale))
-                .min_by_key(|a| entity::alias::Source::precedence(&a.source))
+                .min_by_key(|a| {
+                    (
+                        entity::alias::Source::precedence(&a.source),
+                        a.name.as_str(),
+                    )
+                })
                 .map(|a| a.name.clone())
         };
         let language = entity::alias::language(&asked);

@@ -119,8 +119,8 @@ pub async fn genres_of_tracks(
     genres_through(db, C::TrackId, C::GenreId, ids).await
 }
 
-/// The aliases of each artist, search hints included, by locale (none first), the primary
-/// name of a locale first, then by source precedence and name.
+/// The aliases of each artist, search hints included, in no particular order (`Artist.aliases`
+/// orders what it shows).
 pub async fn aliases_of_artists(
     db: &impl ConnectionTrait,
     ids: &[String],
@@ -132,21 +132,6 @@ pub async fn aliases_of_artists(
     let mut out: HashMap<String, Vec<artist_alias::Model>> = HashMap::new();
     for alias in rows {
         out.entry(alias.artist_id.clone()).or_default().push(alias);
-    }
-    for aliases in out.values_mut() {
-        aliases.sort_by(|a, b| {
-            (
-                a.locale.as_str(),
-                !a.is_primary,
-                entity::alias::Source::precedence(&a.source),
-            )
-                .cmp(&(
-                    b.locale.as_str(),
-                    !b.is_primary,
-                    entity::alias::Source::precedence(&b.source),
-                ))
-                .then_with(|| a.name.cmp(&b.name))
-        });
     }
     Ok(out)
 }
