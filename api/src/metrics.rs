@@ -1,7 +1,9 @@
 //! `GET /metrics` in the Prometheus (OpenMetrics) text format: GraphQL requests by operation
 //! name and outcome, a latency histogram, every cache's hits, misses, entries and bytes, the
-//! database pool, SQL statements run for requests, the data version and the recommendation
-//! index.
+//! database pool and whether the database answers, SQL statements run for requests, the data
+//! version, the recommendation index, and the load pipeline as `load_runs` records it (per kind
+//! of run: when the latest succeeded run ended, runs by status, the latest run's rows and
+//! whether it failed), read at each scrape.
 //!
 //! Operation names come from clients, so at most [`MAX_OPERATIONS`] distinct names get series
 //! of their own; the rest count as `other`. Anonymous operations count as `anonymous`.
@@ -17,10 +19,11 @@ use prometheus_client::metrics::family::Family;
 use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
-use sea_orm::{DatabaseBackend, DatabaseConnection};
+use sea_orm::{ActiveEnum as _, DatabaseBackend, DatabaseConnection};
 
 use crate::cache::Caches;
 use crate::recommend::IndexStore;
+use crate::service::pipeline::Pipeline;
 use crate::stats::StatementCounter;
 
 /// Distinct operation names with series of their own.
@@ -75,6 +78,7 @@ pub struct Metrics {
     requests: Family<RequestLabels, Counter>,
     latency: HistogramFamily,
     operations: Arc<RwLock<HashSet<String>>>,
+    pipeline: Arc<RwLock<Option<Pipeline>>>,
 }
 
 impl Metrics {
@@ -97,18 +101,27 @@ impl Metrics {
             "Time to answer a GraphQL request, by operation name",
             latency.clone(),
         );
+        let pipeline: Arc<RwLock<Option<Pipeline>>> = Arc::default();
         registry.register_collector(Box::new(State {
             db,
             caches,
             index,
             statements,
+            pipeline: pipeline.clone(),
         }));
         Self {
             registry: Arc::new(registry),
             requests,
             latency,
             operations: Arc::default(),
+            pipeline,
         }
+    }
+
+    /// The load pipeline's figures for the next render; `None` when the database did not
+    /// answer.
+    pub fn set_pipeline(&self, pipeline: Option<Pipeline>) {
+        *self.pipeline.write().unwrap_or_else(|e| e.into_inner()) = pipeline;
     }
 
     /// The label for an operation name: itself for the first [`MAX_OPERATIONS`] names made of
@@ -170,6 +183,7 @@ struct State {
     caches: Caches,
     index: IndexStore,
     statements: StatementCounter,
+    pipeline: Arc<RwLock<Option<Pipeline>>>,
 }
 
 /// A value as a constant counter (clamped at 0) or gauge.
@@ -301,8 +315,76 @@ impl Collector for State {
             MetricType::Gauge,
             tracks,
         )?;
+        let pipeline = self.pipeline.read().unwrap_or_else(|e| e.into_inner());
+        single(
+            &mut encoder,
+            "database_up",
+            "Whether the database answered the scrape's read of load_runs (1) or not (0)",
+            MetricType::Gauge,
+            i64::from(pipeline.is_some()),
+        )?;
+        if let Some(pipeline) = pipeline.as_ref() {
+            encode_pipeline(&mut encoder, pipeline)?;
+        }
         Ok(())
     }
+}
+
+/// The load pipeline's series, labelled by kind of run (`source`).
+fn encode_pipeline(
+    encoder: &mut DescriptorEncoder,
+    pipeline: &Pipeline,
+) -> Result<(), std::fmt::Error> {
+    let mut last = encoder.encode_descriptor(
+        "load_last_success_timestamp_seconds",
+        "When the latest succeeded load run of each kind ended",
+        None,
+        MetricType::Gauge,
+    )?;
+    for (kind, k) in pipeline {
+        if let Some(at) = k.last_success {
+            ConstGauge::new(at).encode(last.encode_family(&[("source", kind.to_value())])?)?;
+        }
+    }
+    let mut runs = Vec::new();
+    let mut rows = Vec::new();
+    let mut failed = Vec::new();
+    for (kind, k) in pipeline {
+        let source = kind.to_value();
+        for (status, n) in &k.runs {
+            runs.push(([("source", source.clone()), ("status", status.clone())], *n));
+        }
+        if let Some((status, counts)) = k.latest {
+            for (what, n) in ["read", "written", "rejected"].into_iter().zip(counts) {
+                rows.push(([("source", source.clone()), ("rows", what.to_owned())], n));
+            }
+            failed.push((
+                [("source", source.clone())],
+                i64::from(status == entity::RunStatus::Failed),
+            ));
+        }
+    }
+    labelled(
+        encoder,
+        "load_runs",
+        "Load runs recorded, by kind and status",
+        MetricType::Gauge,
+        &runs,
+    )?;
+    labelled(
+        encoder,
+        "load_last_run_rows",
+        "Rows the latest load run of each kind read, wrote and rejected",
+        MetricType::Gauge,
+        &rows,
+    )?;
+    labelled(
+        encoder,
+        "load_last_run_failed",
+        "Whether the latest load run of each kind failed (1) or not (0)",
+        MetricType::Gauge,
+        &failed,
+    )
 }
 
 /// Connections open, idle and allowed in the pool.

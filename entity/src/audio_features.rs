@@ -21,6 +21,8 @@ pub struct Model {
     pub valence: f64,
     pub tempo: f64,
     pub time_signature: Option<i32>,
+    /// Where the features came from; `None` for features stored before sources were kept.
+    pub source: Option<crate::FeatureSource>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -6,6 +6,8 @@
 
 use std::fmt;
 
+use sea_orm::sea_query::StringLen;
+
 use crate::audio_features;
 
 /// Calls `$callback!` with the table of the audio features, one entry a feature:
@@ -179,6 +181,21 @@ impl fmt::Display for RangeError {
 
 impl std::error::Error for RangeError {}
 
+/// Where a track's audio features came from, stored with them (`audio_features.source`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, sea_orm::EnumIter, sea_orm::DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(16))")]
+pub enum FeatureSource {
+    /// A dataset file (`import-csv`).
+    #[sea_orm(string_value = "csv")]
+    Csv,
+    /// Spotify's audio-features endpoints.
+    #[sea_orm(string_value = "spotify")]
+    Spotify,
+    /// ReccoBeats' audio-features endpoint.
+    #[sea_orm(string_value = "reccobeats")]
+    ReccoBeats,
+}
+
 /// A track's audio analysis as a source gives it: the continuous features, in
 /// [`Feature::ALL`] order, and the categories. It reads from the JSON objects of Spotify's and
 /// ReccoBeats' audio-features endpoints (one key a feature, other keys ignored).
@@ -197,6 +214,25 @@ impl TrackFeatures {
     /// The value of one feature.
     pub fn get(&self, feature: Feature) -> f64 {
         self.values[feature.index()]
+    }
+
+    /// The features when every value is within its range (key -1 to 11, mode 0 or 1, time
+    /// signature 3 to 7); else which one is not, and why. Every source's features pass here
+    /// before they are stored.
+    pub fn checked(self) -> Result<Self, String> {
+        for f in Feature::ALL {
+            f.check(self.get(f)).map_err(|e| format!("{f}: {e}"))?;
+        }
+        if !(-1..=11).contains(&self.key) {
+            return Err("key: out of range -1..=11".into());
+        }
+        if !(0..=1).contains(&self.mode) {
+            return Err("mode: out of range 0..=1".into());
+        }
+        if self.time_signature.is_some_and(|t| !(3..=7).contains(&t)) {
+            return Err("time_signature: out of range 3..=7".into());
+        }
+        Ok(self)
     }
 }
 
@@ -219,7 +255,8 @@ mod wire {
                         values: [$(w.$field),*],
                         key: w.key,
                         mode: w.mode,
-                        time_signature: w.time_signature,
+                        // 0 is what an analysis gives when it found no meter: unknown.
+                        time_signature: w.time_signature.filter(|&t| t != 0),
                     }
                 }
             }

@@ -26,5 +26,5 @@ pub mod track;
 pub mod track_artist;
 pub mod track_genre;
 
-pub use feature::{Feature, TrackFeatures};
-pub use load_run::RunStatus;
+pub use feature::{Feature, FeatureSource, TrackFeatures};
+pub use load_run::{RunKind, RunStatus};

@@ -10,6 +10,9 @@ pub struct Model {
     pub id: i64,
     /// What was loaded: a file path, `bundled-sample`, `spotify`.
     pub source: String,
+    /// The kind of run (a command of the loader, or the bundled sample): a small fixed set, fit
+    /// for a metric's label.
+    pub kind: RunKind,
     pub started_at: DateTimeUtc,
     pub finished_at: Option<DateTimeUtc>,
     pub status: RunStatus,
@@ -44,6 +47,40 @@ impl RunStatus {
     pub fn moves_data_version(self) -> bool {
         matches!(self, Self::Succeeded | Self::Cancelled)
     }
+}
+
+/// The kinds of load runs. Runs recorded before kinds were are `file` (an import of a file) or
+/// the kind their source names.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, EnumIter, DeriveActiveEnum)]
+#[sea_orm(rs_type = "String", db_type = "String(StringLen::N(32))")]
+pub enum RunKind {
+    /// `import-csv`.
+    #[sea_orm(string_value = "csv")]
+    Csv,
+    /// `import-mpd`.
+    #[sea_orm(string_value = "mpd")]
+    Mpd,
+    /// `import-aliases`.
+    #[sea_orm(string_value = "aliases")]
+    Aliases,
+    /// `import-musicbrainz`.
+    #[sea_orm(string_value = "musicbrainz")]
+    MusicBrainz,
+    /// `spotify` with artists.
+    #[sea_orm(string_value = "spotify")]
+    Spotify,
+    /// `spotify --my-playlists`.
+    #[sea_orm(string_value = "spotify-playlists")]
+    SpotifyPlaylists,
+    /// `audio-features`: audio features from ReccoBeats.
+    #[sea_orm(string_value = "reccobeats")]
+    ReccoBeats,
+    /// The API's bundled sample, seeded into an empty database.
+    #[sea_orm(string_value = "sample")]
+    Sample,
+    /// An import of a file recorded before runs had kinds.
+    #[sea_orm(string_value = "file")]
+    File,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

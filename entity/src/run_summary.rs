@@ -37,6 +37,12 @@ pub struct RunSummary {
     pub albums: u64,
     pub tracks: u64,
     pub audio_features: u64,
+    /// Tracks asked of ReccoBeats that it does not know (they stay without features).
+    #[serde(default)]
+    pub audio_features_unknown: u64,
+    /// Why audio features from ReccoBeats stopped short in a Spotify run, if they did.
+    #[serde(default)]
+    pub audio_features_error: Option<String>,
     pub top_tracks: u64,
     pub unmatched: Vec<Unmatched>,
     pub ambiguous: Vec<Ambiguous>,

@@ -73,6 +73,10 @@ impl Source for AliasList {
         self.input.label()
     }
 
+    fn kind(&self) -> entity::RunKind {
+        entity::RunKind::Aliases
+    }
+
     fn read(&self, reading: &mut Reading<'_>) -> Result<()> {
         let mut reader = csv::ReaderBuilder::new()
             .flexible(true)

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+use entity::RunKind;
 use entity::telemetry::{self, LogFormat, error_chain};
 use sea_orm::DatabaseConnection;
 
@@ -13,13 +14,17 @@ use crate::aliases::{AliasList, ArtistDirectory};
 use crate::db;
 use crate::error::{LoaderError, Result};
 use crate::import::{CsvInput, ImportOptions, Source, import};
+use crate::load_run::{self, RunCounts};
+use crate::monitor::{self, LoaderMetrics, Monitoring, RunRecord};
 use crate::mpd::MpdInput;
 use crate::musicbrainz::MusicBrainzInput;
+use crate::reccobeats::{self, ReccoBeatsClient};
 use crate::shutdown::Shutdown;
 use crate::spotify::{
     self, Secret, Seed, SpotifyClient, SpotifyConfig, SpotifyLoadOptions, SpotifyReport,
     load_spotify,
 };
+use crate::web_api::ClientPolicy;
 
 /// Loads music catalog data into the Sixpotify database.
 #[derive(Debug, Parser)]
@@ -44,6 +49,16 @@ pub struct Cli {
         global = true
     )]
     pub log_format: LogFormat,
+
+    /// After each run, push its figures to this Prometheus Pushgateway
+    /// (`http://pushgateway:9091`), grouped by job `sixpotify_loader` and the run's kind.
+    #[arg(
+        long,
+        env = "SIXPOTIFY_PUSHGATEWAY_URL",
+        value_name = "URL",
+        global = true
+    )]
+    pub pushgateway: Option<String>,
 
     #[command(subcommand)]
     pub command: Command,
@@ -95,6 +110,47 @@ pub enum Command {
     /// The client id comes from SPOTIFY_CLIENT_ID and the secret from SPOTIFY_CLIENT_SECRET or
     /// --client-secret-file; neither is ever printed.
     Spotify(Box<SpotifyArgs>),
+    /// Give tracks audio features from ReccoBeats (by Spotify track id, no key needed).
+    AudioFeatures(AudioFeaturesArgs),
+}
+
+/// Where ReccoBeats is.
+#[derive(Debug, Args)]
+pub struct ReccoBeatsArgs {
+    /// The ReccoBeats API base URL.
+    #[arg(long, env = "RECCOBEATS_API_URL", default_value = reccobeats::DEFAULT_URL)]
+    pub reccobeats_url: String,
+}
+
+/// The `audio-features` arguments.
+#[derive(Debug, Args)]
+pub struct AudioFeaturesArgs {
+    /// Every track that has no audio features.
+    #[arg(long, required = true)]
+    pub missing: bool,
+    #[command(flatten)]
+    pub reccobeats: ReccoBeatsArgs,
+    /// Requests in flight at once.
+    #[arg(long, default_value_t = 4, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub concurrency: u32,
+    /// The cap on requests per second.
+    #[arg(long, env = "RECCOBEATS_REQUESTS_PER_SECOND", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub requests_per_second: u32,
+    /// The most the run waits in all for 429 answers' `Retry-After` before it gives up (`5m`).
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = humantime::parse_duration)]
+    pub max_rate_limit_wait: Duration,
+}
+
+impl AudioFeaturesArgs {
+    fn client(&self) -> Result<ReccoBeatsClient> {
+        let policy = ClientPolicy {
+            requests_per_second: self.requests_per_second,
+            concurrency: self.concurrency as usize,
+            retry_after_budget: self.max_rate_limit_wait,
+            ..ClientPolicy::default()
+        };
+        ReccoBeatsClient::new(&self.reccobeats.reccobeats_url, policy)
+    }
 }
 
 /// What every import command takes.
@@ -148,12 +204,15 @@ async fn run_alias_import<S: Source>(
     label: String,
     input: impl FnOnce(Arc<ArtistDirectory>) -> S,
     args: &ImportArgs,
+    monitoring: &Monitoring,
 ) -> ExitCode {
     let Some(conn) = connect_for(database_url, &label).await else {
         return ExitCode::FAILURE;
     };
     match ArtistDirectory::load(&conn).await {
-        Ok(directory) => run_import(&conn, input(Arc::new(directory)), args, 5000).await,
+        Ok(directory) => {
+            run_import(&conn, input(Arc::new(directory)), args, 5000, monitoring).await
+        }
         Err(e) => {
             eprintln!("import of {label} FAILED: {}", error_chain(&e));
             ExitCode::FAILURE
@@ -166,6 +225,7 @@ async fn run_import<S: Source>(
     input: S,
     args: &ImportArgs,
     default_batch: u32,
+    monitoring: &Monitoring,
 ) -> ExitCode {
     let label = input.label();
     let conn = conn.clone();
@@ -173,9 +233,25 @@ async fn run_import<S: Source>(
         Ok(report) => report,
         Err(e) => {
             eprintln!("import of {label} FAILED: {}", error_chain(&e));
+            let run = RunRecord {
+                kind: input.kind(),
+                status: entity::RunStatus::Failed,
+                counts: RunCounts::default(),
+                elapsed: std::time::Duration::ZERO,
+                endpoints: &Default::default(),
+            };
+            after_run(monitoring, &run).await;
             return ExitCode::FAILURE;
         }
     };
+    let run = RunRecord {
+        kind: input.kind(),
+        status: load_run::status_of(report.error.is_some(), false),
+        counts: report.counts,
+        elapsed: report.elapsed,
+        endpoints: &Default::default(),
+    };
+    after_run(monitoring, &run).await;
     if report.counts.rejected > 0 {
         eprintln!("rejected rows by reason:");
         for (reason, n) in &report.reject_reasons {
@@ -288,6 +364,11 @@ pub struct SpotifyArgs {
         default_value = "https://accounts.spotify.com"
     )]
     pub accounts_url: String,
+    #[command(flatten)]
+    pub reccobeats: ReccoBeatsArgs,
+    /// Do not ask ReccoBeats for the audio features of the run's tracks that have none.
+    #[arg(long)]
+    pub no_reccobeats: bool,
 
     /// The market of top tracks (ISO 3166-1 alpha-2).
     #[arg(long, default_value = "KR")]
@@ -310,6 +391,15 @@ pub struct SpotifyArgs {
     /// Keep running: a run, then a sleep of this long, until SIGTERM or Ctrl-C (`6h`).
     #[arg(long, value_name = "DURATION", value_parser = humantime::parse_duration)]
     pub every: Option<Duration>,
+    /// With `--every`, serve `/metrics` (runs, requests, retries and 429s per endpoint, the
+    /// next run's time) and `/healthz` on this address (`127.0.0.1:9464`).
+    #[arg(
+        long,
+        env = "SIXPOTIFY_LOADER_METRICS_ADDR",
+        value_name = "ADDR",
+        requires = "every"
+    )]
+    pub metrics_addr: Option<std::net::SocketAddr>,
     /// Artists read and written together in one transaction.
     #[arg(long, default_value_t = 20, value_parser = clap::value_parser!(u32).range(1..=1000))]
     pub artists_per_batch: u32,
@@ -402,12 +492,28 @@ impl SpotifyArgs {
         }
         config.api_url = self.api_url.trim_end_matches('/').to_owned();
         config.accounts_url = self.accounts_url.trim_end_matches('/').to_owned();
-        config.requests_per_second = self.requests_per_second;
-        config.concurrency = self.concurrency as usize;
-        config.max_attempts = self.max_attempts;
-        config.request_timeout = self.request_timeout;
-        config.retry_after_budget = self.max_rate_limit_wait;
+        config.policy = self.policy();
         SpotifyClient::new(config)
+    }
+
+    /// Rate cap, retries, 429 budget, timeouts and concurrency, for every web API of the run.
+    fn policy(&self) -> ClientPolicy {
+        ClientPolicy {
+            requests_per_second: self.requests_per_second,
+            concurrency: self.concurrency as usize,
+            max_attempts: self.max_attempts,
+            request_timeout: self.request_timeout,
+            retry_after_budget: self.max_rate_limit_wait,
+            ..ClientPolicy::default()
+        }
+    }
+
+    /// ReccoBeats, unless turned off, with the run's policies.
+    fn reccobeats(&self) -> Result<Option<ReccoBeatsClient>> {
+        if self.no_reccobeats {
+            return Ok(None);
+        }
+        ReccoBeatsClient::new(&self.reccobeats.reccobeats_url, self.policy()).map(Some)
     }
 
     fn options(&self) -> Result<SpotifyLoadOptions> {
@@ -454,19 +560,53 @@ fn print_spotify_report(report: &SpotifyReport) {
     eprintln!("{}", report.summary_line());
 }
 
+/// Records a run that ended, and pushes it when asked to; a failed push is said, and the run
+/// stands.
+async fn after_run(monitoring: &Monitoring, run: &RunRecord<'_>) {
+    if let Err(e) = monitoring.after_run(run).await {
+        eprintln!("monitoring: {}", error_chain(&e));
+    }
+}
+
 /// One run, or with `--every` runs until a stop is asked for. The exit code is that of the
 /// last run.
-async fn run_spotify(db: &DatabaseConnection, args: &SpotifyArgs) -> Result<ExitCode> {
+async fn run_spotify(
+    db: &DatabaseConnection,
+    args: &SpotifyArgs,
+    pushgateway: Option<String>,
+) -> Result<ExitCode> {
     let opts = args.options()?;
     let shutdown = Shutdown::on_signals();
+    let mut monitoring = Monitoring {
+        metrics: None,
+        pushgateway,
+    };
+    if let Some(addr) = args.metrics_addr {
+        let metrics = Arc::new(LoaderMetrics::new());
+        monitor::serve(addr, metrics.clone())?;
+        monitoring.metrics = Some(metrics);
+    }
     loop {
-        let outcome = match args.client() {
-            Ok(client) => load_spotify(db, &client, &opts, &shutdown).await,
-            Err(e) => Err(e),
+        let outcome = match (args.client(), args.reccobeats()) {
+            (Ok(client), Ok(features)) => {
+                load_spotify(db, &client, features.as_ref(), &opts, &shutdown).await
+            }
+            (Err(e), _) | (_, Err(e)) => Err(e),
         };
         let code = match outcome {
             Ok(report) => {
                 print_spotify_report(&report);
+                let run = RunRecord {
+                    kind: RunKind::Spotify,
+                    status: load_run::status_of(
+                        report.error.is_some(),
+                        report.summary.stopped_early,
+                    ),
+                    counts: report.counts,
+                    elapsed: report.elapsed,
+                    endpoints: &report.summary.endpoints,
+                };
+                after_run(&monitoring, &run).await;
                 if report.error.is_some() {
                     ExitCode::FAILURE
                 } else {
@@ -477,6 +617,14 @@ async fn run_spotify(db: &DatabaseConnection, args: &SpotifyArgs) -> Result<Exit
             // the next one); a single run reports the failure.
             Err(e) if args.every.is_some() => {
                 eprintln!("spotify run FAILED: {}", error_chain(&e));
+                let run = RunRecord {
+                    kind: RunKind::Spotify,
+                    status: entity::RunStatus::Failed,
+                    counts: RunCounts::default(),
+                    elapsed: Duration::ZERO,
+                    endpoints: &Default::default(),
+                };
+                after_run(&monitoring, &run).await;
                 ExitCode::FAILURE
             }
             Err(e) => return Err(e),
@@ -491,6 +639,7 @@ async fn run_spotify(db: &DatabaseConnection, args: &SpotifyArgs) -> Result<Exit
             next_in = %humantime::format_duration(every),
             "sleeping until the next run"
         );
+        monitoring.next_run(Some(std::time::SystemTime::now() + every));
         tokio::select! {
             () = tokio::time::sleep(every) => {}
             () = shutdown.requested() => return Ok(code),
@@ -535,12 +684,59 @@ async fn run_login(args: &LoginArgs) -> ExitCode {
 }
 
 /// `spotify --my-playlists`: one run.
-async fn run_my_playlists(db: &DatabaseConnection, args: &SpotifyArgs) -> Result<ExitCode> {
+async fn run_my_playlists(
+    db: &DatabaseConnection,
+    args: &SpotifyArgs,
+    monitoring: &Monitoring,
+) -> Result<ExitCode> {
     let client = args.client()?;
     let shutdown = Shutdown::on_signals();
+    let started = std::time::Instant::now();
     let report = spotify::playlists::load_my_playlists(db, &client, &shutdown).await?;
+    let run = RunRecord {
+        kind: RunKind::SpotifyPlaylists,
+        status: load_run::status_of(report.error.is_some(), report.summary.stopped_early),
+        counts: report.counts,
+        elapsed: started.elapsed(),
+        endpoints: &report.summary.endpoints,
+    };
+    after_run(monitoring, &run).await;
     for s in &report.summary.playlists_skipped {
         eprintln!("  skipped playlist {}: {}", s.seed, s.reason);
+    }
+    eprintln!("{}", report.summary_line());
+    Ok(if report.error.is_some() {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// `audio-features --missing`: one run.
+async fn run_audio_features(
+    db: &DatabaseConnection,
+    args: &AudioFeaturesArgs,
+    monitoring: &Monitoring,
+) -> Result<ExitCode> {
+    let client = args.client()?;
+    let shutdown = Shutdown::on_signals();
+    let report = reccobeats::fill_missing(db, &client, &shutdown).await?;
+    let run = RunRecord {
+        kind: RunKind::ReccoBeats,
+        status: load_run::status_of(report.error.is_some(), report.stopped_early),
+        counts: RunCounts {
+            read: report.counts.asked,
+            written: report.counts.written,
+            rejected: report.summary.skipped_items(),
+        },
+        elapsed: report.elapsed,
+        endpoints: &report.summary.endpoints,
+    };
+    after_run(monitoring, &run).await;
+    for (endpoint, e) in &report.summary.endpoints {
+        if e.unavailable {
+            eprintln!("  unavailable: {endpoint}");
+        }
     }
     eprintln!("{}", report.summary_line());
     Ok(if report.error.is_some() {
@@ -553,6 +749,10 @@ async fn run_my_playlists(db: &DatabaseConnection, args: &SpotifyArgs) -> Result
 /// Runs the command line; the exit code is non-zero when the load failed.
 pub async fn run(cli: Cli) -> ExitCode {
     telemetry::init(cli.log_format, "warn,sixpotify_loader=info");
+    let monitoring = Monitoring {
+        metrics: None,
+        pushgateway: cli.pushgateway.clone(),
+    };
     match cli.command {
         Command::Migrate => match db::connect(&cli.database_url).await {
             Ok(_) => {
@@ -599,14 +799,16 @@ pub async fn run(cli: Cli) -> ExitCode {
         Command::ImportCsv { path, import } => {
             let label = path.display().to_string();
             match connect_for(&cli.database_url, &label).await {
-                Some(conn) => run_import(&conn, CsvInput::File(path), &import, 5000).await,
+                Some(conn) => {
+                    run_import(&conn, CsvInput::File(path), &import, 5000, &monitoring).await
+                }
                 None => ExitCode::FAILURE,
             }
         }
         Command::ImportMpd { path, import } => {
             let label = path.display().to_string();
             match connect_for(&cli.database_url, &label).await {
-                Some(conn) => run_import(&conn, MpdInput(path), &import, 50_000).await,
+                Some(conn) => run_import(&conn, MpdInput(path), &import, 50_000, &monitoring).await,
                 None => ExitCode::FAILURE,
             }
         }
@@ -616,20 +818,30 @@ pub async fn run(cli: Cli) -> ExitCode {
                 input: CsvInput::File(path),
                 directory,
             };
-            run_alias_import(&cli.database_url, label, input, &import).await
+            run_alias_import(&cli.database_url, label, input, &import, &monitoring).await
         }
         Command::ImportMusicbrainz { path, import } => {
             let label = path.display().to_string();
             let input = |directory| MusicBrainzInput { path, directory };
-            run_alias_import(&cli.database_url, label, input, &import).await
+            run_alias_import(&cli.database_url, label, input, &import, &monitoring).await
+        }
+        Command::AudioFeatures(args) => {
+            let outcome = match db::connect(&cli.database_url).await {
+                Ok(conn) => run_audio_features(&conn, &args, &monitoring).await,
+                Err(e) => Err(e),
+            };
+            outcome.unwrap_or_else(|e| {
+                eprintln!("audio-features FAILED: {}", error_chain(&e));
+                ExitCode::FAILURE
+            })
         }
         Command::Spotify(args) => {
             if let Some(SpotifyAction::Login(login)) = &args.action {
                 return run_login(login).await;
             }
             let outcome = match db::connect(&cli.database_url).await {
-                Ok(conn) if args.my_playlists => run_my_playlists(&conn, &args).await,
-                Ok(conn) => run_spotify(&conn, &args).await,
+                Ok(conn) if args.my_playlists => run_my_playlists(&conn, &args, &monitoring).await,
+                Ok(conn) => run_spotify(&conn, &args, cli.pushgateway.clone()).await,
                 Err(e) => Err(e),
             };
             outcome.unwrap_or_else(|e| {

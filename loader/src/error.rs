@@ -56,21 +56,31 @@ pub enum LoaderError {
     #[error("Spotify rejected the client credentials (HTTP {status})")]
     SpotifyAuth { status: u16 },
 
-    #[error("Spotify {endpoint} is not available to this app (HTTP {status})")]
-    SpotifyUnavailable { endpoint: String, status: u16 },
+    #[error("{service} {endpoint} is not available to this app (HTTP {status})")]
+    ApiUnavailable {
+        service: &'static str,
+        endpoint: String,
+        status: u16,
+    },
 
-    #[error("Spotify {endpoint} knows no {item}")]
-    SpotifyNotFound { endpoint: String, item: String },
+    #[error("{service} {endpoint} knows no {item}")]
+    ApiNotFound {
+        service: &'static str,
+        endpoint: String,
+        item: String,
+    },
 
-    #[error("Spotify {endpoint} answered HTTP {status}: {message}")]
-    SpotifyStatus {
+    #[error("{service} {endpoint} answered HTTP {status}: {message}")]
+    ApiStatus {
+        service: &'static str,
         endpoint: String,
         status: u16,
         message: String,
     },
 
-    #[error("Spotify {endpoint} still failed after {attempts} attempts: {last}")]
-    SpotifyGaveUp {
+    #[error("{service} {endpoint} still failed after {attempts} attempts: {last}")]
+    ApiGaveUp {
+        service: &'static str,
         endpoint: String,
         attempts: u32,
         last: String,
@@ -78,18 +88,32 @@ pub enum LoaderError {
 
     /// A failure worth retrying (a dropped connection, a timeout, a 5xx), as met on the way to
     /// a request; the request's own retries decide when to give up.
-    #[error("Spotify {endpoint} failed: {message}")]
-    SpotifyTransient { endpoint: String, message: String },
+    #[error("{service} {endpoint} failed: {message}")]
+    ApiTransient {
+        service: &'static str,
+        endpoint: String,
+        message: String,
+    },
 
-    #[error("Spotify rate limits asked for more than {budget_secs} s of waiting in this run")]
-    SpotifyWaitBudget { budget_secs: u64 },
+    #[error("{service} rate limits asked for more than {budget_secs} s of waiting in this run")]
+    ApiWaitBudget {
+        service: &'static str,
+        budget_secs: u64,
+    },
 
-    #[error("Spotify {endpoint} sent an unexpected payload for {item}")]
-    SpotifyMalformed {
+    #[error("{service} {endpoint} sent an unexpected payload for {item}")]
+    ApiMalformed {
+        service: &'static str,
         endpoint: String,
         item: String,
         #[source]
         source: serde_json::Error,
+    },
+
+    #[error("invalid {service} client configuration: {message}")]
+    ApiConfig {
+        service: &'static str,
+        message: String,
     },
 
     #[error("Spotify needs a user login: {reason}; run `sixpotify-loader spotify login` (token file {})", path.display())]
@@ -98,11 +122,28 @@ pub enum LoaderError {
         reason: String,
     },
 
+    #[error("failed to {what}: {reason}")]
+    Monitoring { what: String, reason: String },
+
     #[error("invalid Spotify configuration: {0}")]
     SpotifyConfig(String),
 }
 
 impl LoaderError {
+    /// Whether a web API's answer (or its absence) caused it, not the database or the input.
+    pub fn is_web_api(&self) -> bool {
+        matches!(
+            self,
+            Self::ApiUnavailable { .. }
+                | Self::ApiNotFound { .. }
+                | Self::ApiStatus { .. }
+                | Self::ApiGaveUp { .. }
+                | Self::ApiTransient { .. }
+                | Self::ApiWaitBudget { .. }
+                | Self::ApiMalformed { .. }
+        )
+    }
+
     pub(crate) fn db(context: &'static str) -> impl FnOnce(sea_orm::DbErr) -> Self {
         move |source| Self::Database { context, source }
     }

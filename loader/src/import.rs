@@ -90,6 +90,9 @@ pub trait Source: Clone + Send + 'static {
     /// What the run records as its source.
     fn label(&self) -> String;
 
+    /// The kind of run it makes.
+    fn kind(&self) -> entity::RunKind;
+
     /// Reads everything, handing rows and rejects to `reading`. Returns early, without error,
     /// when [`Reading::unit_done`] says the writer has stopped.
     fn read(&self, reading: &mut Reading<'_>) -> Result<()>;
@@ -98,6 +101,13 @@ pub trait Source: Clone + Send + 'static {
 impl Source for CsvInput {
     fn label(&self) -> String {
         CsvInput::label(self)
+    }
+
+    fn kind(&self) -> entity::RunKind {
+        match self {
+            Self::File(_) => entity::RunKind::Csv,
+            Self::Bytes { .. } => entity::RunKind::Sample,
+        }
     }
 
     fn read(&self, reading: &mut Reading<'_>) -> Result<()> {
@@ -334,7 +344,7 @@ pub async fn import<S: Source>(
     let started = Instant::now();
     let now = Utc::now();
     let source = input.label();
-    let run_id = load_run::start(db, &source, now).await?;
+    let run_id = load_run::start(db, input.kind(), &source, now).await?;
     let span = tracing::info_span!("import", kind = what, run_id, source = %source);
     run_import(db, input, opts, run_id, source, now, started)
         .instrument(span)

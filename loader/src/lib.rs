@@ -14,11 +14,14 @@ pub mod db;
 pub mod error;
 pub mod import;
 pub mod load_run;
+pub mod monitor;
 pub mod mpd;
 pub mod musicbrainz;
+pub mod reccobeats;
 pub mod shutdown;
 pub mod spotify;
 pub mod summary;
+pub mod web_api;
 pub mod writer;
 
 pub use aliases::{AliasList, ArtistDirectory};

@@ -2,11 +2,24 @@
 //! the same for every source.
 
 use chrono::{DateTime, Utc};
+use entity::run_summary::RunSummary;
 use entity::telemetry::error_chain;
-use entity::{RunStatus, load_run};
-use sea_orm::{ActiveModelTrait, ActiveValue::Set, DatabaseConnection, EntityTrait};
+use entity::{RunKind, RunStatus, load_run};
+use sea_orm::{
+    ActiveModelTrait, ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder,
+};
 
 use crate::error::{LoaderError, Result};
+
+/// The status a run ends with: failed, else cancelled (stopped on request), else succeeded.
+pub fn status_of(failed: bool, cancelled: bool) -> RunStatus {
+    match (failed, cancelled) {
+        (true, _) => RunStatus::Failed,
+        (false, true) => RunStatus::Cancelled,
+        (false, false) => RunStatus::Succeeded,
+    }
+}
 
 /// Counts a run reports.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
@@ -21,9 +34,15 @@ fn count(n: u64) -> i64 {
 }
 
 /// Inserts a `running` row and returns its id.
-pub async fn start(db: &DatabaseConnection, source: &str, at: DateTime<Utc>) -> Result<i64> {
+pub async fn start(
+    db: &DatabaseConnection,
+    kind: RunKind,
+    source: &str,
+    at: DateTime<Utc>,
+) -> Result<i64> {
     let run = load_run::ActiveModel {
         source: Set(source.chars().take(1024).collect()),
+        kind: Set(kind),
         started_at: Set(at),
         status: Set(RunStatus::Running),
         rows_read: Set(0),
@@ -36,6 +55,34 @@ pub async fn start(db: &DatabaseConnection, source: &str, at: DateTime<Utc>) -> 
         .await
         .map_err(LoaderError::db("recording the start of the load run"))?;
     Ok(inserted.last_insert_id)
+}
+
+/// Endpoints the latest finished run of `kind` found unavailable to the app, as its summary
+/// names them: the next run probes each with one request before relying on it. A summary that
+/// cannot be read counts as none.
+pub async fn endpoints_found_unavailable(
+    db: &DatabaseConnection,
+    kind: RunKind,
+) -> Result<Vec<String>> {
+    let latest = load_run::Entity::find()
+        .filter(load_run::Column::Kind.eq(kind))
+        .filter(load_run::Column::Summary.is_not_null())
+        .order_by_desc(load_run::Column::Id)
+        .one(db)
+        .await
+        .map_err(LoaderError::db("reading the previous run's summary"))?;
+    let summary = latest
+        .and_then(|run| run.summary)
+        .and_then(|json| serde_json::from_str::<RunSummary>(&json).ok());
+    Ok(summary
+        .map(|s| {
+            s.endpoints
+                .into_iter()
+                .filter(|(_, e)| e.unavailable)
+                .map(|(name, _)| name)
+                .collect()
+        })
+        .unwrap_or_default())
 }
 
 /// How a run ended, besides its error.
@@ -127,11 +174,7 @@ async fn record_once(
     ending: &Ending,
     reason: Option<String>,
 ) -> Result<()> {
-    let status = match (&reason, ending.cancelled) {
-        (Some(_), _) => RunStatus::Failed,
-        (None, true) => RunStatus::Cancelled,
-        (None, false) => RunStatus::Succeeded,
-    };
+    let status = status_of(reason.is_some(), ending.cancelled);
     let run = load_run::ActiveModel {
         id: Set(id),
         finished_at: Set(Some(Utc::now())),

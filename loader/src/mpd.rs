@@ -99,6 +99,10 @@ impl Source for MpdInput {
         self.0.display().to_string()
     }
 
+    fn kind(&self) -> entity::RunKind {
+        entity::RunKind::Mpd
+    }
+
     fn read(&self, reading: &mut Reading<'_>) -> Result<()> {
         let files = self.files()?;
         let total: u64 = files

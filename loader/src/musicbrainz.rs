@@ -123,6 +123,10 @@ impl Source for MusicBrainzInput {
         self.path.display().to_string()
     }
 
+    fn kind(&self) -> entity::RunKind {
+        entity::RunKind::MusicBrainz
+    }
+
     fn read(&self, reading: &mut Reading<'_>) -> Result<()> {
         let path = &self.path;
         let io = |action: &'static str| {

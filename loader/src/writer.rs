@@ -13,8 +13,9 @@ use std::collections::{BTreeMap, BTreeSet};
 use chrono::{DateTime, Datelike, Utc};
 use entity::normalize::{derived_artist_id, genre_id, search_key};
 use entity::{
-    Feature, TrackFeatures, album, artist, artist_alias, artist_genre, artist_top_track,
-    audio_features, genre, playlist, playlist_track, track, track_artist, track_genre,
+    Feature, FeatureSource, TrackFeatures, album, artist, artist_alias, artist_genre,
+    artist_top_track, audio_features, genre, playlist, playlist_track, track, track_artist,
+    track_genre,
 };
 use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{
@@ -78,6 +79,13 @@ pub struct PlaylistValues {
     pub owner: Option<String>,
 }
 
+/// A track's audio features and where they came from.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SourcedFeatures {
+    pub features: TrackFeatures,
+    pub source: FeatureSource,
+}
+
 /// A track and its audio features; `None` fields never overwrite stored values.
 #[derive(Clone, Debug, PartialEq)]
 pub struct TrackValues {
@@ -88,7 +96,7 @@ pub struct TrackValues {
     pub explicit: Option<bool>,
     pub track_number: Option<i32>,
     pub isrc: Option<String>,
-    pub features: Option<TrackFeatures>,
+    pub features: Option<SourcedFeatures>,
 }
 
 fn merge_artist(old: &mut ArtistValues, new: ArtistValues) {
@@ -115,7 +123,6 @@ fn merge_track(old: &mut TrackValues, new: TrackValues) {
     old.explicit = new.explicit.or(old.explicit);
     old.track_number = new.track_number.or(old.track_number);
     old.isrc = new.isrc.or(old.isrc.take());
-    old.features = new.features.or(old.features.take());
 }
 
 /// What one batch writes, merged: an item met several times (a track on several playlist rows,
@@ -142,6 +149,8 @@ pub struct Batch {
     aliases: BTreeMap<AliasKey, AliasValues>,
     /// (artist, source) pairs whose stored aliases this batch replaces.
     replaced_aliases: BTreeSet<(String, &'static str)>,
+    /// Audio features by track: those of the batch's tracks, or of stored tracks.
+    features: BTreeMap<String, SourcedFeatures>,
 }
 
 impl Batch {
@@ -160,6 +169,7 @@ impl Batch {
             && self.top_tracks.is_empty()
             && self.aliases.is_empty()
             && self.replaced_aliases.is_empty()
+            && self.features.is_empty()
     }
 
     /// Counts source rows added by other means than [`Batch::add`].
@@ -216,7 +226,10 @@ impl Batch {
                 explicit: row.explicit,
                 track_number: None,
                 isrc: None,
-                features: Some(row.features),
+                features: Some(SourcedFeatures {
+                    features: row.features,
+                    source: FeatureSource::Csv,
+                }),
             },
         );
     }
@@ -240,13 +253,26 @@ impl Batch {
     }
 
     /// Adds a track; its album must be added to the batch too, or already be stored.
-    pub fn add_track(&mut self, id: &str, values: TrackValues) {
+    pub fn add_track(&mut self, id: &str, mut values: TrackValues) {
+        if let Some(features) = values.features.take() {
+            self.add_features(id, features);
+        }
         match self.tracks.get_mut(id) {
             Some(old) => merge_track(old, values),
             None => {
                 self.tracks.insert(id.to_owned(), values);
             }
         }
+    }
+
+    /// Sets the audio features of a track, of this batch or already stored; later ones win.
+    pub fn add_features(&mut self, track_id: &str, features: SourcedFeatures) {
+        self.features.insert(track_id.to_owned(), features);
+    }
+
+    /// How many tracks the batch gives audio features.
+    pub fn features_count(&self) -> usize {
+        self.features.len()
     }
 
     /// Credits an artist on a track, at a position (0 for the main artist).
@@ -608,7 +634,7 @@ impl Batch {
             use audio_features::Column as F;
             let feature_cols: Vec<F> = std::iter::once(F::TrackId)
                 .chain(Feature::ALL.map(Feature::column))
-                .chain([F::Key, F::Mode, F::TimeSignature])
+                .chain([F::Key, F::Mode, F::TimeSignature, F::Source])
                 .collect();
             upsert::<audio_features::Entity>(
                 txn,
@@ -621,14 +647,19 @@ impl Batch {
                         _ => Update::Set(c),
                     })
                     .collect::<Vec<_>>(),
-                self.tracks
+                self.features
                     .iter()
-                    .filter_map(|(id, t)| {
-                        let f = t.features.as_ref()?;
+                    .map(|(id, sourced)| {
+                        let f = &sourced.features;
                         let mut row = vec![id.clone().into()];
                         row.extend(f.values.map(sea_orm::Value::from));
-                        row.extend([f.key.into(), f.mode.into(), f.time_signature.into()]);
-                        Some(row)
+                        row.extend([
+                            f.key.into(),
+                            f.mode.into(),
+                            f.time_signature.into(),
+                            sea_orm::ActiveEnum::to_value(&sourced.source).into(),
+                        ]);
+                        row
                     })
                     .collect(),
             )
@@ -934,4 +965,53 @@ pub async fn artist_keys(db: &DatabaseConnection) -> Result<Vec<(String, String)
         .into_tuple()
         .all(db)
         .await
+}
+
+/// Up to `limit` ids of tracks with no audio features, in id order, after `after`.
+pub async fn tracks_without_features(
+    db: &DatabaseConnection,
+    after: Option<&str>,
+    limit: u64,
+) -> Result<Vec<String>> {
+    use sea_orm::{QueryFilter, QueryOrder, QuerySelect, RelationTrait};
+    let mut query = track::Entity::find()
+        .select_only()
+        .column(track::Column::Id)
+        .join(
+            sea_orm::JoinType::LeftJoin,
+            track::Relation::AudioFeatures.def(),
+        )
+        .filter(audio_features::Column::TrackId.is_null());
+    if let Some(after) = after {
+        query = query.filter(track::Column::Id.gt(after));
+    }
+    query
+        .order_by_asc(track::Column::Id)
+        .limit(limit)
+        .into_tuple()
+        .all(db)
+        .await
+        .map_err(LoaderError::db("listing tracks without audio features"))
+}
+
+/// Which of `ids` are tracks without audio features.
+pub async fn without_features(db: &DatabaseConnection, ids: &[String]) -> Result<Vec<String>> {
+    use sea_orm::{QueryFilter, QuerySelect};
+    let mut have = BTreeSet::new();
+    for chunk in ids.chunks(500) {
+        let found: Vec<String> = audio_features::Entity::find()
+            .select_only()
+            .column(audio_features::Column::TrackId)
+            .filter(audio_features::Column::TrackId.is_in(chunk.iter().cloned()))
+            .into_tuple()
+            .all(db)
+            .await
+            .map_err(LoaderError::db("reading which tracks have audio features"))?;
+        have.extend(found);
+    }
+    Ok(ids
+        .iter()
+        .filter(|id| !have.contains(*id))
+        .cloned()
+        .collect())
 }

@@ -13,6 +13,7 @@ mod m20261122_000003_analytics_summaries;
 mod m20261130_000004_playlists;
 mod m20261130_000005_playlist_lists;
 mod m20261130_000006_artist_aliases;
+mod m20261201_000007_run_kinds_and_feature_sources;
 
 /// The ordered list of migrations.
 #[derive(Debug)]
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000004_playlists::Migration),
             Box::new(m20261130_000005_playlist_lists::Migration),
             Box::new(m20261130_000006_artist_aliases::Migration),
+            Box::new(m20261201_000007_run_kinds_and_feature_sources::Migration),
         ]
     }
 }

@@ -2,6 +2,7 @@
 //! database when `SIXPOTIFY_TEST_MYSQL_URL` is set), the real API server on port 0, fixtures,
 //! and a snapshot of the catalog for comparing end states.
 
+pub mod fake_reccobeats;
 pub mod fake_spotify;
 pub mod proxy;
 pub mod synth;

@@ -45,11 +45,12 @@ async fn the_secret_and_tokens_never_reach_logs_errors_or_load_runs() -> Result<
     let mut config = SpotifyConfig::new(CLIENT_ID, Secret::new(CLIENT_SECRET));
     config.api_url = fake.api_url();
     config.accounts_url = fake.accounts_url();
-    config.requests_per_second = 1000;
-    config.backoff_min = Duration::from_millis(10);
+    config.policy.requests_per_second = 1000;
+    config.policy.backoff_min = Duration::from_millis(10);
     let report = load_spotify(
         &conn,
         &SpotifyClient::new(config)?,
+        None,
         &opts,
         &Shutdown::never(),
     )
@@ -63,6 +64,7 @@ async fn the_secret_and_tokens_never_reach_logs_errors_or_load_runs() -> Result<
     let failed = load_spotify(
         &conn,
         &SpotifyClient::new(wrong)?,
+        None,
         &opts,
         &Shutdown::never(),
     )

@@ -17,9 +17,9 @@ fn config(fake: &FakeSpotify) -> SpotifyConfig {
     let mut c = SpotifyConfig::new(CLIENT_ID, Secret::new(CLIENT_SECRET));
     c.api_url = fake.api_url();
     c.accounts_url = fake.accounts_url();
-    c.requests_per_second = 1000;
-    c.request_timeout = Duration::from_millis(500);
-    c.backoff_min = Duration::from_millis(10);
+    c.policy.requests_per_second = 1000;
+    c.policy.request_timeout = Duration::from_millis(500);
+    c.policy.backoff_min = Duration::from_millis(10);
     c
 }
 
@@ -72,13 +72,13 @@ async fn a_429_waits_for_retry_after_then_succeeds() -> Result<()> {
 async fn waits_beyond_the_run_budget_stop_the_request_with_a_clear_error() -> Result<()> {
     let fake = FakeSpotify::start().await?;
     let mut cfg = config(&fake);
-    cfg.retry_after_budget = Duration::from_secs(1);
+    cfg.policy.retry_after_budget = Duration::from_secs(1);
     let client = SpotifyClient::new(cfg)?;
     fake.push_faults(BTS_PATH, [Fault::RetryAfter(30)]);
     let started = Instant::now();
     let err = get_bts(&client).await.expect_err("over budget");
     assert!(
-        matches!(err, LoaderError::SpotifyWaitBudget { budget_secs: 1 }),
+        matches!(err, LoaderError::ApiWaitBudget { budget_secs: 1, .. }),
         "{err}"
     );
     assert!(
@@ -125,7 +125,7 @@ async fn a_token_endpoint_in_trouble_is_retried_like_any_request() -> Result<()>
 async fn a_request_that_keeps_failing_gives_up_after_the_configured_attempts() -> Result<()> {
     let fake = FakeSpotify::start().await?;
     let mut cfg = config(&fake);
-    cfg.max_attempts = 3;
+    cfg.policy.max_attempts = 3;
     let client = SpotifyClient::new(cfg)?;
     fake.push_faults(BTS_PATH, std::iter::repeat_n(Fault::Status(502), 5));
     let err = get_bts(&client).await.expect_err("gives up");
@@ -162,7 +162,7 @@ async fn a_forbidden_endpoint_is_reported_unavailable() -> Result<()> {
     fake.push_faults(BTS_PATH, [Fault::Status(403)]);
     let err = get_bts(&client).await.expect_err("unavailable");
     assert!(
-        matches!(err, LoaderError::SpotifyUnavailable { status: 403, .. }),
+        matches!(err, LoaderError::ApiUnavailable { status: 403, .. }),
         "{err}"
     );
     assert!(client.stats()["GET /artists/{id}"].unavailable);
@@ -187,7 +187,7 @@ async fn wrong_credentials_are_a_clear_error() -> Result<()> {
 async fn requests_keep_to_the_requests_per_second_cap() -> Result<()> {
     let fake = FakeSpotify::start().await?;
     let mut cfg = config(&fake);
-    cfg.requests_per_second = 5;
+    cfg.policy.requests_per_second = 5;
     let client = Arc::new(SpotifyClient::new(cfg)?);
     let started = Instant::now();
     let mut tasks = Vec::new();
@@ -370,7 +370,7 @@ async fn top_tracks_come_best_first_and_a_retired_endpoint_is_unavailable() -> R
     fake.push_faults(&format!("{BTS_PATH}/top-tracks"), [Fault::Status(403)]);
     let err = client.top_tracks(BTS, "KR").await.expect_err("retired");
     assert!(
-        matches!(err, LoaderError::SpotifyUnavailable { status: 403, .. }),
+        matches!(err, LoaderError::ApiUnavailable { status: 403, .. }),
         "{err}"
     );
     assert!(client.stats()["GET /artists/{id}/top-tracks"].unavailable);

@@ -21,9 +21,9 @@ fn client(fake: &FakeSpotify) -> Result<SpotifyClient> {
     let mut c = SpotifyConfig::new(CLIENT_ID, Secret::new(CLIENT_SECRET));
     c.api_url = fake.api_url();
     c.accounts_url = fake.accounts_url();
-    c.requests_per_second = 1000;
-    c.request_timeout = Duration::from_millis(700);
-    c.backoff_min = Duration::from_millis(10);
+    c.policy.requests_per_second = 1000;
+    c.policy.request_timeout = Duration::from_millis(700);
+    c.policy.backoff_min = Duration::from_millis(10);
     Ok(SpotifyClient::new(c)?)
 }
 
@@ -41,7 +41,7 @@ async fn load(
     fake: &FakeSpotify,
     opts: &SpotifyLoadOptions,
 ) -> Result<SpotifyReport> {
-    let report = load_spotify(db, &client(fake)?, opts, &Shutdown::never()).await?;
+    let report = load_spotify(db, &client(fake)?, None, opts, &Shutdown::never()).await?;
     if let Some(e) = &report.error {
         anyhow::bail!("the run failed: {e}");
     }
@@ -120,8 +120,8 @@ async fn a_full_load_brings_artists_discographies_tracks_features_and_top_tracks
     let data = app
         .data(&format!(
             "{{ artist(id: \"{BTS}\") {{ name popularity followers imageUrl genres {{ name }} tracks(first: 1) {{ totalCount }} topTracks {{ name }} usTop: topTracks(market: \"us\") {{ name }} }}
-               track(id: \"0GJjSnmfg1uQ0gUXVdtsUr\") {{ name popularity isrc trackNumber album {{ name albumType releaseDate releaseDatePrecision }} artists {{ name }} audioFeatures {{ tempo timeSignature }} genres {{ name }} }}
-               loadRuns(first: 1) {{ source status rowsWritten endpoints {{ endpoint requests unavailable }} summary }} }}"
+               track(id: \"0GJjSnmfg1uQ0gUXVdtsUr\") {{ name popularity isrc trackNumber album {{ name albumType releaseDate releaseDatePrecision }} artists {{ name }} audioFeatures {{ tempo timeSignature source }} genres {{ name }} }}
+               loadRuns(first: 1) {{ source kind status rowsWritten endpoints {{ endpoint requests unavailable }} summary }} }}"
         ))
         .await?;
     assert_eq!(data["artist"]["name"], "BTS");
@@ -159,12 +159,14 @@ async fn a_full_load_brings_artists_discographies_tracks_features_and_top_tracks
     assert_eq!(fire["trackNumber"], 2);
     assert_eq!(fire["album"]["releaseDatePrecision"], "DAY");
     assert_eq!(fire["audioFeatures"]["timeSignature"], 4);
+    assert_eq!(fire["audioFeatures"]["source"], "SPOTIFY");
     assert_eq!(
         fire["genres"].as_array().map(Vec::len),
         Some(2),
         "the genres of its artist"
     );
     assert_eq!(data["loadRuns"][0]["source"], "spotify");
+    assert_eq!(data["loadRuns"][0]["kind"], "SPOTIFY");
     assert_eq!(data["loadRuns"][0]["status"], "SUCCEEDED");
     assert_eq!(data["loadRuns"][0]["rowsWritten"], BTS_BP_IU_TRACKS);
     let endpoints = data["loadRuns"][0]["endpoints"]
@@ -506,6 +508,76 @@ async fn retired_endpoints_fall_back_to_one_id_calls_or_are_left_out(db: TestDb)
     Ok(())
 }
 
+/// Spotify's development mode in 2026: the several-ids endpoints, top tracks and audio
+/// features answer 403.
+const DEVELOPMENT_MODE_RETIRED: [(&str, &str); 5] = [
+    ("/v1/albums", "GET /albums"),
+    ("/v1/tracks", "GET /tracks"),
+    ("/v1/audio-features", "GET /audio-features"),
+    ("/v1/audio-features/{id}", "GET /audio-features/{id}"),
+    (
+        "/v1/artists/{id}/top-tracks",
+        "GET /artists/{id}/top-tracks",
+    ),
+];
+
+async fn endpoints_known_unavailable_get_no_more_requests_and_the_next_run_probes_them_once(
+    db: TestDb,
+) -> Result<()> {
+    let conn = db.connect().await?;
+    let fake = FakeSpotify::start_with(Catalog::generated(12, 3, 4)).await?;
+    for (route, _) in DEVELOPMENT_MODE_RETIRED {
+        fake.retire(route);
+    }
+    // Every answer takes a while, so that requests queue behind the first 403.
+    fake.set_latency(Duration::from_millis(20));
+    let names: Vec<String> = (0..12).map(|i| format!("Artist {i}")).collect();
+    let names: Vec<&str> = names.iter().map(String::as_str).collect();
+    let mut opts = seeds(&names, &[]);
+    opts.artists_per_batch = 12;
+    let client = client(&fake)?;
+    let in_flight = client.policy().concurrency as u64;
+    let report = load_spotify(&conn, &client, None, &opts, &Shutdown::never()).await?;
+    assert!(report.error.is_none(), "{:?}", report.error);
+    assert_eq!(report.summary.artists_loaded, 12);
+    let first: Vec<u64> = DEVELOPMENT_MODE_RETIRED
+        .iter()
+        .map(|(route, _)| fake.route_hits(route))
+        .collect();
+    for ((route, endpoint), hits) in DEVELOPMENT_MODE_RETIRED.iter().zip(&first) {
+        assert!(
+            report.summary.endpoints[*endpoint].unavailable,
+            "{endpoint}"
+        );
+        assert!(
+            (1..=in_flight).contains(hits),
+            "{route}: {hits} requests, at most the {in_flight} in flight when the first 403 came"
+        );
+    }
+    // The tracks came through the one-id endpoints that still answer.
+    assert_eq!(
+        count(&conn, "SELECT COUNT(*) FROM tracks").await?,
+        12 * 3 * 4
+    );
+
+    // The next run asks each once, then relies on what that one answer said.
+    let report = load(&conn, &fake, &opts).await?;
+    for ((route, endpoint), before) in DEVELOPMENT_MODE_RETIRED.iter().zip(&first) {
+        assert!(
+            report.summary.endpoints[*endpoint].unavailable,
+            "{endpoint}"
+        );
+        assert_eq!(fake.route_hits(route) - before, 1, "{route} is probed once");
+    }
+
+    // An endpoint back in service answers its probe, and the run uses it in full.
+    let fresh = FakeSpotify::start_with(Catalog::generated(12, 3, 4)).await?;
+    let report = load(&conn, &fresh, &opts).await?;
+    assert!(!report.summary.endpoints["GET /albums"].unavailable);
+    assert!(fresh.route_hits("/v1/artists/{id}/top-tracks") >= 12);
+    Ok(())
+}
+
 async fn related_artists_are_followed_one_level_deep(db: TestDb) -> Result<()> {
     let conn = db.connect().await?;
     let fake = FakeSpotify::start().await?;
@@ -576,7 +648,7 @@ async fn a_stop_request_ends_the_run_between_batches_as_cancelled(db: TestDb) ->
         trigger.trigger();
     });
     let opts = seeds(&[], &[BTS, BLACKPINK, IU, TXT]);
-    let report = load_spotify(&conn, &client(&fake)?, &opts, &shutdown).await?;
+    let report = load_spotify(&conn, &client(&fake)?, None, &opts, &shutdown).await?;
     stopper.await?;
     ensure!(report.error.is_none(), "{:?}", report.error);
     assert!(report.summary.stopped_early);
@@ -610,7 +682,7 @@ async fn a_run_that_fails_midway_is_mended_by_the_next(db: TestDb) -> Result<()>
         [Fault::Status(400)],
     );
     let opts = seeds(&[], &[BTS, BLACKPINK, IU]);
-    let failed = load_spotify(&conn, &client(&fake)?, &opts, &Shutdown::never()).await?;
+    let failed = load_spotify(&conn, &client(&fake)?, None, &opts, &Shutdown::never()).await?;
     let error = failed
         .error
         .as_ref()
@@ -646,6 +718,7 @@ backend_tests!(
     server_errors_and_a_timeout_succeed_on_retry_within_a_load,
     malformed_payloads_are_skipped_counted_and_named_and_the_run_goes_on,
     retired_endpoints_fall_back_to_one_id_calls_or_are_left_out,
+    endpoints_known_unavailable_get_no_more_requests_and_the_next_run_probes_them_once,
     related_artists_are_followed_one_level_deep,
     max_age_skips_artists_loaded_recently,
     a_stop_request_ends_the_run_between_batches_as_cancelled,

@@ -63,7 +63,7 @@ fn user_client(fake: &FakeSpotify, token_file: &std::path::Path) -> Result<Spoti
     let mut config = SpotifyConfig::new(CLIENT_ID, Secret::new(""));
     config.api_url = fake.api_url();
     config.accounts_url = fake.accounts_url();
-    config.requests_per_second = 1000;
+    config.policy.requests_per_second = 1000;
     config.user_token_file = Some(token_file.to_owned());
     Ok(SpotifyClient::new(config)?)
 }

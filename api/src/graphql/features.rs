@@ -119,12 +119,25 @@ macro_rules! audio_targets {
 }
 entity::for_each_feature!(audio_targets);
 
+/// Where a track's audio features came from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+#[graphql(remote = "entity::FeatureSource")]
+pub enum AudioFeaturesSource {
+    /// A dataset file (`import-csv`).
+    Csv,
+    /// Spotify's audio-features endpoints.
+    Spotify,
+    /// ReccoBeats (`audio-features`, or after a Spotify load).
+    #[graphql(name = "RECCOBEATS")]
+    ReccoBeats,
+}
+
 /// A stored row of `audio_features`, as the `AudioFeatures` object.
 pub struct AudioFeatures(pub audio_features::Model);
 
 macro_rules! audio_features_object {
     ($( $(#[doc = $doc:literal])* $variant:ident $field:ident { $($spec:tt)* } ),* $(,)?) => {
-        /// Spotify's audio analysis of a track.
+        /// A track's audio analysis, on Spotify's scales.
         #[Object]
         impl AudioFeatures {
             $(
@@ -144,6 +157,10 @@ macro_rules! audio_features_object {
             /// Beats per bar, 3 to 7; null when unknown.
             async fn time_signature(&self) -> Option<i32> {
                 self.0.time_signature
+            }
+            /// Where the features came from; null for features stored before sources were kept.
+            async fn source(&self) -> Option<AudioFeaturesSource> {
+                self.0.source.map(Into::into)
             }
         }
     };

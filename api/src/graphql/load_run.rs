@@ -16,6 +16,32 @@ pub enum RunStatus {
     Cancelled,
 }
 
+/// The kind of a load run: the loader's command, or the bundled sample.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+#[graphql(remote = "entity::RunKind")]
+pub enum RunKind {
+    /// `import-csv`.
+    Csv,
+    /// `import-mpd`.
+    Mpd,
+    /// `import-aliases`.
+    Aliases,
+    /// `import-musicbrainz`.
+    #[graphql(name = "MUSICBRAINZ")]
+    MusicBrainz,
+    /// `spotify` with artists.
+    Spotify,
+    /// `spotify --my-playlists`.
+    SpotifyPlaylists,
+    /// `audio-features`: audio features from ReccoBeats.
+    #[graphql(name = "RECCOBEATS")]
+    ReccoBeats,
+    /// The bundled sample, seeded into an empty database.
+    Sample,
+    /// An import of a file recorded before runs had kinds.
+    File,
+}
+
 /// One run of the loader.
 pub struct LoadRun(pub load_run::Model);
 
@@ -27,6 +53,10 @@ impl LoadRun {
     /// What was loaded: a file path, `bundled-sample`, …
     async fn source(&self) -> &str {
         &self.0.source
+    }
+    /// The kind of run.
+    async fn kind(&self) -> RunKind {
+        self.0.kind.into()
     }
     /// RFC 3339.
     async fn started_at(&self) -> String {

@@ -7,8 +7,16 @@ use actix_web::{HttpResponse, web};
 
 use crate::state::AppState;
 
-/// `/metrics`: OpenMetrics text.
+/// `/metrics`: OpenMetrics text, with the load pipeline read from `load_runs` at each scrape.
 pub(super) async fn metrics(state: web::Data<AppState>) -> HttpResponse {
+    let pipeline = tokio::time::timeout(
+        READY_CHECK_TIMEOUT,
+        crate::service::pipeline::figures(&state.db),
+    )
+    .await;
+    state
+        .metrics
+        .set_pipeline(pipeline.ok().and_then(Result::ok));
     HttpResponse::Ok()
         .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
         .body(state.metrics.render())

@@ -4,6 +4,7 @@
 pub mod analytics;
 pub mod catalog;
 pub mod page;
+pub mod pipeline;
 pub mod recommend;
 pub mod relations;
 pub mod search;

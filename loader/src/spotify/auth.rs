@@ -244,18 +244,17 @@ pub async fn login(config: &LoginConfig, show: impl FnOnce(&str)) -> Result<()> 
         ])
         .send()
         .await
-        .map_err(|e| LoaderError::SpotifyTransient {
+        .map_err(|e| LoaderError::ApiTransient {
+            service: "Spotify",
             endpoint: "POST /api/token".into(),
             message: e.without_url().to_string(),
         })?;
     let status = resp.status();
-    let body = resp
-        .bytes()
-        .await
-        .map_err(|e| LoaderError::SpotifyTransient {
-            endpoint: "POST /api/token".into(),
-            message: e.without_url().to_string(),
-        })?;
+    let body = resp.bytes().await.map_err(|e| LoaderError::ApiTransient {
+        service: "Spotify",
+        endpoint: "POST /api/token".into(),
+        message: e.without_url().to_string(),
+    })?;
     if !status.is_success() {
         let error = serde_json::from_slice::<OAuthError>(&body)
             .map(|e| e.error)
@@ -266,7 +265,8 @@ pub async fn login(config: &LoginConfig, show: impl FnOnce(&str)) -> Result<()> 
         });
     }
     let grant: TokenGrant =
-        serde_json::from_slice(&body).map_err(|source| LoaderError::SpotifyMalformed {
+        serde_json::from_slice(&body).map_err(|source| LoaderError::ApiMalformed {
+            service: "Spotify",
             endpoint: "POST /api/token".into(),
             item: "the tokens".into(),
             source,

@@ -98,7 +98,7 @@ impl SpotifyClient {
     async fn by_ids<T: DeserializeOwned>(&self, e: &ByIds, ids: &[String]) -> Result<Vec<T>> {
         let chunks: Vec<Vec<T>> = stream::iter(ids.chunks(e.max_ids))
             .map(|chunk| self.chunk(e, chunk))
-            .buffered(self.config().concurrency)
+            .buffered(self.policy().concurrency)
             .try_collect()
             .await?;
         Ok(chunks.into_iter().flatten().collect())
@@ -133,17 +133,17 @@ impl SpotifyClient {
                         "answer without the expected `{}` array; asking one id a call", e.key
                     ),
                 },
-                Err(LoaderError::SpotifyMalformed { source, .. }) => warn!(
+                Err(LoaderError::ApiMalformed { source, .. }) => warn!(
                     endpoint = e.several,
                     item = %what,
                     error = %source,
                     "malformed answer; asking one id a call"
                 ),
-                Err(LoaderError::SpotifyUnavailable { status, .. }) => {
+                Err(LoaderError::ApiUnavailable { status, .. }) => {
                     self.warn_unavailable(e.several, status, "asking one id a call");
                 }
-                Err(LoaderError::SpotifyNotFound { .. }) => {
-                    self.mark_unavailable(e.several);
+                Err(LoaderError::ApiNotFound { .. }) => {
+                    self.mark_unavailable(e.several, 404);
                     self.warn_unavailable(e.several, 404, "asking one id a call");
                 }
                 Err(err) => return Err(err),
@@ -151,7 +151,7 @@ impl SpotifyClient {
         }
         let found: Vec<Option<T>> = stream::iter(chunk)
             .map(|id| self.one(e, id))
-            .buffered(self.config().concurrency)
+            .buffered(self.policy().concurrency)
             .try_collect()
             .await?;
         Ok(found.into_iter().flatten().collect())
@@ -163,22 +163,12 @@ impl SpotifyClient {
         let path = format!("{}/{id}", e.one_prefix);
         match self.get::<T>(e.one, &path, &[], id).await {
             Ok(item) => Ok(Some(item)),
-            Err(LoaderError::SpotifyNotFound { .. }) => Ok(None),
-            Err(LoaderError::SpotifyMalformed { source, .. }) => {
+            Err(LoaderError::ApiNotFound { .. }) => Ok(None),
+            Err(LoaderError::ApiMalformed { source, .. }) => {
                 self.skip(e.one, id, &source);
                 Ok(None)
             }
             Err(err) => Err(err),
-        }
-    }
-
-    /// Warns, once per run, that an endpoint is not available to this app.
-    pub(crate) fn warn_unavailable(&self, endpoint: &str, status: u16, instead: &str) {
-        if self.warn_once(endpoint) {
-            warn!(
-                endpoint,
-                status, "endpoint not available to this app; {instead}"
-            );
         }
     }
 

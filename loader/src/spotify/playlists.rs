@@ -65,7 +65,13 @@ pub async fn load_my_playlists(
     shutdown: &Shutdown,
 ) -> Result<PlaylistsReport> {
     let now = Utc::now();
-    let run_id = load_run::start(db, "spotify:my-playlists", now).await?;
+    let run_id = load_run::start(
+        db,
+        entity::RunKind::SpotifyPlaylists,
+        "spotify:my-playlists",
+        now,
+    )
+    .await?;
     let span = tracing::info_span!("spotify_playlists", run_id);
     async move {
         let mut counts = RunCounts::default();
@@ -131,7 +137,7 @@ async fn run(
         }
         let items = match client.playlist_items(&p.id).await {
             Ok(items) => items,
-            Err(LoaderError::SpotifyUnavailable { status, .. }) => {
+            Err(LoaderError::ApiUnavailable { status, .. }) => {
                 summary.playlists_skipped.push(Unmatched {
                     seed: p.id.clone(),
                     reason: format!("Spotify refused its items (HTTP {status})"),

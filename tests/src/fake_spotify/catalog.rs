@@ -343,6 +343,13 @@ impl Catalog {
     pub fn size(&self) -> (usize, usize, usize) {
         (self.artists.len(), self.albums.len(), self.tracks.len())
     }
+
+    /// Every track id, sorted.
+    pub fn track_ids(&self) -> Vec<String> {
+        let mut ids: Vec<String> = self.tracks.keys().cloned().collect();
+        ids.sort();
+        ids
+    }
 }
 
 impl Catalog {

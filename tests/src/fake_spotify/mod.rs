@@ -60,6 +60,8 @@ struct State {
     /// The playlists of the user who authorises.
     library: Vec<UserPlaylist>,
     hits: Mutex<HashMap<String, u64>>,
+    /// Requests by route pattern (`/v1/artists/{id}/top-tracks`).
+    route_hits: Mutex<HashMap<String, u64>>,
     total_hits: AtomicU64,
     catalog: Catalog,
 }
@@ -165,6 +167,15 @@ impl FakeSpotify {
         if let Ok(mut l) = self.state.latency.lock() {
             *l = latency;
         }
+    }
+
+    /// Requests that reached a route (`/v1/artists/{id}/top-tracks`, as registered).
+    pub fn route_hits(&self, route: &str) -> u64 {
+        self.state
+            .route_hits
+            .lock()
+            .map(|h| h.get(route).copied().unwrap_or(0))
+            .unwrap_or(0)
     }
 
     /// Requests that reached any catalog endpoint.

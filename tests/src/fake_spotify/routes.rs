@@ -65,6 +65,9 @@ pub(super) async fn guard(state: &State, req: &HttpRequest) -> Result<Pass, Http
     if let Ok(mut hits) = state.hits.lock() {
         *hits.entry(path.clone()).or_default() += 1;
     }
+    if let (Some(route), Ok(mut hits)) = (req.match_pattern(), state.route_hits.lock()) {
+        *hits.entry(route).or_default() += 1;
+    }
     let latency = state.latency.lock().map(|l| *l).unwrap_or_default();
     if !latency.is_zero() {
         tokio::time::sleep(latency).await;

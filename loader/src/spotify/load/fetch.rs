@@ -39,15 +39,18 @@ pub(super) fn recoverable<T>(
         Err(e) => e,
     };
     match e {
-        LoaderError::SpotifyUnavailable { endpoint, status } => {
+        LoaderError::ApiUnavailable {
+            endpoint, status, ..
+        } => {
             client.warn_unavailable(&endpoint, status, instead);
             Ok(Err(format!("{endpoint} is not available to this app")))
         }
-        LoaderError::SpotifyNotFound { .. } => Ok(Err(e.to_string())),
-        LoaderError::SpotifyMalformed {
+        LoaderError::ApiNotFound { .. } => Ok(Err(e.to_string())),
+        LoaderError::ApiMalformed {
             ref endpoint,
             ref item,
             ref source,
+            ..
         } => {
             client.skip(endpoint, item, source);
             Ok(Err(e.to_string()))
@@ -74,7 +77,7 @@ where
             let read = read(k.clone());
             async move { (k, read.await) }
         })
-        .buffered(client.config().concurrency)
+        .buffered(client.policy().concurrency)
         .collect()
         .await;
     answers
@@ -206,6 +209,14 @@ impl Run<'_> {
         let features = client.audio_features(&all_ids).await;
         out.features =
             recoverable(client, features, "audio features are left out")?.unwrap_or_default();
+        // Values out of range are never stored: the track's features are rejected, and counted.
+        out.features.retain(|f| match f.features.clone().checked() {
+            Ok(_) => true,
+            Err(why) => {
+                client.skip("GET /audio-features", &f.id, &why);
+                false
+            }
+        });
 
         // Related artists, one level deep.
         if opts.follow_related > 0 {

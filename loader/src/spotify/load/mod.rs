@@ -21,6 +21,7 @@ use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
+use entity::RunKind;
 use entity::run_summary::RunSummary;
 use entity::telemetry::error_chain;
 use sea_orm::DatabaseConnection;
@@ -31,6 +32,7 @@ use super::client::SpotifyClient;
 use super::model::Artist;
 use crate::error::{LoaderError, Result};
 use crate::load_run::{self, Ending, RunCounts};
+use crate::reccobeats::{self, FillCounts, ReccoBeatsClient};
 use crate::shutdown::Shutdown;
 use crate::writer::Batch;
 
@@ -140,7 +142,7 @@ impl SpotifyReport {
         };
         format!(
             "spotify run {} {outcome}: {} artists loaded, {} fresh, {} unmatched, {} ambiguous; \
-             {} albums, {} tracks, {} audio features; {} requests in {secs:.1} s ({:.1}/s), {} items skipped",
+             {} albums, {} tracks, {} audio features ({} tracks unknown to ReccoBeats); {} requests in {secs:.1} s ({:.1}/s), {} items skipped",
             self.run_id,
             s.artists_loaded,
             s.artists_fresh,
@@ -149,6 +151,7 @@ impl SpotifyReport {
             s.albums,
             s.tracks,
             s.audio_features,
+            s.audio_features_unknown,
             s.requests(),
             s.requests() as f64 / secs.max(1e-9),
             s.skipped_items(),
@@ -177,20 +180,29 @@ struct Run<'a> {
     /// their aliases with the artist.
     seed_names: BTreeMap<String, Vec<String>>,
     fetched_tracks: u64,
+    /// Every track the run read, for the audio features other sources give.
+    track_ids: BTreeSet<String>,
 }
 
 /// Runs one Spotify load: records it in `load_runs`, loads every seed (and related artists)
-/// batch by batch, and records how it went. Errors before the run is recorded are returned;
-/// later ones are in the report.
+/// batch by batch, gives the run's tracks that have no audio features those of `features`
+/// (ReccoBeats) when given, and records how it went. Errors before the run is recorded are
+/// returned; later ones are in the report.
 pub async fn load_spotify(
     db: &DatabaseConnection,
     client: &SpotifyClient,
+    features: Option<&ReccoBeatsClient>,
     opts: &SpotifyLoadOptions,
     shutdown: &Shutdown,
 ) -> Result<SpotifyReport> {
     opts.validate()?;
     let started = Instant::now();
-    let run_id = load_run::start(db, SOURCE, Utc::now()).await?;
+    let unavailable = load_run::endpoints_found_unavailable(db, RunKind::Spotify).await?;
+    client.probe_first(unavailable.iter().map(String::as_str));
+    if let Some(features) = features {
+        features.probe_first_of(&unavailable);
+    }
+    let run_id = load_run::start(db, RunKind::Spotify, SOURCE, Utc::now()).await?;
     let span = tracing::info_span!("spotify_run", run_id);
     let mut run = Run {
         db,
@@ -204,22 +216,46 @@ pub async fn load_spotify(
         queued: BTreeSet::new(),
         seed_names: BTreeMap::new(),
         fetched_tracks: 0,
+        track_ids: BTreeSet::new(),
     };
     let (tx, rx) = mpsc::channel::<Batch>(1);
     let (fetched, written) = tokio::join!(
         run.fetch_all(tx, shutdown).instrument(span.clone()),
         write_all(db, rx).instrument(span.clone()),
     );
-    let (written, write_error) = written;
-    let error = match (fetched, write_error) {
+    let (mut written, write_error) = written;
+    let mut error = match (fetched, write_error) {
         (_, Some(e)) => Some(e),
         (Err(e), None) => Some(e),
         (Ok(()), None) => None,
     };
     let mut summary = run.summary;
+    if let (Some(features), None) = (features, &error) {
+        let track_ids: Vec<String> = run.track_ids.into_iter().collect();
+        let (filled, stopped) = fill_features(db, features, &track_ids, &mut summary, shutdown)
+            .instrument(span.clone())
+            .await;
+        written += filled;
+        match stopped {
+            Ok(()) => {}
+            // The catalog is written; features that did not come are a gap the next run or
+            // `audio-features --missing` fills, not a failed run.
+            Err(e) if e.is_web_api() => {
+                warn!(error = %error_chain(&e), "audio features from ReccoBeats stopped short");
+                summary.audio_features_error = Some(error_chain(&e));
+            }
+            Err(e) => error = Some(e),
+        }
+    }
     summary.endpoints = client.stats();
     summary.skipped = client.skipped();
-    summary.rate_limit_wait_ms = u64::try_from(client.rate_limit_wait().as_millis()).unwrap_or(0);
+    if let Some(features) = features {
+        summary.endpoints.extend(features.summary_endpoints());
+        summary.skipped.extend(features.skipped());
+    }
+    let waited =
+        client.rate_limit_wait() + features.map(|f| f.rate_limit_wait()).unwrap_or_default();
+    summary.rate_limit_wait_ms = u64::try_from(waited.as_millis()).unwrap_or(0);
     let counts = RunCounts {
         read: run.fetched_tracks,
         written,
@@ -251,6 +287,32 @@ pub async fn load_spotify(
     Ok(report)
 }
 
+/// Gives the run's tracks that have no audio features those ReccoBeats knows; the tracks given
+/// features, and the error that stopped it short.
+async fn fill_features(
+    db: &DatabaseConnection,
+    features: &ReccoBeatsClient,
+    track_ids: &[String],
+    summary: &mut RunSummary,
+    shutdown: &Shutdown,
+) -> (u64, Result<()>) {
+    let missing = match crate::writer::without_features(db, track_ids).await {
+        Ok(missing) => missing,
+        Err(e) => return (0, Err(e)),
+    };
+    if missing.is_empty() {
+        return (0, Ok(()));
+    }
+    info!(
+        tracks = missing.len(),
+        "asking ReccoBeats for the audio features of tracks that have none"
+    );
+    let mut counts = FillCounts::default();
+    let filled = reccobeats::fill(db, features, &missing, &mut counts, shutdown).await;
+    counts.record(summary);
+    (counts.written, filled)
+}
+
 /// Writes batches as they come; returns the tracks written and the error that stopped it.
 async fn write_all(
     db: &DatabaseConnection,
@@ -268,7 +330,7 @@ async fn write_all(
 
 impl Run<'_> {
     fn concurrency(&self) -> usize {
-        self.client.config().concurrency
+        self.client.policy().concurrency
     }
 
     async fn fetch_all(&mut self, tx: mpsc::Sender<Batch>, shutdown: &Shutdown) -> Result<()> {

@@ -2,6 +2,7 @@
 
 use std::collections::{BTreeSet, HashMap};
 
+use entity::FeatureSource;
 use entity::run_summary::Unmatched;
 
 use tracing::warn;
@@ -10,7 +11,7 @@ use super::Run;
 use super::fetch::Fetched;
 use crate::csv_source::ReleaseDate;
 use crate::spotify::model::{AlbumRef, Artist, ArtistRef, AudioFeatures, Track};
-use crate::writer::{AlbumValues, AliasValues, ArtistValues, Batch, TrackValues};
+use crate::writer::{AlbumValues, AliasValues, ArtistValues, Batch, SourcedFeatures, TrackValues};
 
 impl Run<'_> {
     /// Turns a fetched batch into rows for the writer, and counts it.
@@ -52,7 +53,10 @@ impl Run<'_> {
         let mut add_track =
             |batch: &mut Batch, id: &str, values: TrackValues, credits: &[ArtistRef]| {
                 let mut values = values;
-                values.features = features.get(id).map(|x| x.features.clone());
+                values.features = features.get(id).map(|x| SourcedFeatures {
+                    features: x.features.clone(),
+                    source: FeatureSource::Spotify,
+                });
                 batch.add_track(id, values);
                 for (pos, c) in credits.iter().enumerate() {
                     batch.add_artist(
@@ -115,6 +119,7 @@ impl Run<'_> {
             .filter(|x| track_ids.contains(&x.id))
             .count() as u64;
         self.fetched_tracks += track_ids.len() as u64;
+        self.track_ids.extend(track_ids);
         batch
     }
 }
