@@ -77,7 +77,7 @@ async fn the_secret_and_tokens_never_reach_logs_errors_or_load_runs() -> Result<
     assert!(failure.contains("credentials"), "{failure}");
 
     let logs = captured.text();
-    assert!(logs.contains("retrying Spotify request"), "{logs}");
+    assert!(logs.contains("retrying a request"), "{logs}");
     assert!(logs.contains("unexpected shape"), "{logs}");
     let runs: Vec<Value> = {
         let app = TestApp::spawn(&db).await?;
