@@ -5,6 +5,10 @@
 //!
 //! Point the loader at it with `SPOTIFY_API_URL=<url>/v1`, `SPOTIFY_ACCOUNTS_URL=<url>`,
 //! `SPOTIFY_CLIENT_ID=fake-client-id` and `SPOTIFY_CLIENT_SECRET=fake-client-secret-7f3a`.
+//!
+//! `FAKE_SPOTIFY_RETIRE` lists routes that answer 403, comma-separated as registered
+//! (`/v1/albums,/v1/artists/{id}/top-tracks`), as Spotify's development mode does; on Ctrl-C the
+//! fake prints how many requests reached each of them.
 
 use std::time::Duration;
 
@@ -36,6 +40,16 @@ async fn main() -> Result<()> {
     let (artists, albums, tracks) = catalog.size();
     let fake = FakeSpotify::start_on("127.0.0.1:0", catalog, 2).await?;
     fake.set_latency(Duration::from_millis(latency as u64));
+    let retired: Vec<String> = std::env::var("FAKE_SPOTIFY_RETIRE")
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|r| !r.is_empty())
+        .map(str::to_owned)
+        .collect();
+    for route in &retired {
+        fake.retire(route);
+    }
     println!("{}", fake.accounts_url());
     eprintln!(
         "fake Spotify: {artists} artists, {albums} albums, {tracks} tracks, {latency} ms a request, at {}",
@@ -43,5 +57,8 @@ async fn main() -> Result<()> {
     );
     tokio::signal::ctrl_c().await?;
     eprintln!("fake Spotify: {} requests served", fake.total_hits());
+    for route in &retired {
+        eprintln!("fake Spotify: {} requests to {route}", fake.route_hits(route));
+    }
     Ok(())
 }
