@@ -79,6 +79,8 @@ pub struct Metrics {
     latency: HistogramFamily,
     operations: Arc<RwLock<HashSet<String>>>,
     pipeline: Arc<RwLock<Option<Pipeline>>>,
+    /// One scrape at a time sets the pipeline's figures and renders them.
+    scrape: Arc<std::sync::Mutex<()>>,
 }
 
 impl Metrics {
@@ -115,13 +117,16 @@ impl Metrics {
             latency,
             operations: Arc::default(),
             pipeline,
+            scrape: Arc::default(),
         }
     }
 
-    /// The load pipeline's figures for the next render; `None` when the database did not
-    /// answer.
-    pub fn set_pipeline(&self, pipeline: Option<Pipeline>) {
+    /// Every metric, with the load pipeline's figures of this scrape (`None` when the
+    /// database did not answer).
+    pub fn render_scrape(&self, pipeline: Option<Pipeline>) -> String {
+        let _one_at_a_time = self.scrape.lock().unwrap_or_else(|e| e.into_inner());
         *self.pipeline.write().unwrap_or_else(|e| e.into_inner()) = pipeline;
+        self.render()
     }
 
     /// The label for an operation name: itself for the first [`MAX_OPERATIONS`] names made of
@@ -335,15 +340,24 @@ fn encode_pipeline(
     encoder: &mut DescriptorEncoder,
     pipeline: &Pipeline,
 ) -> Result<(), std::fmt::Error> {
-    let mut last = encoder.encode_descriptor(
-        "load_last_success_timestamp_seconds",
-        "When the latest succeeded load run of each kind ended",
-        None,
-        MetricType::Gauge,
-    )?;
-    for (kind, k) in pipeline {
-        if let Some(at) = k.last_success {
-            ConstGauge::new(at).encode(last.encode_family(&[("source", kind.to_value())])?)?;
+    for (name, help, at) in [
+        (
+            "load_last_success_timestamp_seconds",
+            "When the latest succeeded load run of each kind ended",
+            (|k| k.last_success) as fn(&crate::service::pipeline::KindFigures) -> Option<f64>,
+        ),
+        (
+            "load_running_since_timestamp_seconds",
+            "When the oldest load run of each kind still recorded as running started",
+            |k| k.running_since,
+        ),
+    ] {
+        let mut family = encoder.encode_descriptor(name, help, None, MetricType::Gauge)?;
+        for (kind, k) in pipeline {
+            if let Some(at) = at(k) {
+                ConstGauge::new(at)
+                    .encode(family.encode_family(&[("source", kind.to_value())])?)?;
+            }
         }
     }
     let mut runs = Vec::new();
@@ -374,14 +388,14 @@ fn encode_pipeline(
     labelled(
         encoder,
         "load_last_run_rows",
-        "Rows the latest load run of each kind read, wrote and rejected",
+        "Rows the latest finished load run of each kind read, wrote and rejected",
         MetricType::Gauge,
         &rows,
     )?;
     labelled(
         encoder,
         "load_last_run_failed",
-        "Whether the latest load run of each kind failed (1) or not (0)",
+        "Whether the latest finished load run of each kind failed (1) or not (0)",
         MetricType::Gauge,
         &failed,
     )

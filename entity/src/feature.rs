@@ -216,21 +216,32 @@ impl TrackFeatures {
         self.values[feature.index()]
     }
 
-    /// The features when every value is within its range (key -1 to 11, mode 0 or 1, time
-    /// signature 3 to 7); else which one is not, and why. Every source's features pass here
-    /// before they are stored.
+    /// Pitch classes: -1 (none detected) to 11.
+    pub const KEYS: (i32, i32) = (-1, 11);
+    /// Modes: 0 minor, 1 major.
+    pub const MODES: (i32, i32) = (0, 1);
+    /// Beats per bar, as Spotify documents them.
+    pub const TIME_SIGNATURES: (i32, i32) = (3, 7);
+
+    /// The features when every value is within its range (a feature's, [`Self::KEYS`],
+    /// [`Self::MODES`], [`Self::TIME_SIGNATURES`]); else which one is not, and why. Features
+    /// from web APIs pass here before they are stored; a CSV's are read with the same ranges.
     pub fn checked(self) -> Result<Self, String> {
         for f in Feature::ALL {
             f.check(self.get(f)).map_err(|e| format!("{f}: {e}"))?;
         }
-        if !(-1..=11).contains(&self.key) {
-            return Err("key: out of range -1..=11".into());
-        }
-        if !(0..=1).contains(&self.mode) {
-            return Err("mode: out of range 0..=1".into());
-        }
-        if self.time_signature.is_some_and(|t| !(3..=7).contains(&t)) {
-            return Err("time_signature: out of range 3..=7".into());
+        let within = |(lo, hi): (i32, i32), v: i32| (lo..=hi).contains(&v);
+        for (name, range, value) in [
+            ("key", Self::KEYS, Some(self.key)),
+            ("mode", Self::MODES, Some(self.mode)),
+            ("time_signature", Self::TIME_SIGNATURES, self.time_signature),
+        ] {
+            if let Some(v) = value.filter(|&v| !within(range, v)) {
+                return Err(format!(
+                    "{name}: {v} is out of range {}..={}",
+                    range.0, range.1
+                ));
+            }
         }
         Ok(self)
     }

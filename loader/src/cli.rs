@@ -233,14 +233,7 @@ async fn run_import<S: Source>(
         Ok(report) => report,
         Err(e) => {
             eprintln!("import of {label} FAILED: {}", error_chain(&e));
-            let run = RunRecord {
-                kind: input.kind(),
-                status: entity::RunStatus::Failed,
-                counts: RunCounts::default(),
-                elapsed: std::time::Duration::ZERO,
-                endpoints: &Default::default(),
-            };
-            after_run(monitoring, &run).await;
+            after_run(monitoring, &RunRecord::failed(input.kind())).await;
             return ExitCode::FAILURE;
         }
     };
@@ -587,6 +580,7 @@ async fn run_spotify(
         monitoring.metrics = Some(metrics);
     }
     loop {
+        monitoring.next_run(None);
         let outcome = match (args.client(), args.reccobeats()) {
             (Ok(client), Ok(features)) => {
                 load_spotify(db, &client, features.as_ref(), &opts, &shutdown).await
@@ -617,14 +611,7 @@ async fn run_spotify(
             // the next one); a single run reports the failure.
             Err(e) if args.every.is_some() => {
                 eprintln!("spotify run FAILED: {}", error_chain(&e));
-                let run = RunRecord {
-                    kind: RunKind::Spotify,
-                    status: entity::RunStatus::Failed,
-                    counts: RunCounts::default(),
-                    elapsed: Duration::ZERO,
-                    endpoints: &Default::default(),
-                };
-                after_run(&monitoring, &run).await;
+                after_run(&monitoring, &RunRecord::failed(RunKind::Spotify)).await;
                 ExitCode::FAILURE
             }
             Err(e) => return Err(e),
@@ -830,24 +817,38 @@ pub async fn run(cli: Cli) -> ExitCode {
                 Ok(conn) => run_audio_features(&conn, &args, &monitoring).await,
                 Err(e) => Err(e),
             };
-            outcome.unwrap_or_else(|e| {
-                eprintln!("audio-features FAILED: {}", error_chain(&e));
-                ExitCode::FAILURE
-            })
+            match outcome {
+                Ok(code) => code,
+                Err(e) => {
+                    eprintln!("audio-features FAILED: {}", error_chain(&e));
+                    after_run(&monitoring, &RunRecord::failed(RunKind::ReccoBeats)).await;
+                    ExitCode::FAILURE
+                }
+            }
         }
         Command::Spotify(args) => {
             if let Some(SpotifyAction::Login(login)) = &args.action {
                 return run_login(login).await;
             }
+            let kind = if args.my_playlists {
+                RunKind::SpotifyPlaylists
+            } else {
+                RunKind::Spotify
+            };
             let outcome = match db::connect(&cli.database_url).await {
                 Ok(conn) if args.my_playlists => run_my_playlists(&conn, &args, &monitoring).await,
                 Ok(conn) => run_spotify(&conn, &args, cli.pushgateway.clone()).await,
                 Err(e) => Err(e),
             };
-            outcome.unwrap_or_else(|e| {
-                eprintln!("spotify load FAILED: {}", error_chain(&e));
-                ExitCode::FAILURE
-            })
+            match outcome {
+                Ok(code) => code,
+                // A run that could not start or be recorded is pushed as failed too.
+                Err(e) => {
+                    eprintln!("spotify load FAILED: {}", error_chain(&e));
+                    after_run(&monitoring, &RunRecord::failed(kind)).await;
+                    ExitCode::FAILURE
+                }
+            }
         }
     }
 }

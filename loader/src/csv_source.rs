@@ -477,14 +477,16 @@ impl Fields<'_> {
     }
 
     fn features(&self) -> Field<TrackFeatures> {
+        const KEYS: (i32, i32) = TrackFeatures::KEYS;
+        const MODES: (i32, i32) = TrackFeatures::MODES;
         let mut values = [0.0; Feature::COUNT];
         for f in Feature::ALL {
             values[f.index()] = self.feature(f)?;
         }
         Ok(TrackFeatures {
             values,
-            key: self.integer("key", -1, 11)?,
-            mode: self.integer("mode", 0, 1)?,
+            key: self.integer("key", KEYS.0.into(), KEYS.1.into())?,
+            mode: self.integer("mode", MODES.0.into(), MODES.1.into())?,
             time_signature: None,
         })
     }
@@ -494,11 +496,14 @@ impl Fields<'_> {
     fn time_signature(&self, column: &str) -> Field<Option<i32>> {
         match self.text(column)? {
             None => Ok(None),
-            Some(s) => match self.parse_integer(column, s, 0, 7)? {
-                0 => Ok(None),
-                v @ 3..=7 => Ok(Some(v)),
-                _ => Err(self.reject(column, s, "out of range 3..=7")),
-            },
+            Some(s) => {
+                let (lo, hi) = TrackFeatures::TIME_SIGNATURES;
+                match self.parse_integer(column, s, 0, hi.into())? {
+                    0 => Ok(None),
+                    v if v >= lo => Ok(Some(v)),
+                    _ => Err(self.reject(column, s, format!("out of range {lo}..={hi}"))),
+                }
+            }
         }
     }
 }

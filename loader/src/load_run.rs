@@ -57,32 +57,33 @@ pub async fn start(
     Ok(inserted.last_insert_id)
 }
 
-/// Endpoints the latest finished run of `kind` found unavailable to the app, as its summary
-/// names them: the next run probes each with one request before relying on it. A summary that
-/// cannot be read counts as none.
+/// Endpoints the latest finished runs of `kinds` (those that use the same services) found, or
+/// still knew, unavailable to the app, as their summaries name them: the next run probes each
+/// with one request before relying on it. A summary that cannot be read counts as none.
 pub async fn endpoints_found_unavailable(
     db: &DatabaseConnection,
-    kind: RunKind,
+    kinds: &[RunKind],
 ) -> Result<Vec<String>> {
-    let latest = load_run::Entity::find()
-        .filter(load_run::Column::Kind.eq(kind))
-        .filter(load_run::Column::Summary.is_not_null())
-        .order_by_desc(load_run::Column::Id)
-        .one(db)
-        .await
-        .map_err(LoaderError::db("reading the previous run's summary"))?;
-    let summary = latest
-        .and_then(|run| run.summary)
-        .and_then(|json| serde_json::from_str::<RunSummary>(&json).ok());
-    Ok(summary
-        .map(|s| {
+    let mut found = std::collections::BTreeSet::new();
+    for &kind in kinds {
+        let latest = load_run::Entity::find()
+            .filter(load_run::Column::Kind.eq(kind))
+            .filter(load_run::Column::Summary.is_not_null())
+            .order_by_desc(load_run::Column::Id)
+            .one(db)
+            .await
+            .map_err(LoaderError::db("reading the previous run's summary"))?;
+        let summary = latest
+            .and_then(|run| run.summary)
+            .and_then(|json| serde_json::from_str::<RunSummary>(&json).ok());
+        found.extend(summary.into_iter().flat_map(|s| {
             s.endpoints
                 .into_iter()
                 .filter(|(_, e)| e.unavailable)
                 .map(|(name, _)| name)
-                .collect()
-        })
-        .unwrap_or_default())
+        }));
+    }
+    Ok(found.into_iter().collect())
 }
 
 /// How a run ended, besides its error.

@@ -37,6 +37,20 @@ pub struct RunRecord<'a> {
     pub endpoints: &'a BTreeMap<String, EndpointStats>,
 }
 
+impl RunRecord<'static> {
+    /// A run of `kind` that failed before it could be recorded (no database, a bad option).
+    pub fn failed(kind: RunKind) -> Self {
+        static NO_ENDPOINTS: BTreeMap<String, EndpointStats> = BTreeMap::new();
+        Self {
+            kind,
+            status: RunStatus::Failed,
+            counts: RunCounts::default(),
+            elapsed: Duration::ZERO,
+            endpoints: &NO_ENDPOINTS,
+        }
+    }
+}
+
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct KindLabels {
     source: String,
@@ -394,8 +408,10 @@ pub fn push_body(run: &RunRecord<'_>) -> String {
     out
 }
 
-/// Pushes a run's figures to the Pushgateway at `url`, grouped by job and kind, replacing the
-/// previous push of that kind (`source`). A failed push is the caller's to report; the run stands.
+/// Pushes a run's figures to the Pushgateway at `url`, grouped by job and kind (`source`),
+/// replacing the metrics of the same names pushed before for that kind (POST): the last success
+/// time stays until a run succeeds again. A failed push is the caller's to report; the run
+/// stands.
 pub async fn push(url: &str, run: &RunRecord<'_>) -> Result<()> {
     let target = format!(
         "{}/metrics/job/{PUSH_JOB}/source/{}",
@@ -413,7 +429,7 @@ pub async fn push(url: &str, run: &RunRecord<'_>) -> Result<()> {
         .timeout(Duration::from_secs(10))
         .build()
         .map_err(|e| failed(e.to_string()))?
-        .put(&target)
+        .post(&target)
         .header("Content-Type", "text/plain; version=0.0.4; charset=utf-8")
         .body(push_body(run))
         .send()

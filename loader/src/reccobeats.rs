@@ -82,20 +82,29 @@ impl ReccoBeatsClient {
     }
 
     /// Requests, retries, 429s and failures per endpoint so far, named for a run's summary
-    /// (`ReccoBeats GET /audio-features`).
+    /// (`ReccoBeats GET /audio-features`), beside Spotify's.
     pub fn summary_endpoints(
         &self,
     ) -> impl Iterator<Item = (String, entity::run_summary::EndpointStats)> {
         self.api
             .stats()
             .into_iter()
-            .map(|(endpoint, stats)| (format!("{SERVICE} {endpoint}"), stats))
+            .map(|(endpoint, stats)| (summary_name(&endpoint), stats))
+    }
+
+    /// Items skipped so far, their endpoints named for a run's summary.
+    pub fn summary_skipped(&self) -> Vec<entity::run_summary::SkippedItem> {
+        let mut skipped = self.api.skipped();
+        for s in &mut skipped {
+            s.endpoint = summary_name(&s.endpoint);
+        }
+        skipped
     }
 
     /// Probes first, with one request, the endpoints an earlier run's summary named
     /// unavailable (`ReccoBeats GET /audio-features`).
     pub fn probe_first_of(&self, summary_endpoints: &[String]) {
-        let prefix = format!("{SERVICE} ");
+        let prefix = summary_name("");
         self.api.probe_first(
             summary_endpoints
                 .iter()
@@ -164,6 +173,16 @@ impl ReccoBeatsClient {
     }
 }
 
+/// Whether an endpoint named in a run's summary is ReccoBeats'.
+pub fn names_its_endpoint(summary_endpoint: &str) -> bool {
+    summary_endpoint.starts_with(&summary_name(""))
+}
+
+/// An endpoint's name in a run's summary, where Spotify's are named bare.
+fn summary_name(endpoint: &str) -> String {
+    format!("{SERVICE} {endpoint}")
+}
+
 /// The Spotify track id of a ReccoBeats item, from its `href`
 /// (`https://open.spotify.com/track/<id>`, maybe with a query).
 fn spotify_id(item: &Value) -> Option<&str> {
@@ -202,17 +221,17 @@ impl FillCounts {
 
 /// Looks `ids` up and writes what is found, [`TRACKS_PER_BATCH`] tracks a transaction, adding
 /// to `counts` as it goes (so that a failure midway still reports what was written). A stop
-/// request is honoured between batches.
+/// request is honoured between batches; whether one cut it short.
 pub async fn fill(
     db: &DatabaseConnection,
     client: &ReccoBeatsClient,
     ids: &[String],
     counts: &mut FillCounts,
     shutdown: &Shutdown,
-) -> Result<()> {
+) -> Result<bool> {
     for chunk in ids.chunks(TRACKS_PER_BATCH) {
         if shutdown.is_requested() {
-            break;
+            return Ok(true);
         }
         let lookup = client.audio_features(chunk).await?;
         let mut batch = Batch::default();
@@ -228,7 +247,7 @@ pub async fn fill(
         batch.write(db, Utc::now()).await?;
         counts.add(&lookup, chunk.len());
     }
-    Ok(())
+    Ok(false)
 }
 
 /// What an `audio-features --missing` run did.
@@ -275,7 +294,8 @@ pub async fn fill_missing(
     shutdown: &Shutdown,
 ) -> Result<FeaturesReport> {
     let started = Instant::now();
-    let unavailable = load_run::endpoints_found_unavailable(db, RunKind::ReccoBeats).await?;
+    let unavailable =
+        load_run::endpoints_found_unavailable(db, &[RunKind::ReccoBeats, RunKind::Spotify]).await?;
     client.probe_first_of(&unavailable);
     let run_id = load_run::start(db, RunKind::ReccoBeats, SOURCE, Utc::now()).await?;
     let mut counts = FillCounts::default();
@@ -291,7 +311,10 @@ pub async fn fill_missing(
             let Some(last) = page.last().cloned() else {
                 break;
             };
-            fill(db, client, &page, &mut counts, shutdown).await?;
+            if fill(db, client, &page, &mut counts, shutdown).await? {
+                stopped_early = true;
+                break;
+            }
             info!(
                 looked_up = counts.asked,
                 written = counts.written,
@@ -312,7 +335,7 @@ pub async fn fill_missing(
     };
     counts.record(&mut summary);
     summary.endpoints.extend(client.summary_endpoints());
-    summary.skipped = client.skipped();
+    summary.skipped = client.summary_skipped();
     summary.rate_limit_wait_ms = u64::try_from(client.rate_limit_wait().as_millis()).unwrap_or(0);
     let ending = Ending {
         counts: RunCounts {

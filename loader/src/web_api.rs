@@ -189,9 +189,17 @@ impl ApiClient {
         &self.http
     }
 
-    /// Requests, retries, 429s, failures and unavailability per endpoint so far.
+    /// Requests, retries, 429s, failures and unavailability per endpoint so far. An endpoint an
+    /// earlier run found unavailable and this one never probed is still unavailable as far as
+    /// the run knows, so that the next run probes it too.
     pub fn stats(&self) -> BTreeMap<String, EndpointStats> {
-        self.stats.lock().map(|s| s.clone()).unwrap_or_default()
+        let mut stats = self.stats.lock().map(|s| s.clone()).unwrap_or_default();
+        if let Ok(probes) = self.probes.lock() {
+            for endpoint in probes.keys() {
+                stats.entry(endpoint.clone()).or_default().unavailable = true;
+            }
+        }
+        stats
     }
 
     /// Items skipped so far as malformed (the first few; `stats` has the counts).
@@ -397,6 +405,10 @@ impl ApiClient {
                 }
                 Err(e) => return Err(e),
             };
+            // Or while it waited for a token being renewed.
+            if let Some(e) = self.gone(endpoint) {
+                return Err(e);
+            }
             self.count(endpoint, |s| s.requests += 1);
             let mut request = self
                 .http

@@ -239,15 +239,20 @@ async fn a_one_shot_run_pushes_its_figures_to_the_pushgateway() -> Result<()> {
         "{text}"
     );
 
-    // A run that fails is pushed too, under its own kind, leaving the csv push alone.
+    let succeeded_at = sample(
+        &text,
+        &format!("sixpotify_loader_last_success_timestamp_seconds{{{labels}}}"),
+    );
+
+    // A failed run of the same kind replaces the run's figures and keeps the success time.
     let cli = Cli::try_parse_from([
         "sixpotify-loader",
         "--database-url",
         &db.url,
         "--pushgateway",
         &gateway.url,
-        "import-mpd",
-        "/nonexistent/mpd",
+        "import-csv",
+        "/nonexistent/catalog.csv",
         "--no-progress",
     ])?;
     ensure!(run(cli).await == std::process::ExitCode::FAILURE);
@@ -255,15 +260,15 @@ async fn a_one_shot_run_pushes_its_figures_to_the_pushgateway() -> Result<()> {
     ensure!(
         sample(
             &text,
-            "sixpotify_loader_last_run_succeeded{instance=\"\",job=\"sixpotify_loader\",source=\"mpd\"}"
+            &format!("sixpotify_loader_last_run_succeeded{{{labels}}}")
         ) == Some(0.0),
         "{text}"
     );
     ensure!(
         sample(
             &text,
-            &format!("sixpotify_loader_last_run_succeeded{{{labels}}}")
-        ) == Some(1.0),
+            &format!("sixpotify_loader_last_success_timestamp_seconds{{{labels}}}")
+        ) == succeeded_at,
         "{text}"
     );
     Ok(())

@@ -52,15 +52,22 @@ async fn count(db: &DatabaseConnection, sql: &str) -> Result<i64> {
     scalar(db, sql).await
 }
 
-/// The fake knows every track but the last two; the first has a danceability of 1.7.
-fn know_all_but_two(reccobeats: &FakeReccoBeats, spotify: &FakeSpotify) -> (String, Vec<String>) {
+/// The fake knows every track but the last two; the first has a danceability of 1.7 and the
+/// second a key of 12, both out of range.
+fn know_all_but_two(
+    reccobeats: &FakeReccoBeats,
+    spotify: &FakeSpotify,
+) -> ([String; 2], Vec<String>) {
     let ids = spotify.catalog().track_ids();
     let (known, unknown) = ids.split_at(ids.len() - 2);
     reccobeats.know(known.iter().map(String::as_str));
     let mut bad = sixpotify_tests::fake_reccobeats::reccobeats_features(1);
     bad["danceability"] = json!(1.7);
     reccobeats.set(&known[0], bad);
-    (known[0].clone(), unknown.to_vec())
+    let mut bad = sixpotify_tests::fake_reccobeats::reccobeats_features(2);
+    bad["key"] = json!(12);
+    reccobeats.set(&known[1], bad);
+    ([known[0].clone(), known[1].clone()], unknown.to_vec())
 }
 
 async fn a_spotify_load_gets_the_features_spotify_refuses_from_reccobeats(
@@ -69,7 +76,7 @@ async fn a_spotify_load_gets_the_features_spotify_refuses_from_reccobeats(
     let conn = db.connect().await?;
     let fake = spotify_without_features().await?;
     let reccobeats = FakeReccoBeats::start().await?;
-    let (out_of_range, unknown) = know_all_but_two(&reccobeats, &fake);
+    let ([bad_danceability, bad_key], unknown) = know_all_but_two(&reccobeats, &fake);
     let features = ReccoBeatsClient::new(&reccobeats.api_url(), quick())?;
     let report = sixpotify_loader::spotify::load_spotify(
         &conn,
@@ -82,16 +89,20 @@ async fn a_spotify_load_gets_the_features_spotify_refuses_from_reccobeats(
     assert!(report.error.is_none(), "{:?}", report.error);
     let s = &report.summary;
     assert_eq!(s.tracks, 60);
-    assert_eq!(s.audio_features, 57, "60 tracks, 2 unknown, 1 out of range");
+    assert_eq!(s.audio_features, 56, "60 tracks, 2 unknown, 2 out of range");
     assert_eq!(s.audio_features_unknown, 2);
     let endpoint = &s.endpoints["ReccoBeats GET /audio-features"];
     assert_eq!(endpoint.requests, 2, "60 ids, 40 a call");
-    assert_eq!(endpoint.skipped, 1, "the out-of-range track");
+    assert_eq!(endpoint.skipped, 2, "the out-of-range tracks");
+    assert!(s.skipped.iter().any(|k| k.item == bad_danceability
+        && k.endpoint == "ReccoBeats GET /audio-features"
+        && k.reason.contains("danceability: out of range")));
     assert!(
         s.skipped
             .iter()
-            .any(|k| k.item == out_of_range && k.reason.contains("danceability: out of range"))
+            .any(|k| k.item == bad_key && k.reason.contains("key: 12 is out of range"))
     );
+    assert_eq!(report.counts.written, 60, "tracks, each counted once");
     assert!(reccobeats.most_ids_in_a_call() <= MAX_IDS);
     assert_eq!(
         count(
@@ -99,9 +110,9 @@ async fn a_spotify_load_gets_the_features_spotify_refuses_from_reccobeats(
             "SELECT COUNT(*) FROM audio_features WHERE source = 'reccobeats'"
         )
         .await?,
-        57
+        56
     );
-    for id in unknown.iter().chain([&out_of_range]) {
+    for id in unknown.iter().chain([&bad_danceability, &bad_key]) {
         let stored = format!("SELECT COUNT(*) FROM audio_features WHERE track_id = '{id}'");
         assert_eq!(count(&conn, &stored).await?, 0, "{id} has no features");
     }
@@ -116,7 +127,7 @@ async fn a_spotify_load_gets_the_features_spotify_refuses_from_reccobeats(
 
     // The API shows where the features came from.
     let app = TestApp::spawn(&db).await?;
-    let known = &fake.catalog().track_ids()[1];
+    let known = &fake.catalog().track_ids()[2];
     let data = app
         .data(&format!(
             "{{ track(id: \"{known}\") {{ audioFeatures {{ source danceability key }} }}
@@ -125,7 +136,8 @@ async fn a_spotify_load_gets_the_features_spotify_refuses_from_reccobeats(
         .await?;
     assert_eq!(data["track"]["audioFeatures"]["source"], "RECCOBEATS");
     assert_eq!(data["loadRuns"][0]["kind"], "SPOTIFY");
-    assert_eq!(data["loadRuns"][0]["rowsRejected"], 1);
+    assert_eq!(data["loadRuns"][0]["rowsRejected"], 2);
+    assert_eq!(data["loadRuns"][0]["rowsWritten"], 60);
     Ok(())
 }
 
@@ -175,7 +187,7 @@ async fn audio_features_missing_fills_every_track_without_features_and_counts_th
     audio_features_missing(&db, &reccobeats).await?;
     assert_eq!(
         count(&conn, "SELECT COUNT(*) FROM audio_features").await?,
-        57
+        56
     );
     let run = "SELECT id FROM load_runs WHERE kind = 'reccobeats' AND status = 'succeeded'";
     let run_id = count(&conn, run).await?;
@@ -186,7 +198,7 @@ async fn audio_features_missing_fills_every_track_without_features_and_counts_th
         )
         .await?[0],
     )?;
-    assert_eq!(summary.audio_features, 57);
+    assert_eq!(summary.audio_features, 56);
     assert_eq!(summary.audio_features_unknown, 2);
     let endpoint = &summary.endpoints["ReccoBeats GET /audio-features"];
     assert_eq!(endpoint.rate_limited, 1);
@@ -200,16 +212,16 @@ async fn audio_features_missing_fills_every_track_without_features_and_counts_th
             )
         )
         .await?,
-        57_001
+        56_002
     );
 
-    // A second run asks only for the three tracks still without features.
+    // A second run asks only for the four tracks still without features.
     let asked = reccobeats.ids_asked();
     audio_features_missing(&db, &reccobeats).await?;
-    assert_eq!(reccobeats.ids_asked() - asked, 3);
+    assert_eq!(reccobeats.ids_asked() - asked, 4);
     assert_eq!(
         count(&conn, "SELECT COUNT(*) FROM audio_features").await?,
-        57
+        56
     );
     for id in &unknown {
         let stored = format!("SELECT COUNT(*) FROM audio_features WHERE track_id = '{id}'");
@@ -256,10 +268,11 @@ async fn reccobeats_refusing_is_asked_once_a_run_and_probed_once_by_the_next(
     );
     assert_eq!(count(&conn, "SELECT COUNT(*) FROM tracks").await?, 60);
 
-    // `audio-features --missing` fails on it, asking once.
+    // `audio-features --missing` knows it from the Spotify run: one probe, the other calls it
+    // could make at once held back, and the run fails on the answer.
+    let client = ReccoBeatsClient::new(&reccobeats.api_url(), quick())?;
     let report =
-        sixpotify_loader::reccobeats::fill_missing(&conn, &one_at_a_time()?, &Shutdown::never())
-            .await?;
+        sixpotify_loader::reccobeats::fill_missing(&conn, &client, &Shutdown::never()).await?;
     let failure = report.error.as_ref().map(ToString::to_string);
     assert!(
         failure
@@ -268,7 +281,7 @@ async fn reccobeats_refusing_is_asked_once_a_run_and_probed_once_by_the_next(
         "{failure:?}"
     );
     assert_eq!(reccobeats.hits(), 2);
-    // The next run probes once, with every call it could make in parallel held back.
+    // And so does the next.
     let client = ReccoBeatsClient::new(&reccobeats.api_url(), quick())?;
     sixpotify_loader::reccobeats::fill_missing(&conn, &client, &Shutdown::never()).await?;
     assert_eq!(reccobeats.hits(), 3);

@@ -15,12 +15,13 @@ pub(super) async fn metrics(state: web::Data<AppState>) -> HttpResponse {
         crate::service::pipeline::figures(&state.db),
     ))
     .await;
-    state
-        .metrics
-        .set_pipeline(pipeline.ok().and_then(Result::ok));
     HttpResponse::Ok()
         .content_type("application/openmetrics-text; version=1.0.0; charset=utf-8")
-        .body(state.metrics.render())
+        .body(
+            state
+                .metrics
+                .render_scrape(pipeline.ok().and_then(Result::ok)),
+        )
 }
 
 /// Browsers ask for a favicon; there is none to give.

@@ -1,5 +1,6 @@
 //! The load pipeline's state as `load_runs` records it, for `/metrics`: runs by kind and
-//! status, and per kind the latest succeeded run's end and the latest run's status and rows.
+//! status, and per kind the latest succeeded run's end, the latest finished run's status and
+//! rows, and when the oldest run still `running` started (a run killed midway stays so).
 
 use std::collections::BTreeMap;
 
@@ -17,8 +18,10 @@ pub struct KindFigures {
     pub runs: BTreeMap<String, i64>,
     /// When the latest succeeded run ended, in seconds since the epoch.
     pub last_success: Option<f64>,
-    /// The latest run's status and rows read, written and rejected.
+    /// The latest finished run's status and rows read, written and rejected.
     pub latest: Option<(RunStatus, [i64; 3])>,
+    /// When the oldest run still `running` started, in seconds since the epoch.
+    pub running_since: Option<f64>,
 }
 
 /// Every kind of run that has one, with its figures.
@@ -28,32 +31,33 @@ pub type Pipeline = BTreeMap<RunKind, KindFigures>;
 pub async fn figures(db: &impl ConnectionTrait) -> Result<Pipeline, DbErr> {
     use load_run::Column as C;
     let mut pipeline = Pipeline::new();
-    let grouped: Vec<(
-        RunKind,
-        RunStatus,
-        i64,
-        Option<chrono::DateTime<chrono::Utc>>,
-    )> = load_run::Entity::find()
+    type Time = Option<chrono::DateTime<chrono::Utc>>;
+    let seconds = |t: Time| t.map(|t| t.timestamp_millis() as f64 / 1000.0);
+    let grouped: Vec<(RunKind, RunStatus, i64, Time, Time)> = load_run::Entity::find()
         .select_only()
         .column(C::Kind)
         .column(C::Status)
         .column_as(Expr::col(C::Id).count(), "runs")
         .column_as(Expr::col(C::FinishedAt).max(), "last_finished")
+        .column_as(Expr::col(C::StartedAt).min(), "first_started")
         .group_by(C::Kind)
         .group_by(C::Status)
         .into_tuple()
         .all(db)
         .await?;
-    for (kind, status, runs, last_finished) in grouped {
+    for (kind, status, runs, last_finished, first_started) in grouped {
         let k = pipeline.entry(kind).or_default();
         k.runs.insert(status.to_value(), runs);
-        if status == RunStatus::Succeeded {
-            k.last_success = last_finished.map(|t| t.timestamp_millis() as f64 / 1000.0);
+        match status {
+            RunStatus::Succeeded => k.last_success = seconds(last_finished),
+            RunStatus::Running => k.running_since = seconds(first_started),
+            RunStatus::Failed | RunStatus::Cancelled => {}
         }
     }
     let latest_ids = load_run::Entity::find()
         .select_only()
         .column_as(Expr::col(C::Id).max(), "id")
+        .filter(C::Status.ne(RunStatus::Running))
         .group_by(C::Kind)
         .into_query();
     let latest = load_run::Entity::find()

@@ -245,13 +245,13 @@ pub async fn login(config: &LoginConfig, show: impl FnOnce(&str)) -> Result<()> 
         .send()
         .await
         .map_err(|e| LoaderError::ApiTransient {
-            service: "Spotify",
+            service: super::client::SERVICE,
             endpoint: "POST /api/token".into(),
             message: e.without_url().to_string(),
         })?;
     let status = resp.status();
     let body = resp.bytes().await.map_err(|e| LoaderError::ApiTransient {
-        service: "Spotify",
+        service: super::client::SERVICE,
         endpoint: "POST /api/token".into(),
         message: e.without_url().to_string(),
     })?;
@@ -266,7 +266,7 @@ pub async fn login(config: &LoginConfig, show: impl FnOnce(&str)) -> Result<()> 
     }
     let grant: TokenGrant =
         serde_json::from_slice(&body).map_err(|source| LoaderError::ApiMalformed {
-            service: "Spotify",
+            service: super::client::SERVICE,
             endpoint: "POST /api/token".into(),
             item: "the tokens".into(),
             source,

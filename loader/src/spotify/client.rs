@@ -19,7 +19,7 @@ pub use crate::web_api::Secret;
 use crate::web_api::{ApiClient, Authorizer, ClientPolicy};
 
 /// The service's name in logs and errors.
-const SERVICE: &str = "Spotify";
+pub(crate) const SERVICE: &str = "Spotify";
 
 /// How to reach Spotify and how patient to be with it.
 #[derive(Clone, Debug)]

@@ -58,7 +58,10 @@ async fn main() -> Result<()> {
     tokio::signal::ctrl_c().await?;
     eprintln!("fake Spotify: {} requests served", fake.total_hits());
     for route in &retired {
-        eprintln!("fake Spotify: {} requests to {route}", fake.route_hits(route));
+        eprintln!(
+            "fake Spotify: {} requests to {route}",
+            fake.route_hits(route)
+        );
     }
     Ok(())
 }

@@ -197,8 +197,14 @@ pub async fn load_spotify(
 ) -> Result<SpotifyReport> {
     opts.validate()?;
     let started = Instant::now();
-    let unavailable = load_run::endpoints_found_unavailable(db, RunKind::Spotify).await?;
-    client.probe_first(unavailable.iter().map(String::as_str));
+    let unavailable =
+        load_run::endpoints_found_unavailable(db, &[RunKind::Spotify, RunKind::ReccoBeats]).await?;
+    client.probe_first(
+        unavailable
+            .iter()
+            .filter(|e| !reccobeats::names_its_endpoint(e))
+            .map(String::as_str),
+    );
     if let Some(features) = features {
         features.probe_first_of(&unavailable);
     }
@@ -223,7 +229,7 @@ pub async fn load_spotify(
         run.fetch_all(tx, shutdown).instrument(span.clone()),
         write_all(db, rx).instrument(span.clone()),
     );
-    let (mut written, write_error) = written;
+    let (written, write_error) = written;
     let mut error = match (fetched, write_error) {
         (_, Some(e)) => Some(e),
         (Err(e), None) => Some(e),
@@ -232,12 +238,12 @@ pub async fn load_spotify(
     let mut summary = run.summary;
     if let (Some(features), None) = (features, &error) {
         let track_ids: Vec<String> = run.track_ids.into_iter().collect();
-        let (filled, stopped) = fill_features(db, features, &track_ids, &mut summary, shutdown)
+        // Features written count in `audio_features`, not as rows: their tracks are counted.
+        let filled = fill_features(db, features, &track_ids, &mut summary, shutdown)
             .instrument(span.clone())
             .await;
-        written += filled;
-        match stopped {
-            Ok(()) => {}
+        match filled {
+            Ok(stopped) => summary.stopped_early |= stopped,
             // The catalog is written; features that did not come are a gap the next run or
             // `audio-features --missing` fills, not a failed run.
             Err(e) if e.is_web_api() => {
@@ -251,7 +257,7 @@ pub async fn load_spotify(
     summary.skipped = client.skipped();
     if let Some(features) = features {
         summary.endpoints.extend(features.summary_endpoints());
-        summary.skipped.extend(features.skipped());
+        summary.skipped.extend(features.summary_skipped());
     }
     let waited =
         client.rate_limit_wait() + features.map(|f| f.rate_limit_wait()).unwrap_or_default();
@@ -287,21 +293,18 @@ pub async fn load_spotify(
     Ok(report)
 }
 
-/// Gives the run's tracks that have no audio features those ReccoBeats knows; the tracks given
-/// features, and the error that stopped it short.
+/// Gives the run's tracks that have no audio features those ReccoBeats knows, counting them in
+/// `summary` as it goes; whether a stop request cut it short.
 async fn fill_features(
     db: &DatabaseConnection,
     features: &ReccoBeatsClient,
     track_ids: &[String],
     summary: &mut RunSummary,
     shutdown: &Shutdown,
-) -> (u64, Result<()>) {
-    let missing = match crate::writer::without_features(db, track_ids).await {
-        Ok(missing) => missing,
-        Err(e) => return (0, Err(e)),
-    };
+) -> Result<bool> {
+    let missing = crate::writer::without_features(db, track_ids).await?;
     if missing.is_empty() {
-        return (0, Ok(()));
+        return Ok(false);
     }
     info!(
         tracks = missing.len(),
@@ -310,7 +313,7 @@ async fn fill_features(
     let mut counts = FillCounts::default();
     let filled = reccobeats::fill(db, features, &missing, &mut counts, shutdown).await;
     counts.record(summary);
-    (counts.written, filled)
+    filled
 }
 
 /// Writes batches as they come; returns the tracks written and the error that stopped it.
