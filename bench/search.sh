@@ -12,7 +12,8 @@
 #   sixpotify_bench_search is dropped and recreated unless it holds a catalog of that size. CONNECTIONS (default 4) and DURATION
 #   (default 20s) set wrk's load. WORK keeps the catalog and the SQLite file between runs.
 #   POOL_MB sets MariaDB's InnoDB buffer pool for the run (restored at exit); the default 128 MiB
-#   makes an import of 10,000,000 tracks crawl.
+#   makes an import of 10,000,000 tracks crawl. BACKENDS (default "mariadb sqlite") picks the
+#   APIs measured.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 tracks="${1:-1000000}"
@@ -70,7 +71,7 @@ write_common_lua
 
 printf 'backend\tfield\trequests/s\tp50 ms\tp99 ms\terrors\n' > "$work/results.tsv"
 port=18470
-for backend in mariadb sqlite; do
+for backend in ${BACKENDS:-mariadb sqlite}; do
   url="$server/$db"; [ "$backend" = sqlite ] && url="sqlite://$sqlite"
   port=$((port + 1))
   started=$(date +%s.%N)

@@ -44,13 +44,33 @@ struct ArtistRow {
     popularity: Option<i32>,
 }
 
-/// The rows of a select of two string columns named `a` and `b`.
-async fn pairs(
-    db: &impl ConnectionTrait,
+/// Streams the rows of a select of two string columns named `a` and `b` into `each`. The reads
+/// of the index are streamed, never collected as rows: a row as a driver holds it takes many
+/// times the memory of its values (ten times over SQLite), which at 10,000,000 tracks is more
+/// than the machine has.
+async fn for_each_pair<C: ConnectionTrait + StreamTrait>(
+    db: &C,
     stmt: &sea_orm::sea_query::SelectStatement,
-) -> Result<Vec<Pair>, DbErr> {
-    Pair::find_by_statement(db.get_database_backend().build(stmt))
-        .all(db)
+    mut each: impl FnMut(Pair),
+) -> Result<(), DbErr> {
+    let mut rows = Pair::find_by_statement(ConnectionTrait::get_database_backend(db).build(stmt))
+        .stream(db)
+        .await?;
+    while let Some(pair) = rows.try_next().await? {
+        each(pair);
+    }
+    Ok(())
+}
+
+/// Streams the rows of a select into models, collected.
+async fn collect<C: ConnectionTrait + StreamTrait, M: FromQueryResult + Send + Sync>(
+    db: &C,
+    stmt: &sea_orm::sea_query::SelectStatement,
+) -> Result<Vec<M>, DbErr> {
+    M::find_by_statement(ConnectionTrait::get_database_backend(db).build(stmt))
+        .stream(db)
+        .await?
+        .try_collect()
         .await
 }
 
@@ -112,12 +132,10 @@ pub async fn load_playlists<C: ConnectionTrait + StreamTrait>(
 
 /// Reads what the index is built from: tracks with features and credits, artists with top
 /// tracks.
-pub async fn load_inputs(
-    db: &impl ConnectionTrait,
+pub async fn load_inputs<C: ConnectionTrait + StreamTrait>(
+    db: &C,
 ) -> Result<(Vec<TrackInput>, Vec<ArtistInput>), DbErr> {
     use audio_features::Column as F;
-    let backend = db.get_database_backend();
-
     let mut stmt = Query::select();
     stmt.expr_as(col(track::Column::Id), Alias::new("id"))
         .expr_as(col(track::Column::Popularity), Alias::new("popularity"));
@@ -128,9 +146,7 @@ pub async fn load_inputs(
         audio_features::Entity,
         col(F::TrackId).equals((track::Entity, track::Column::Id)),
     );
-    let rows = TrackRow::find_by_statement(backend.build(&stmt))
-        .all(db)
-        .await?;
+    let rows: Vec<TrackRow> = collect(db, &stmt).await?;
 
     let credits_stmt = Query::select()
         .expr_as(col(track_artist::Column::TrackId), Alias::new("a"))
@@ -140,9 +156,10 @@ pub async fn load_inputs(
         .order_by(track_artist::Column::Position, sea_orm::Order::Asc)
         .to_owned();
     let mut credits: HashMap<String, Vec<String>> = HashMap::new();
-    for p in pairs(db, &credits_stmt).await? {
-        credits.entry(p.a).or_default().push(p.b);
-    }
+    for_each_pair(db, &credits_stmt, |p| {
+        credits.entry(p.a).or_default().push(p.b)
+    })
+    .await?;
 
     let top_stmt = Query::select()
         .expr_as(col(artist_top_track::Column::ArtistId), Alias::new("a"))
@@ -153,12 +170,13 @@ pub async fn load_inputs(
         .order_by(artist_top_track::Column::Rank, sea_orm::Order::Asc)
         .to_owned();
     let mut tops: HashMap<String, Vec<String>> = HashMap::new();
-    for p in pairs(db, &top_stmt).await? {
+    for_each_pair(db, &top_stmt, |p| {
         let list = tops.entry(p.a).or_default();
         if !list.contains(&p.b) {
             list.push(p.b);
         }
-    }
+    })
+    .await?;
 
     let genres_stmt = Query::select()
         .expr_as(col(artist_genre::Column::ArtistId), Alias::new("a"))
@@ -166,17 +184,17 @@ pub async fn load_inputs(
         .from(artist_genre::Entity)
         .to_owned();
     let mut genres: HashMap<String, Vec<String>> = HashMap::new();
-    for p in pairs(db, &genres_stmt).await? {
-        genres.entry(p.a).or_default().push(p.b);
-    }
+    for_each_pair(db, &genres_stmt, |p| {
+        genres.entry(p.a).or_default().push(p.b)
+    })
+    .await?;
 
     let artists_stmt = Query::select()
         .column(artist::Column::Id)
         .column(artist::Column::Popularity)
         .from(artist::Entity)
         .to_owned();
-    let artists = ArtistRow::find_by_statement(backend.build(&artists_stmt))
-        .all(db)
+    let artists = collect::<_, ArtistRow>(db, &artists_stmt)
         .await?
         .into_iter()
         .map(|a| ArtistInput {
