@@ -131,7 +131,7 @@ async fn a_spotify_load_gets_the_features_spotify_refuses_from_reccobeats(
     let data = app
         .data(&format!(
             "{{ track(id: \"{known}\") {{ audioFeatures {{ source danceability key }} }}
-               loadRuns(first: 1) {{ kind rowsRejected endpoints {{ endpoint requests }} }} }}"
+               loadRuns(first: 1) {{ kind rowsRejected rowsWritten endpoints {{ endpoint requests }} }} }}"
         ))
         .await?;
     assert_eq!(data["track"]["audioFeatures"]["source"], "RECCOBEATS");
