@@ -172,26 +172,35 @@ struct Pushgateway {
 
 impl Pushgateway {
     async fn start(bin: &Path) -> Result<Self> {
-        let port = free_port()?;
-        let child = tokio::process::Command::new(bin)
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .context("starting prometheus-pushgateway")?;
-        let url = format!("http://127.0.0.1:{port}");
-        for _ in 0..100 {
-            if get(&format!("{url}/-/ready"))
-                .await
-                .is_ok_and(|(s, _)| s == 200)
-            {
-                return Ok(Self { child, url });
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        bail!("the Pushgateway did not become ready")
+        let (child, url) = serve(bin, &[]).await?;
+        Ok(Self { child, url })
     }
+}
+
+/// Starts one of Prometheus's servers on a port of its own with `args`, killed when dropped,
+/// and waits until it says it is ready; the child and its base URL.
+async fn serve(bin: &Path, args: &[String]) -> Result<(tokio::process::Child, String)> {
+    let port = free_port()?;
+    let mut child = tokio::process::Command::new(bin)
+        .arg(format!("--web.listen-address=127.0.0.1:{port}"))
+        .args(args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .with_context(|| format!("starting {}", bin.display()))?;
+    let url = format!("http://127.0.0.1:{port}");
+    for _ in 0..200 {
+        if get(&format!("{url}/-/ready"))
+            .await
+            .is_ok_and(|(s, _)| s == 200)
+        {
+            return Ok((child, url));
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = child.start_kill();
+    bail!("{} did not become ready", bin.display())
 }
 
 impl Drop for Pushgateway {
@@ -297,35 +306,20 @@ impl Prometheus {
         }
         let config_file = dir.path().join("prometheus.yml");
         std::fs::write(&config_file, config)?;
-        let port = free_port()?;
-        let child = tokio::process::Command::new(bin)
-            .arg(format!("--config.file={}", config_file.display()))
-            .arg(format!(
-                "--storage.tsdb.path={}",
-                dir.path().join("data").display()
-            ))
-            .arg(format!("--web.listen-address=127.0.0.1:{port}"))
-            .arg("--log.level=warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .context("starting prometheus")?;
-        let url = format!("http://127.0.0.1:{port}");
-        for _ in 0..200 {
-            if get(&format!("{url}/-/ready"))
-                .await
-                .is_ok_and(|(s, _)| s == 200)
-            {
-                return Ok(Self {
-                    child,
-                    url,
-                    _dir: dir,
-                });
-            }
-            tokio::time::sleep(Duration::from_millis(100)).await;
-        }
-        bail!("Prometheus did not become ready")
+        let (child, url) = serve(
+            bin,
+            &[
+                format!("--config.file={}", config_file.display()),
+                format!("--storage.tsdb.path={}", dir.path().join("data").display()),
+                "--log.level=warn".to_owned(),
+            ],
+        )
+        .await?;
+        Ok(Self {
+            child,
+            url,
+            _dir: dir,
+        })
     }
 
     async fn api(&self, path: &str) -> Result<serde_json::Value> {
