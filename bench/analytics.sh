@@ -23,14 +23,7 @@ api_port="${API_PORT:-18201}"
 command -v jq > /dev/null || { echo "jq is missing: apt-get install jq" >&2; exit 1; }
 cargo build --release --quiet -p sixpotify-tests --bin synth-catalog
 
-if [ -n "${POOL_MB:-}" ]; then
-  pool_before=$("${client[@]}" -N -e "SELECT @@innodb_buffer_pool_size")
-  restore_pool() { "${client[@]}" -e "SET GLOBAL innodb_buffer_pool_size = $pool_before" || true; }
-  trap 'restore_pool; cleanup' EXIT
-  "${client[@]}" -e "SET GLOBAL innodb_buffer_pool_size = $((POOL_MB * 1024 * 1024))"
-  sleep 2
-fi
-echo "InnoDB buffer pool: $(( $("${client[@]}" -N -e "SELECT @@innodb_buffer_pool_size") / 1024 / 1024 )) MiB"
+size_buffer_pool
 if [ "${KEEP:-0}" = 1 ] && "${client[@]}" -e "USE $db" 2> /dev/null; then
   echo "reusing $db"
 else

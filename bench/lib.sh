@@ -1,6 +1,6 @@
 # Shared by the API benchmarks (sourced, not run): the MariaDB server, a release build, a work
 # directory cleaned up on exit, importing a dataset into the database "$db", starting API
-# servers, reading their metrics, and the Lua helpers of the wrk scripts.
+# servers, reading their metrics, sizing InnoDB's buffer pool for a run, and the Lua helpers of the wrk scripts.
 #
 # The caller sets `db` before sourcing; MYSQL_URL (default mysql://root@127.0.0.1:3306) names
 # the server.
@@ -42,6 +42,16 @@ wait_ready() { # port
     sleep 0.2
   done
   echo "the API on port $1 never became ready" >&2; cat "$work/api-$1.log" >&2; exit 1
+}
+size_buffer_pool() { # POOL_MB, when set, sizes InnoDB's buffer pool for the run (restored at exit)
+  if [ -n "${POOL_MB:-}" ]; then
+    pool_before=$("${client[@]}" -N -e "SELECT @@innodb_buffer_pool_size")
+    restore_pool() { "${client[@]}" -e "SET GLOBAL innodb_buffer_pool_size = $pool_before" || true; }
+    trap 'restore_pool; cleanup' EXIT
+    "${client[@]}" -e "SET GLOBAL innodb_buffer_pool_size = $((POOL_MB * 1024 * 1024))"
+    sleep 2
+  fi
+  echo "InnoDB buffer pool: $(( $("${client[@]}" -N -e "SELECT @@innodb_buffer_pool_size") / 1024 / 1024 )) MiB"
 }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 ms() { # wrk latency (e.g. 812.00us, 1.20ms, 1.01s) in ms

@@ -24,14 +24,7 @@ connections="${CONNECTIONS:-4}"
 duration="${DURATION:-20s}"
 data="${WORK:-$work}"
 mkdir -p "$data"
-if [ -n "${POOL_MB:-}" ]; then
-  pool_before=$("${client[@]}" -N -e "SELECT @@innodb_buffer_pool_size")
-  restore_pool() { "${client[@]}" -e "SET GLOBAL innodb_buffer_pool_size = $pool_before" || true; }
-  trap 'restore_pool; cleanup' EXIT
-  "${client[@]}" -e "SET GLOBAL innodb_buffer_pool_size = $((POOL_MB * 1024 * 1024))"
-  sleep 2
-fi
-echo "InnoDB buffer pool: $(( $("${client[@]}" -N -e "SELECT @@innodb_buffer_pool_size") / 1024 / 1024 )) MiB"
+size_buffer_pool
 
 if [ -f "$data/catalog-$tracks.csv.gz" ]; then
   echo "reusing $data/catalog-$tracks.csv.gz"
