@@ -14,7 +14,7 @@ use crate::aliases::{AliasList, ArtistDirectory};
 use crate::db;
 use crate::error::{LoaderError, Result};
 use crate::import::{CsvInput, ImportOptions, Source, import};
-use crate::load_run::{self, RunCounts};
+use crate::load_run;
 use crate::monitor::{self, LoaderMetrics, Monitoring, RunRecord};
 use crate::mpd::MpdInput;
 use crate::musicbrainz::MusicBrainzInput;
@@ -711,11 +711,7 @@ async fn run_audio_features(
     let run = RunRecord {
         kind: RunKind::ReccoBeats,
         status: load_run::status_of(report.error.is_some(), report.stopped_early),
-        counts: RunCounts {
-            read: report.counts.asked,
-            written: report.counts.written,
-            rejected: report.summary.skipped_items(),
-        },
+        counts: report.run_counts,
         elapsed: report.elapsed,
         endpoints: &report.summary.endpoints,
     };

@@ -255,6 +255,8 @@ pub async fn fill(
 pub struct FeaturesReport {
     pub run_id: i64,
     pub counts: FillCounts,
+    /// What `load_runs` records: tracks looked up, given features, and rejected.
+    pub run_counts: RunCounts,
     pub summary: RunSummary,
     pub elapsed: std::time::Duration,
     pub stopped_early: bool,
@@ -337,12 +339,13 @@ pub async fn fill_missing(
     summary.endpoints.extend(client.summary_endpoints());
     summary.skipped = client.summary_skipped();
     summary.rate_limit_wait_ms = u64::try_from(client.rate_limit_wait().as_millis()).unwrap_or(0);
+    let run_counts = RunCounts {
+        read: counts.asked,
+        written: counts.written,
+        rejected: summary.skipped_items(),
+    };
     let ending = Ending {
-        counts: RunCounts {
-            read: counts.asked,
-            written: counts.written,
-            rejected: summary.skipped_items(),
-        },
+        counts: run_counts,
         cancelled: stopped_early,
         summary: serde_json::to_string(&summary).ok(),
     };
@@ -353,6 +356,7 @@ pub async fn fill_missing(
     Ok(FeaturesReport {
         run_id,
         counts,
+        run_counts,
         summary,
         elapsed: started.elapsed(),
         stopped_early,
