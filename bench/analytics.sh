@@ -2,8 +2,10 @@
 # BI aggregates on a large catalog: writes a synthetic catalog of TRACKS tracks (default
 # 1,000,000) drawn from the shared dataset, imports it into a fresh MariaDB database, starts a
 # release build of the API over it with no response cache (every query is executed by the
-# database), and times each aggregate RUNS times (default 7) with curl, one at a time. Prints
-# the median and the slowest time of each, and EXPLAIN of their statements when EXPLAIN=1.
+# database), and times each aggregate RUNS times (default 7) with curl, one at a time: the fixed
+# aggregates, then `trackStats` by each dimension alone, filtered, by two dimensions and with
+# every figure. Prints the median and the slowest time of each, and with EXPLAIN=1 the plan
+# MariaDB chose for each statement (captured from the general log during one more run).
 #
 # Usage: bench/analytics.sh [TRACKS]
 #   MYSQL_URL (default mysql://root@127.0.0.1:3306) names the server; the database
@@ -48,8 +50,30 @@ queries=(
   "topArtists by track count|{ topArtists(by: TRACK_COUNT, first: 10) { value artist { name } } }"
   "topArtists by track count of a genre|{ topArtists(by: TRACK_COUNT, genre: \"$genre\", first: 10) { value artist { name } } }"
 )
+# trackStats: a chart's query (tracks and one mean per group), by each dimension alone, then
+# filtered, by two dimensions, and with every figure of every measure.
+chart='totalCount edges { node { count energy { mean } } }'
+for d in GENRE RELEASE_YEAR DECADE KEY MODE EXPLICIT TIME_SIGNATURE ARTIST ALBUM_TYPE; do
+  queries+=("trackStats by $d|{ trackStats(groupBy: [$d]) { $chart } }")
+done
+every='count artists'
+for m in popularity durationMs danceability energy loudness speechiness acousticness instrumentalness liveness valence tempo; do
+  every+=" $m { count mean min max stddev }"
+done
+queries+=(
+  "trackStats unfiltered, no grouping|{ trackStats { $chart } }"
+  "trackStats by DECADE of a genre|{ trackStats(groupBy: [DECADE], filter: { genre: \"$genre\" }) { $chart } }"
+  "trackStats by ARTIST of a genre|{ trackStats(groupBy: [ARTIST], filter: { genre: \"$genre\" }) { totalCount edges { node { key { artist { name } } count energy { mean } } } } }"
+  "trackStats by KEY, years and energy|{ trackStats(groupBy: [KEY], filter: { releaseYear: { min: 2010 }, audioFeatures: { energy: { min: 0.5 } } }) { $chart } }"
+  "trackStats by GENRE, popularity|{ trackStats(groupBy: [GENRE], filter: { popularity: { min: 50 } }) { $chart } }"
+  "trackStats by KEY, MODE with artists, sd|{ trackStats(groupBy: [KEY, MODE], first: 100) { totalCount edges { node { key { key mode } count artists energy { mean stddev } } } } }"
+  "trackStats by GENRE, DECADE|{ trackStats(groupBy: [GENRE, DECADE], first: 100) { $chart } }"
+  "trackStats by ARTIST, DECADE|{ trackStats(groupBy: [ARTIST, DECADE], first: 100) { $chart } }"
+  "trackStats by DECADE, every figure|{ trackStats(groupBy: [DECADE]) { totalCount edges { node { $every } } } }"
+  "trackStats by GENRE, every figure|{ trackStats(groupBy: [GENRE]) { totalCount edges { node { $every } } } }"
+)
 echo "catalog: $("${client[@]}" -N "$db" -e "SELECT COUNT(*) FROM tracks") tracks; genre filter: $genre; $runs runs each"
-printf '%-40s %10s %10s\n' query median_ms max_ms
+printf '%-42s %10s %10s\n' query median_ms max_ms
 failed=0
 for entry in "${queries[@]}"; do
   name="${entry%%|*}"; query="${entry#*|}"
@@ -60,6 +84,22 @@ for entry in "${queries[@]}"; do
     if grep -q '"errors"' "$work/answer.json"; then echo "$name failed: $(cat "$work/answer.json")" >&2; failed=1; fi
     times+=("$out")
   done
-  printf '%s\n' "${times[@]}" | sort -n | awk -v n="$name" '{ t[NR] = $1 * 1000 } END { printf "%-40s %10.1f %10.1f\n", n, t[int((NR + 1) / 2)], t[NR] }'
+  printf '%s\n' "${times[@]}" | sort -n | awk -v n="$name" '{ t[NR] = $1 * 1000 } END { printf "%-42s %10.1f %10.1f\n", n, t[int((NR + 1) / 2)], t[NR] }'
 done
+if [ "${EXPLAIN:-0}" = 1 ]; then
+  # The statements the API ran, from the general log (with the values bound), and their plans.
+  log_before=$("${client[@]}" -N -e "SELECT CONCAT(@@log_output, ' ', @@general_log)")
+  restore_log() { "${client[@]}" -e "SET GLOBAL general_log = ${log_before#* }; SET GLOBAL log_output = '${log_before% *}'" || true; }
+  trap 'restore_log; if declare -F restore_pool > /dev/null; then restore_pool; fi; cleanup' EXIT
+  for entry in "${queries[@]}"; do
+    name="${entry%%|*}"; query="${entry#*|}"
+    "${client[@]}" -e "SET GLOBAL general_log = 0; TRUNCATE mysql.general_log; SET GLOBAL log_output = 'TABLE'; SET GLOBAL general_log = 1"
+    curl -sS -o /dev/null -H 'content-type: application/json' -d "$(jq -cn --arg q "$query" '{query: $q}')" "http://127.0.0.1:$api_port/graphql"
+    "${client[@]}" -e "SET GLOBAL general_log = 0"
+    echo "== $name"
+    "${client[@]}" -N --raw -e "SELECT argument FROM mysql.general_log WHERE command_type IN ('Execute', 'Query') AND argument LIKE 'SELECT%' ORDER BY event_time" |
+      while IFS= read -r sql; do "${client[@]}" "$db" -e "EXPLAIN $sql"; done
+  done
+  restore_log
+fi
 exit "$failed"

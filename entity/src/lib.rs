@@ -1,7 +1,8 @@
 //! SeaORM entities of the Sixpotify catalog: one module per table, with their relations; and
 //! the vocabulary the loader and the API share: the audio features ([`feature`]), search keys
-//! and derived ids ([`normalize`]), the summary a load run records ([`run_summary`]) and what
-//! the binaries log ([`telemetry`]).
+//! and derived ids ([`normalize`]), the summary a load run records ([`run_summary`]), what the
+//! binaries log ([`telemetry`]) and the dimensions and measures of grouped aggregates
+//! ([`track_facts`]).
 //!
 //! This crate is the shared leaf: it knows nothing of GraphQL or HTTP and holds no client of a
 //! source. The DDL that creates these tables lives in the `migration` crate; the two are kept in
@@ -24,6 +25,7 @@ pub mod run_summary;
 pub mod telemetry;
 pub mod track;
 pub mod track_artist;
+pub mod track_facts;
 pub mod track_genre;
 
 pub use feature::{Feature, FeatureSource, TrackFeatures};

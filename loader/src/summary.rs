@@ -1,6 +1,7 @@
 //! The BI summaries: per genre, per release year (of the whole catalog and of each genre),
-//! each artist's track count and the catalog's counts, recomputed by the database with
-//! `INSERT … SELECT … GROUP BY` in one transaction.
+//! each artist's track count, the catalog's counts and the flattened facts that group-by
+//! aggregates read (`track_facts`, `track_genre_facts`, `fact_artists`), recomputed by the
+//! database with `INSERT … SELECT` in one transaction.
 //!
 //! [`crate::load_run::conclude`] refreshes them at the end of every run that wrote rows, before
 //! the run is recorded, so they change with the data version the API follows; [`ensure`] fills
@@ -9,6 +10,7 @@
 
 use chrono::Utc;
 use entity::Feature;
+use entity::track_facts;
 use sea_orm::{
     AccessMode, ConnectionTrait, DatabaseBackend, DatabaseConnection, IsolationLevel, Statement,
     TransactionTrait,
@@ -125,6 +127,81 @@ fn statements(backend: DatabaseBackend) -> Vec<String> {
          SELECT artist_id, COUNT(*) FROM track_artists GROUP BY artist_id"
             .into(),
     ]
+    .into_iter()
+    .chain(facts_statements())
+    .collect()
+}
+
+/// The columns of the facts after the genre and the track, each quoted
+/// (`key` is a reserved word in MySQL; SQLite takes the same backquotes), with the expression
+/// that fills it from `tracks t`, `albums al` and `audio_features f`.
+fn fact_columns() -> Vec<(String, String)> {
+    // The main artist's number: the first credited. A correlated lookup rather than a join on
+    // `position = 0`, so that a track always gives exactly one row.
+    let main_artist = format!(
+        "(SELECT fa.no FROM track_artists ta \
+         JOIN {} fa ON fa.artist_id = ta.artist_id \
+         WHERE ta.track_id = t.id ORDER BY ta.position, ta.artist_id LIMIT 1)",
+        track_facts::ARTISTS
+    );
+    let mut columns: Vec<(String, String)> = [
+        ("release_year", "al.release_year"),
+        ("album_type", "al.album_type"),
+        ("artist_no", main_artist.as_str()),
+        ("explicit", "t.explicit"),
+        ("popularity", "t.popularity"),
+        ("duration_ms", "t.duration_ms"),
+        ("key", "f.`key`"),
+        ("mode", "f.mode"),
+        ("time_signature", "f.time_signature"),
+    ]
+    .into_iter()
+    .map(|(c, e)| (c.to_owned(), e.to_owned()))
+    .collect();
+    for f in Feature::ALL {
+        columns.push((f.name().to_owned(), format!("f.{f}")));
+    }
+    columns
+        .into_iter()
+        .map(|(c, e)| (format!("`{c}`"), e))
+        .collect()
+}
+
+/// Rebuilds `fact_artists` (the artists numbered in id order), `track_facts` (one row per
+/// track) and, from it, `track_genre_facts` (its row under each of the track's genres, or under
+/// the empty genre id).
+fn facts_statements() -> Vec<String> {
+    let (table, by_genre, artists) = (
+        track_facts::TABLE,
+        track_facts::GENRE_TABLE,
+        track_facts::ARTISTS,
+    );
+    let columns = fact_columns();
+    let names: String = columns.iter().map(|(c, _)| format!(", {c}")).collect();
+    let values: String = columns.iter().map(|(_, e)| format!(", {e}")).collect();
+    let copied: String = columns.iter().map(|(c, _)| format!(", tf.{c}")).collect();
+    vec![
+        format!("DELETE FROM {by_genre}"),
+        format!("DELETE FROM {table}"),
+        format!("DELETE FROM {artists}"),
+        format!(
+            "INSERT INTO {artists} (no, artist_id) \
+             SELECT ROW_NUMBER() OVER (ORDER BY id), id FROM artists"
+        ),
+        format!(
+            "INSERT INTO {table} (track_id{names}) \
+             SELECT t.id{values} \
+             FROM tracks t \
+             LEFT JOIN albums al ON al.id = t.album_id \
+             LEFT JOIN audio_features f ON f.track_id = t.id"
+        ),
+        format!(
+            "INSERT INTO {by_genre} (genre_id, track_id{names}) \
+             SELECT COALESCE(tg.genre_id, ''), tf.track_id{copied} \
+             FROM {table} tf \
+             LEFT JOIN track_genres tg ON tg.track_id = tf.track_id"
+        ),
+    ]
 }
 
 /// Rebuilds every summary from the catalog in one transaction.
@@ -163,20 +240,22 @@ pub async fn refresh(db: &DatabaseConnection) -> Result<()> {
     Ok(())
 }
 
-/// Fills the summaries when they have never been computed (a database from before they
-/// existed); a no-op otherwise.
+/// Fills the summaries when they have never been computed, or when the catalog has tracks and
+/// `track_facts` none (a database from before either existed); a no-op otherwise.
 pub async fn ensure(db: &DatabaseConnection) -> Result<()> {
+    let missing = format!(
+        "SELECT (SELECT COUNT(*) FROM catalog_summary) = 0 \
+           OR (NOT EXISTS (SELECT 1 FROM {}) AND EXISTS (SELECT 1 FROM tracks))",
+        track_facts::TABLE
+    );
     let row = db
-        .query_one_raw(Statement::from_string(
-            db.get_database_backend(),
-            "SELECT COUNT(*) FROM catalog_summary",
-        ))
+        .query_one_raw(Statement::from_string(db.get_database_backend(), missing))
         .await
         .map_err(LoaderError::db("reading the catalog summary"))?;
-    let present = row
+    let missing = row
         .and_then(|r| r.try_get_by_index::<i64>(0).ok())
-        .unwrap_or(0);
-    if present == 0 {
+        .unwrap_or(1);
+    if missing != 0 {
         refresh(db).await?;
     }
     Ok(())
@@ -185,6 +264,20 @@ pub async fn ensure(db: &DatabaseConnection) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use entity::track_facts::{Dimension, Measure};
+
+    #[test]
+    fn every_dimension_and_measure_has_a_fact_column() {
+        let columns = fact_columns();
+        let named =
+            |c: &str| c == "genre_id" || columns.iter().any(|(n, _)| *n == format!("`{c}`"));
+        for d in Dimension::ALL {
+            assert!(named(d.column()), "{d:?}");
+        }
+        for m in Measure::ALL {
+            assert!(named(m.column()), "{m:?}");
+        }
+    }
 
     #[test]
     fn every_insert_names_as_many_columns_as_it_selects() {

@@ -14,6 +14,7 @@ mod m20261130_000004_playlists;
 mod m20261130_000005_playlist_lists;
 mod m20261130_000006_artist_aliases;
 mod m20261201_000007_run_kinds_and_feature_sources;
+mod m20261202_000008_track_facts;
 
 /// The ordered list of migrations.
 #[derive(Debug)]
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261130_000005_playlist_lists::Migration),
             Box::new(m20261130_000006_artist_aliases::Migration),
             Box::new(m20261201_000007_run_kinds_and_feature_sources::Migration),
+            Box::new(m20261202_000008_track_facts::Migration),
         ]
     }
 }

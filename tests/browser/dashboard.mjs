@@ -1,13 +1,14 @@
 // Opens the dashboard as served by the API and fails on any console error, failed request or
 // chart without data. Checks every chart is drawn with data, that a change of the year chart's
-// genre and of the histogram's feature redraws them, and that the artist lookup finds an
+// genre and of the histogram's feature redraws them, that the group panel follows its
+// dimensions and measure (one series per second key), and that the artist lookup finds an
 // artist by a spelling variant and draws its related artists' profiles.
 // With KEY, the API needs keys: the page must ask for one before it queries anything.
 // Usage: node dashboard.mjs URL SCREENSHOT.png ARTIST_QUERY EXPECTED_ARTIST [KEY]
 import { finish, launch } from './chromium.mjs';
 
 const [url, screenshot, query, expected, key] = process.argv.slice(2);
-const charts = ['genres', 'genre-features', 'years', 'histogram', 'artist'];
+const charts = ['genres', 'genre-features', 'years', 'histogram', 'groups', 'artist'];
 const origin = new URL(url).origin;
 const { browser, page, problems } = await launch({ viewport: { width: 1280, height: 900 } });
 // Stricter than the default: warnings count too, and nothing may be fetched from elsewhere.
@@ -46,6 +47,25 @@ try {
   await page.waitForFunction((before) => JSON.stringify(window.Chart.getChart(document.querySelector('canvas[data-chart="years"]')).data.datasets[0].data) !== before, yearsBefore, { timeout: 15000 });
   await page.selectOption('#histogram-feature', 'tempo');
   await page.waitForFunction(() => (window.Chart.getChart(document.querySelector('canvas[data-chart="histogram"]')).data.labels[0] || '').startsWith('0–'), null, { timeout: 15000 });
+
+  // The group panel: decade by mode to start (a series per mode), then genres by mean energy.
+  const groups = () => page.evaluate(() => {
+    const chart = window.Chart.getChart(document.querySelector('canvas[data-chart="groups"]'));
+    return { labels: chart.data.labels, series: chart.data.datasets.map((d) => d.label), data: chart.data.datasets.map((d) => d.data) };
+  });
+  const start = await groups();
+  if (!start.series.includes('Mode: major') || !start.series.includes('Mode: minor')) problems.push(`decade by mode: ${JSON.stringify(start)}`);
+  if (!start.labels.every((l) => l === 'none' || /^\d{4}$/.test(l))) problems.push(`decades: ${start.labels}`);
+  await page.selectOption('#groups-second', '');
+  await page.selectOption('#groups-first', 'GENRE');
+  await page.selectOption('#groups-measure', 'energy');
+  await page.waitForFunction(() => {
+    const chart = window.Chart.getChart(document.querySelector('canvas[data-chart="groups"]'));
+    return chart.data.datasets.length === 1 && chart.data.datasets[0].label === 'Mean energy' &&
+      chart.data.labels.length > 1 && !chart.data.labels.some((l) => /^\d{4}$/.test(l));
+  }, null, { timeout: 15000 });
+  const energy = await groups();
+  if (!energy.data[0].every((v) => typeof v === 'number' && v > 0 && v < 1)) problems.push(`mean energy per genre: ${JSON.stringify(energy)}`);
 
   // The artist lookup by a variant of the name.
   await page.fill('#artist-query', query);

@@ -9,6 +9,27 @@
   var HISTOGRAM_FEATURES = SHARES.concat(['loudness', 'tempo']);
   var PALETTE = ['#1db954', '#2f6fdf', '#e8590c', '#9c36b5', '#0ca678', '#f59f00', '#e03131', '#1098ad', '#5c940d', '#862e9c'];
   var charts = {};
+  // The dimensions trackStats groups by, and how a group's key reads in a chart.
+  var PITCHES = ['C', 'C♯/D♭', 'D', 'D♯/E♭', 'E', 'F', 'F♯/G♭', 'G', 'G♯/A♭', 'A', 'A♯/B♭', 'B'];
+  var DIMENSIONS = [
+    { value: 'DECADE', text: 'Decade', field: 'decade' },
+    { value: 'RELEASE_YEAR', text: 'Release year', field: 'releaseYear' },
+    { value: 'GENRE', text: 'Genre', field: 'genre', select: 'genre { name }', read: function (k) { return k.genre && k.genre.name; } },
+    { value: 'KEY', text: 'Key', field: 'key', read: function (k) { return k.key == null ? null : (PITCHES[k.key] || 'no key'); } },
+    { value: 'MODE', text: 'Mode', field: 'mode', read: function (k) { return k.mode == null ? null : (k.mode === 1 ? 'major' : 'minor'); } },
+    { value: 'EXPLICIT', text: 'Explicit', field: 'explicit', read: function (k) { return k.explicit == null ? null : (k.explicit ? 'explicit' : 'clean'); } },
+    { value: 'TIME_SIGNATURE', text: 'Time signature', field: 'timeSignature', read: function (k) { return k.timeSignature == null ? null : k.timeSignature + '/4'; } },
+    { value: 'ALBUM_TYPE', text: 'Album type', field: 'albumType' },
+    { value: 'ARTIST', text: 'Main artist', field: 'artist', select: 'artist { name }', read: function (k) { return k.artist && k.artist.name; } },
+  ];
+  // Groups by these are many: the chart shows the largest rather than all in key order.
+  var MANY = ['GENRE', 'ARTIST', 'RELEASE_YEAR'];
+  var MEASURES = [
+    { value: 'count', text: 'Tracks' },
+    { value: 'artists', text: 'Main artists' },
+    { value: 'popularity', text: 'Mean popularity' },
+    { value: 'durationMs', text: 'Mean duration (ms)' },
+  ].concat(HISTOGRAM_FEATURES.map(function (f) { return { value: f, text: 'Mean ' + f }; }));
 
   function color(i, alpha) {
     var hex = PALETTE[i % PALETTE.length];
@@ -180,6 +201,78 @@
       .catch(failed('chart-histogram', 'the distribution'));
   }
 
+  function dimension(value) {
+    return DIMENSIONS.filter(function (d) { return d.value === value; })[0];
+  }
+
+  function keyText(d, key) {
+    var v = d.read ? d.read(key) : key[d.field];
+    return v == null ? 'none' : String(v);
+  }
+
+  // trackStats grouped by one or two dimensions; one bar per group, or per first key with a
+  // series per second key.
+  function loadGroups() {
+    var first = dimension(document.getElementById('groups-first').value);
+    var second = dimension(document.getElementById('groups-second').value);
+    var measure = document.getElementById('groups-measure').value;
+    var dims = second && second !== first ? [first, second] : [first];
+    var figure = measure === 'count' || measure === 'artists' ? measure : measure + ' { mean }';
+    var keys = dims.map(function (d) { return d.select || d.field; }).join(' ');
+    var many = dims.some(function (d) { return MANY.indexOf(d.value) >= 0; });
+    var order = many ? '{ by: COUNT }' : '{ by: KEY }';
+    var query = 'query ($groupBy: [TrackDimension!]) { trackStats(groupBy: $groupBy, first: 100, orderBy: ' + order +
+      ') { totalCount edges { node { key { ' + keys + ' } count ' + (figure === 'count' ? '' : figure) + ' } } } }';
+    return gql(query, { groupBy: dims.map(function (d) { return d.value; }) })
+      .then(function (data) {
+        var nodes = data.trackStats.edges.map(function (e) { return e.node; });
+        var value = function (n) { return measure === 'count' || measure === 'artists' ? n[measure] : n[measure].mean; };
+        var labels = [];
+        nodes.forEach(function (n) {
+          var l = keyText(dims[0], n.key);
+          if (labels.indexOf(l) < 0) labels.push(l);
+        });
+        var datasets;
+        if (dims.length === 1) {
+          datasets = [{ label: MEASURES.filter(function (m) { return m.value === measure; })[0].text, data: nodes.map(value), backgroundColor: color(2) }];
+        } else {
+          var series = [];
+          nodes.forEach(function (n) {
+            var s = keyText(dims[1], n.key);
+            if (series.indexOf(s) < 0) series.push(s);
+          });
+          datasets = series.slice(0, 12).map(function (s, i) {
+            var data = labels.map(function () { return null; });
+            nodes.forEach(function (n) {
+              if (keyText(dims[1], n.key) === s) data[labels.indexOf(keyText(dims[0], n.key))] = value(n);
+            });
+            return { label: dims[1].text + ': ' + s, data: data, backgroundColor: color(i) };
+          });
+        }
+        var total = data.trackStats.totalCount;
+        document.getElementById('groups-summary').textContent = number.format(total) + ' group' + (total === 1 ? '' : 's') +
+          (total > nodes.length ? ', the ' + nodes.length + ' largest shown' : '');
+        draw('chart-groups', {
+          type: 'bar',
+          data: { labels: labels, datasets: datasets },
+          options: { plugins: { legend: { display: dims.length > 1 } }, scales: { y: { beginAtZero: true } } },
+        }, nodes.length > 0);
+      })
+      .catch(failed('chart-groups', 'the groups'));
+  }
+
+  function fill(id, options, selected) {
+    var select = document.getElementById(id);
+    options.forEach(function (o) {
+      var option = document.createElement('option');
+      option.value = o.value;
+      option.textContent = o.text;
+      if (o.value === selected) option.selected = true;
+      select.appendChild(option);
+    });
+    select.addEventListener('change', loadGroups);
+  }
+
   function profileOf(entry) {
     return SHARES.map(function (f) { return entry.audioProfile ? entry.audioProfile[f] : null; });
   }
@@ -239,12 +332,15 @@
       select.appendChild(option);
     });
     select.addEventListener('change', loadHistogram);
+    fill('groups-first', DIMENSIONS, 'DECADE');
+    fill('groups-second', [{ value: '', text: 'nothing' }].concat(DIMENSIONS), 'MODE');
+    fill('groups-measure', MEASURES, 'count');
     document.getElementById('years-genre').addEventListener('change', loadYears);
     document.getElementById('artist-form').addEventListener('submit', function (event) {
       event.preventDefault();
       loadArtist();
     });
-    ['years-form', 'histogram-form'].forEach(function (id) {
+    ['years-form', 'histogram-form', 'groups-form'].forEach(function (id) {
       document.getElementById(id).addEventListener('submit', function (event) { event.preventDefault(); });
     });
     document.getElementById('key-form').addEventListener('submit', function (event) {
@@ -267,6 +363,7 @@
     loadGenres();
     loadYears();
     loadHistogram();
+    loadGroups();
     loadArtist();
   }
 

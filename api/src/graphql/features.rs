@@ -1,12 +1,15 @@
 //! Every GraphQL type that names the audio features one by one, each generated from the one
 //! table of features ([`entity::for_each_feature!`]): the `Feature` enum, the orderings that
 //! include the features, the `AudioFeatureRanges` filter, the `AudioTargets` of
-//! recommendations, and the `AudioFeatures`, `AudioProfile` and `FeatureAverages` objects.
+//! recommendations, the `TrackMeasure` of grouped statistics, and the `AudioFeatures`,
+//! `AudioProfile`, `FeatureAverages` and `TrackGroup` objects.
 
 use async_graphql::{Enum, InputObject, Object};
+use entity::track_facts::Measure;
 use entity::{Feature, audio_features};
 
 use super::ranges::FloatRange;
+use super::track_stats::{MeasureStats, TrackGroup, TrackGroupKey, not_computed};
 use crate::service::analytics::{FeatureMeans, GenreStatsSort};
 use crate::service::catalog::TrackSort;
 
@@ -212,3 +215,65 @@ macro_rules! feature_averages_object {
     };
 }
 entity::for_each_feature!(feature_averages_object);
+
+macro_rules! track_measure {
+    ($( $(#[doc = $doc:literal])* $variant:ident $field:ident { $($spec:tt)* } ),* $(,)?) => {
+        /// A figure of a track that `trackStats` computes statistics over.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
+        pub enum TrackMeasure {
+            /// 0 to 100.
+            Popularity,
+            /// Milliseconds.
+            DurationMs,
+            $( $(#[doc = $doc])* $variant, )*
+        }
+
+        impl From<TrackMeasure> for Measure {
+            fn from(m: TrackMeasure) -> Self {
+                match m {
+                    TrackMeasure::Popularity => Measure::Popularity,
+                    TrackMeasure::DurationMs => Measure::DurationMs,
+                    $(TrackMeasure::$variant => Measure::Feature(Feature::$variant),)*
+                }
+            }
+        }
+
+        impl TrackGroup {
+            /// The GraphQL field of each measure on `TrackGroup`, in [`Measure::ALL`] order.
+            pub const MEASURE_FIELDS: [&'static str; Measure::COUNT] =
+                ["popularity", "durationMs", $(stringify!($field)),*];
+        }
+
+        /// A group of tracks: its key, its counts and the statistics of each measure over it.
+        #[Object]
+        impl TrackGroup {
+            /// The value of each grouped dimension; null for the others.
+            async fn key(&self) -> TrackGroupKey {
+                TrackGroupKey(self.0.key.clone())
+            }
+            /// Tracks in the group.
+            async fn count(&self) -> i64 {
+                self.0.count
+            }
+            /// Distinct main artists of the group's tracks.
+            async fn artists(&self) -> async_graphql::Result<i64> {
+                self.0.artists.ok_or_else(|| not_computed("artists"))
+            }
+            /// Popularity (0 to 100) over the group's tracks that have one.
+            async fn popularity(&self) -> async_graphql::Result<MeasureStats> {
+                self.measure(Measure::Popularity)
+            }
+            /// Duration in milliseconds.
+            async fn duration_ms(&self) -> async_graphql::Result<MeasureStats> {
+                self.measure(Measure::DurationMs)
+            }
+            $(
+                $(#[doc = $doc])*
+                async fn $field(&self) -> async_graphql::Result<MeasureStats> {
+                    self.measure(Measure::Feature(Feature::$variant))
+                }
+            )*
+        }
+    };
+}
+entity::for_each_feature!(track_measure);

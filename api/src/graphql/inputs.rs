@@ -42,6 +42,8 @@ pub struct TrackFilterInput {
     pub genre: Option<String>,
     /// Only tracks credited to this artist.
     pub artist_id: Option<ID>,
+    /// Only tracks in this playlist.
+    pub playlist_id: Option<ID>,
     pub popularity: Option<IntRange>,
     /// The album's release year.
     pub release_year: Option<IntRange>,
@@ -54,6 +56,7 @@ impl TrackFilterInput {
             name_contains: folded_name(self.name_contains),
             genre_id: self.genre.map(|g| genre_id(&g)),
             artist_id: self.artist_id.map(|id| id.0),
+            playlist_id: self.playlist_id.map(|id| id.0),
             popularity: self
                 .popularity
                 .unwrap_or_default()

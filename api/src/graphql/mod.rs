@@ -12,6 +12,7 @@ pub mod loader;
 pub mod query;
 pub mod ranges;
 pub mod recommend;
+pub mod track_stats;
 pub mod types;
 
 use std::time::Duration;

@@ -24,6 +24,7 @@ pub struct QueryRoot(
     SearchQuery,
     super::recommend::RecommendQuery,
     super::analytics::AnalyticsQuery,
+    super::track_stats::TrackStatsQuery,
     OpsQuery,
 );
 

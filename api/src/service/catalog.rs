@@ -61,6 +61,7 @@ pub struct TrackFilter {
     pub name_contains: Option<String>,
     pub genre_id: Option<String>,
     pub artist_id: Option<String>,
+    pub playlist_id: Option<String>,
     pub popularity: Range<i32>,
     pub release_year: Range<i32>,
     pub features: Vec<(Feature, Range<f64>)>,
@@ -137,6 +138,18 @@ pub fn tracks_query(filter: &TrackFilter, sort: TrackSort) -> SelectStatement {
                         .equals((track::Entity, track::Column::Id)),
                 )
                 .and_where(col(entity::track_artist::Column::ArtistId).eq(artist.clone()))
+                .to_owned(),
+        ));
+    }
+    if let Some(playlist) = &filter.playlist_id {
+        q.and_where(Expr::exists(
+            Query::select()
+                .expr(Expr::cust("1"))
+                .from(playlist_track::Entity)
+                .and_where(
+                    col(playlist_track::Column::TrackId).equals((track::Entity, track::Column::Id)),
+                )
+                .and_where(col(playlist_track::Column::PlaylistId).eq(playlist.clone()))
                 .to_owned(),
         ));
     }

@@ -8,6 +8,7 @@ pub mod pipeline;
 pub mod recommend;
 pub mod relations;
 pub mod search;
+pub mod track_stats;
 
 use entity::{RunStatus, load_run};
 use sea_orm::sea_query::Expr;
