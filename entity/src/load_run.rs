@@ -81,6 +81,10 @@ pub enum RunKind {
     /// An import of a file recorded before runs had kinds.
     #[sea_orm(string_value = "file")]
     File,
+    /// `export`: the catalog written out as Parquet. It writes nothing to the catalog, so it
+    /// never moves the data version.
+    #[sea_orm(string_value = "export")]
+    Export,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

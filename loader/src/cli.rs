@@ -72,6 +72,14 @@ pub enum Command {
     /// catalog's counts) from the catalog. Every load run that writes rows does this at its
     /// end; this is for data changed by other means.
     Summarize,
+    /// Write the catalog out as a data lake: Parquet files, one folder per table (tracks with
+    /// their album, features and main artist; artists; genres; track, artist and playlist
+    /// links; playlists), partitioned by export date (`tracks/dt=2026-11-30/part-0.parquet`).
+    /// Files are published only once all are written. S3 credentials come from
+    /// `AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY` (and `AWS_SESSION_TOKEN`), the region from
+    /// `AWS_REGION`, an S3-compatible store's address from `AWS_ENDPOINT_URL_S3` or
+    /// `AWS_ENDPOINT_URL`.
+    Export(ExportArgs),
     /// Import a CSV or gzip-compressed CSV file (30000-songs or Kaggle tracks layout).
     ImportCsv {
         /// The `.csv` or `.csv.gz` file.
@@ -273,6 +281,32 @@ async fn run_import<S: Source>(
 }
 
 /// What `spotify` does besides loading.
+/// The formats `export` writes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum ExportFormat {
+    Parquet,
+}
+
+/// The `export` arguments.
+#[derive(Debug, Args)]
+pub struct ExportArgs {
+    /// The file format.
+    #[arg(long, value_enum, default_value = "parquet")]
+    pub format: ExportFormat,
+    /// A directory, or `s3://bucket/prefix`.
+    #[arg(long, value_name = "DIR|s3://bucket/prefix")]
+    pub out: String,
+    /// The compression of every column.
+    #[arg(long, value_enum, default_value = "zstd")]
+    pub compression: crate::export::parquet::Codec,
+    /// The partition's date (`YYYY-MM-DD`); today, in UTC, by default.
+    #[arg(long)]
+    pub date: Option<chrono::NaiveDate>,
+    /// Rows per Parquet row group: what the export holds in memory per table at a time.
+    #[arg(long, default_value_t = crate::export::parquet::ROW_GROUP_ROWS)]
+    pub row_group_rows: usize,
+}
+
 #[derive(Debug, Subcommand)]
 pub enum SpotifyAction {
     /// Authorise the loader to read your playlists (OAuth 2.0 with PKCE): prints the URL to open,
@@ -729,6 +763,70 @@ async fn run_audio_features(
     })
 }
 
+/// `export`: one run, its tables listed with their rows and bytes.
+async fn run_export(
+    db: &DatabaseConnection,
+    args: &ExportArgs,
+    monitoring: &Monitoring,
+) -> ExitCode {
+    let ExportFormat::Parquet = args.format;
+    let s3 = if crate::export::store::is_s3(&args.out) {
+        match crate::export::store::S3Settings::from_env() {
+            Ok(s3) => Some(s3),
+            Err(e) => {
+                eprintln!("export to {} FAILED: {}", args.out, error_chain(&e));
+                return ExitCode::FAILURE;
+            }
+        }
+    } else {
+        None
+    };
+    let options = crate::export::ExportOptions {
+        out: args.out.clone(),
+        codec: args.compression,
+        date: args.date.unwrap_or_else(|| chrono::Utc::now().date_naive()),
+        row_group_rows: args.row_group_rows,
+        s3,
+    };
+    let started = std::time::Instant::now();
+    let done = crate::export::export(db, &options).await;
+    let counts = load_run::RunCounts {
+        read: done.as_ref().map_or(0, |r| r.rows()),
+        ..Default::default()
+    };
+    let run = RunRecord {
+        kind: RunKind::Export,
+        status: load_run::status_of(done.is_err(), false),
+        counts,
+        elapsed: started.elapsed(),
+        endpoints: &Default::default(),
+    };
+    after_run(monitoring, &run).await;
+    match done {
+        Ok(report) => {
+            for t in &report.tables {
+                eprintln!(
+                    "  {:<16} {:>12} rows {:>14} bytes  {}",
+                    t.name, t.rows, t.bytes, t.key
+                );
+            }
+            eprintln!(
+                "export to {} succeeded: {} rows, {} bytes in {:.1}s, load run #{}",
+                options.out,
+                report.rows(),
+                report.bytes(),
+                report.elapsed.as_secs_f64(),
+                report.run_id
+            );
+            ExitCode::SUCCESS
+        }
+        Err(e) => {
+            eprintln!("export to {} FAILED: {}", options.out, error_chain(&e));
+            ExitCode::FAILURE
+        }
+    }
+}
+
 /// Runs the command line; the exit code is non-zero when the load failed.
 pub async fn run(cli: Cli) -> ExitCode {
     telemetry::init(cli.log_format, "warn,sixpotify_loader=info");
@@ -751,6 +849,14 @@ pub async fn run(cli: Cli) -> ExitCode {
                     telemetry::redact_url(&cli.database_url),
                     error_chain(&e)
                 );
+                ExitCode::FAILURE
+            }
+        },
+        Command::Export(args) => match db::connect(&cli.database_url).await {
+            Ok(db) => run_export(&db, &args, &monitoring).await,
+            Err(e) => {
+                eprintln!("export to {} FAILED: {}", args.out, error_chain(&e));
+                after_run(&monitoring, &RunRecord::failed(RunKind::Export)).await;
                 ExitCode::FAILURE
             }
         },

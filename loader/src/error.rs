@@ -127,6 +127,17 @@ pub enum LoaderError {
 
     #[error("invalid Spotify configuration: {0}")]
     SpotifyConfig(String),
+
+    #[error("export failed: {0}")]
+    Export(String),
+
+    /// An S3 request failed; the message names the object, never a credential.
+    #[error("S3 {action} of {key} failed: {reason}")]
+    S3 {
+        action: &'static str,
+        key: String,
+        reason: String,
+    },
 }
 
 impl LoaderError {

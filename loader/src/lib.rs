@@ -4,14 +4,15 @@
 //! the upsert [`writer`] in transactions; every run is recorded in `load_runs`
 //! ([`load_run`]), which also refreshes the BI [`summary`] tables. [`import`] ties them together
 //! for files: CSV catalogs, the Million Playlist Dataset ([`mpd`]), alias lists ([`aliases`])
-//! and MusicBrainz dumps ([`musicbrainz`]). The API uses the same
-//! library to seed an empty database from its bundled sample.
+//! and MusicBrainz dumps ([`musicbrainz`]). [`export`] writes the catalog out as Parquet. The
+//! API uses the same library to seed an empty database from its bundled sample.
 
 pub mod aliases;
 pub mod cli;
 pub mod csv_source;
 pub mod db;
 pub mod error;
+pub mod export;
 pub mod import;
 pub mod load_run;
 pub mod monitor;

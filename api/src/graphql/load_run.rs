@@ -40,6 +40,8 @@ pub enum RunKind {
     Sample,
     /// An import of a file recorded before runs had kinds.
     File,
+    /// `export`: the catalog written out as Parquet (never moves the data version).
+    Export,
 }
 
 /// One run of the loader.

@@ -52,10 +52,11 @@ pub async fn load_runs(
 }
 
 /// The data version: the id of the latest load run that ended at a batch boundary (succeeded,
-/// or cancelled on request), if any.
+/// or cancelled on request), if any; exports, which write nothing to the catalog, do not count.
 pub async fn data_version(db: &impl ConnectionTrait) -> Result<Option<i64>, DbErr> {
     Ok(load_run::Entity::find()
         .filter(load_run::Column::Status.is_in([RunStatus::Succeeded, RunStatus::Cancelled]))
+        .filter(load_run::Column::Kind.ne(entity::RunKind::Export))
         .order_by_desc(load_run::Column::Id)
         .one(db)
         .await?
