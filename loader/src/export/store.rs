@@ -105,8 +105,9 @@ impl Target {
     }
 }
 
-/// How to reach S3 or an S3-compatible store.
-#[derive(Clone, Debug)]
+/// How to reach S3 or an S3-compatible store. Its `Debug` shows neither the key id nor the
+/// secret.
+#[derive(Clone)]
 pub struct S3Settings {
     pub access_key_id: String,
     pub secret_access_key: Secret,
@@ -117,6 +118,16 @@ pub struct S3Settings {
     pub endpoint: Option<String>,
     /// The size of each part of a multipart upload; files below it go in one `PUT`.
     pub part_bytes: usize,
+}
+
+impl std::fmt::Debug for S3Settings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("S3Settings")
+            .field("region", &self.region)
+            .field("endpoint", &self.endpoint)
+            .field("part_bytes", &self.part_bytes)
+            .finish_non_exhaustive()
+    }
 }
 
 fn env(name: &str) -> Option<String> {
