@@ -58,16 +58,28 @@ pub fn notice(line: &str) {
 /// Runs `node SCRIPT ARGS…` off the async runtime and returns its standard output, or fails
 /// with everything it printed when it exits with an error.
 pub async fn run_node(script: PathBuf, args: Vec<String>) -> Result<Vec<u8>> {
+    run_script("node", script, args, Vec::new()).await
+}
+
+/// Runs `PROGRAM SCRIPT ARGS…` with `env` added, off the async runtime, and returns its standard
+/// output, or fails with everything it printed when it exits with an error.
+pub async fn run_script(
+    program: &'static str,
+    script: PathBuf,
+    args: Vec<String>,
+    env: Vec<(String, String)>,
+) -> Result<Vec<u8>> {
     let out = tokio::task::spawn_blocking(move || {
-        std::process::Command::new("node")
+        std::process::Command::new(program)
             .arg(&script)
             .args(&args)
+            .envs(env)
             .output()
     })
     .await??;
     if !out.status.success() {
         bail!(
-            "node failed:\n{}{}",
+            "{program} failed:\n{}{}",
             String::from_utf8_lossy(&out.stdout),
             String::from_utf8_lossy(&out.stderr)
         );

@@ -42,25 +42,9 @@ fn lake_ready() -> Result<bool> {
     }
 }
 
-/// Runs a script of `tests/lake` with `args` and `env`, off the runtime; its standard output.
+/// Runs a script of `tests/lake` with `args` and `env`; its standard output.
 async fn python(script: &str, args: Vec<String>, env: Vec<(String, String)>) -> Result<Vec<u8>> {
-    let script = lake_dir().join(script);
-    let out = tokio::task::spawn_blocking(move || {
-        Command::new("python3")
-            .arg(&script)
-            .args(&args)
-            .envs(env)
-            .output()
-    })
-    .await??;
-    if !out.status.success() {
-        bail!(
-            "python failed:\n{}{}",
-            String::from_utf8_lossy(&out.stdout),
-            String::from_utf8_lossy(&out.stderr)
-        );
-    }
-    Ok(out.stdout)
+    sixpotify_tests::run_script("python3", lake_dir().join(script), args, env).await
 }
 
 const DATE: &str = "2026-11-30";

@@ -260,6 +260,29 @@ fn conditions(req: &StatsRequest) -> (&'static str, Vec<String>, Vec<Value>) {
     (table, clauses, values)
 }
 
+/// `SELECT select FROM` the facts table of a request, filtered, grouped and bounded, and its
+/// values.
+fn grouped(req: &StatsRequest, select: &str) -> (String, Vec<Value>) {
+    let (table, clauses, mut values) = conditions(req);
+    let mut sql = format!("SELECT {select} FROM {table}");
+    if !clauses.is_empty() {
+        sql.push_str(" WHERE ");
+        sql.push_str(&clauses.join(" AND "));
+    }
+    if !req.group_by.is_empty() {
+        let keys: Vec<String> = req.group_by.iter().map(|&d| key_expr(d)).collect();
+        sql.push_str(" GROUP BY ");
+        sql.push_str(&keys.join(", "));
+    }
+    if req.min_count > 1 {
+        sql.push_str(" HAVING COUNT(*) >= ?");
+        values.push(Value::from(
+            i64::try_from(req.min_count).unwrap_or(i64::MAX),
+        ));
+    }
+    (sql, values)
+}
+
 /// The statement of a request, and its values.
 fn statement(req: &StatsRequest) -> (String, Vec<Value>) {
     let mut select = Vec::new();
@@ -293,23 +316,7 @@ fn statement(req: &StatsRequest) -> (String, Vec<Value>) {
     }
     select.push(format!("{} AS sort_value", sort_expr(req.sort)));
 
-    let (table, clauses, mut values) = conditions(req);
-    let mut sql = format!("SELECT {} FROM {table}", select.join(", "));
-    if !clauses.is_empty() {
-        sql.push_str(" WHERE ");
-        sql.push_str(&clauses.join(" AND "));
-    }
-    if !req.group_by.is_empty() {
-        let keys: Vec<String> = req.group_by.iter().map(|&d| key_expr(d)).collect();
-        sql.push_str(" GROUP BY ");
-        sql.push_str(&keys.join(", "));
-    }
-    if req.min_count > 1 {
-        sql.push_str(" HAVING COUNT(*) >= ?");
-        values.push(Value::from(
-            i64::try_from(req.min_count).unwrap_or(i64::MAX),
-        ));
-    }
+    let (sql, values) = grouped(req, &select.join(", "));
     // Ordered, cut and counted over the groups, a level above the grouping: in one level,
     // MariaDB 10.11 ignored every sort key after the first when the statement also had a
     // `COUNT(DISTINCT …)` and a window function.
@@ -475,23 +482,7 @@ pub async fn track_stats(db: &impl ConnectionTrait, req: &StatsRequest) -> Resul
 
 /// How many groups a request's whole list holds, for a page that returned none.
 pub async fn count_groups(db: &impl ConnectionTrait, req: &StatsRequest) -> Result<u64> {
-    let (table, clauses, mut values) = conditions(req);
-    let mut inner = format!("SELECT 1 AS one FROM {table}");
-    if !clauses.is_empty() {
-        inner.push_str(" WHERE ");
-        inner.push_str(&clauses.join(" AND "));
-    }
-    if !req.group_by.is_empty() {
-        let keys: Vec<String> = req.group_by.iter().map(|&d| key_expr(d)).collect();
-        inner.push_str(" GROUP BY ");
-        inner.push_str(&keys.join(", "));
-    }
-    if req.min_count > 1 {
-        inner.push_str(" HAVING COUNT(*) >= ?");
-        values.push(Value::from(
-            i64::try_from(req.min_count).unwrap_or(i64::MAX),
-        ));
-    }
+    let (inner, values) = grouped(req, "1 AS one");
     let sql = format!("SELECT COUNT(*) AS n FROM ({inner}) g");
     let backend: DbBackend = db.get_database_backend();
     let row = db
