@@ -280,7 +280,6 @@ async fn run_import<S: Source>(
     }
 }
 
-/// What `spotify` does besides loading.
 /// The formats `export` writes.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum ExportFormat {
@@ -307,6 +306,7 @@ pub struct ExportArgs {
     pub row_group_rows: usize,
 }
 
+/// What `spotify` does besides loading.
 #[derive(Debug, Subcommand)]
 pub enum SpotifyAction {
     /// Authorise the loader to read your playlists (OAuth 2.0 with PKCE): prints the URL to open,

@@ -398,4 +398,46 @@ async fn a_failure_while_publishing_leaves_no_partial_partition() -> Result<()> 
     Ok(())
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failure_at_the_last_table_takes_back_every_file_the_run_published() -> Result<()> {
+    let db = TestDb::sqlite().await?;
+    let conn = db.connect().await?;
+    import_sample(&conn).await?;
+    let dir = tempfile::tempdir()?;
+    let out = dir.path().display().to_string();
+    export(&conn, &options(out.clone(), None)?).await?;
+    let tracks = dir
+        .path()
+        .join("tracks")
+        .join(format!("dt={DATE}"))
+        .join("part-0.parquet");
+    let before = std::fs::read(&tracks)?;
+    // The catalog changes, and the last table's folder cannot be made.
+    sea_orm::ConnectionTrait::execute_unprepared(&conn, "UPDATE tracks SET popularity = 1").await?;
+    let last = TABLES.last().context("tables")?.name;
+    std::fs::remove_dir_all(dir.path().join(last))?;
+    std::fs::write(dir.path().join(last), b"not a folder")?;
+    assert!(export(&conn, &options(out, None)?).await.is_err());
+    assert_eq!(
+        std::fs::read(&tracks)?,
+        before,
+        "the previous export's tracks are back"
+    );
+    let mut stray = Vec::new();
+    for t in TABLES {
+        let Ok(entries) = std::fs::read_dir(dir.path().join(t.name).join(format!("dt={DATE}")))
+        else {
+            continue;
+        };
+        for e in entries {
+            let name = e?.file_name().to_string_lossy().into_owned();
+            if name != "part-0.parquet" {
+                stray.push(format!("{}/{name}", t.name));
+            }
+        }
+    }
+    assert!(stray.is_empty(), "nothing set aside is left: {stray:?}");
+    Ok(())
+}
+
 backend_tests!(an_export_reads_back_in_duckdb_with_the_figures_of_track_stats);

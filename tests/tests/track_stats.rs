@@ -422,7 +422,87 @@ async fn requests_the_grouping_cannot_answer_are_refused_with_a_code(db: TestDb)
     Ok(())
 }
 
+async fn edge_pages_empty_selections_and_the_nodes_shortcut_are_counted_right(
+    db: TestDb,
+) -> Result<()> {
+    let conn = db.connect().await?;
+    import_sample(&conn).await?;
+    let app = TestApp::spawn(&db).await?;
+    let groups = scalar(
+        &conn,
+        "SELECT COUNT(*) FROM (SELECT `key` FROM track_facts GROUP BY `key`) g",
+    )
+    .await?;
+    // No page at all, and a page past the end: the count still comes.
+    let data = app
+        .data("{ empty: trackStats(groupBy: [KEY], first: 0) { totalCount edges { cursor } } }")
+        .await?;
+    assert_eq!(data["empty"]["totalCount"], groups);
+    assert_eq!(data["empty"]["edges"], json!([]));
+    let first = app
+        .data("{ trackStats(groupBy: [KEY], first: 1) { pageInfo { endCursor } } }")
+        .await?;
+    let mut cursor = first["trackStats"]["pageInfo"]["endCursor"].clone();
+    loop {
+        let page = app
+            .query_with(
+                "query($a: String) { trackStats(groupBy: [KEY], first: 100, after: $a) { totalCount edges { cursor } pageInfo { hasNextPage } } }",
+                json!({ "a": cursor }),
+            )
+            .await?;
+        let conn_ = &page["data"]["trackStats"];
+        assert_eq!(conn_["totalCount"], groups, "{page}");
+        match conn_["edges"].as_array().and_then(|e| e.last()) {
+            Some(last) => cursor = last["cursor"].clone(),
+            None => break,
+        }
+    }
+    // A filter that selects nothing: no group, with or without a grouping, as `tracks` says.
+    for args in ["", "groupBy: [MODE], "] {
+        let data = app
+            .data(&format!(
+                "{{ trackStats({args}filter: {{ popularity: {{ min: 101 }} }}) {{ totalCount edges {{ node {{ count }} }} }}
+                   tracks(filter: {{ popularity: {{ min: 101 }} }}) {{ totalCount }} }}"
+            ))
+            .await?;
+        assert_eq!(data["tracks"]["totalCount"], 0);
+        assert_eq!(data["trackStats"]["totalCount"], 0, "{args}: {data}");
+        assert_eq!(data["trackStats"]["edges"], json!([]), "{args}");
+    }
+    let data = app
+        .data("{ trackStats(filter: { genre: \"\" }) { totalCount } tracks(filter: { genre: \"\" }) { totalCount } }")
+        .await?;
+    assert_eq!(data["trackStats"]["totalCount"], 0, "{data}");
+    assert_eq!(data["tracks"]["totalCount"], 0);
+    // `nodes` is the same as `edges { node }`, figures included.
+    let data = app
+        .data(
+            "{ trackStats(groupBy: [MODE], orderBy: { by: STDDEV, measure: TEMPO }) {
+            nodes { key { mode } artists tempo { stddev } }
+            edges { node { key { mode } artists tempo { stddev } } } } }",
+        )
+        .await?;
+    let nodes = data["trackStats"]["nodes"].as_array().context("nodes")?;
+    let edges: Vec<Value> = data["trackStats"]["edges"]
+        .as_array()
+        .context("edges")?
+        .iter()
+        .map(|e| e["node"].clone())
+        .collect();
+    assert_eq!(nodes, &edges);
+    let sds: Vec<f64> = nodes
+        .iter()
+        .filter_map(|n| n["tempo"]["stddev"].as_f64())
+        .collect();
+    assert!(
+        sds.len() >= 2 && sds.windows(2).all(|w| w[0] >= w[1]),
+        "widest tempo spread first: {sds:?}"
+    );
+    Ok(())
+}
+
 backend_tests!(
+    edge_pages_empty_selections_and_the_nodes_shortcut_are_counted_right,
     groups_by_decade_and_mode_agree_with_the_raw_rows,
     a_track_counts_in_each_of_its_genres,
     filters_select_the_same_tracks_as_the_tracks_list,

@@ -23,7 +23,9 @@
     { value: 'ARTIST', text: 'Main artist', field: 'artist', select: 'artist { name }', read: function (k) { return k.artist && k.artist.name; } },
   ];
   // Groups by these are many: the chart shows the largest rather than all in key order.
-  var MANY = ['GENRE', 'ARTIST', 'RELEASE_YEAR'];
+  var MANY = ['GENRE', 'ARTIST'];
+  // The most series a chart draws for the second dimension.
+  var MAX_SERIES = 12;
   var MEASURES = [
     { value: 'count', text: 'Tracks' },
     { value: 'artists', text: 'Main artists' },
@@ -241,7 +243,8 @@
             var s = keyText(dims[1], n.key);
             if (series.indexOf(s) < 0) series.push(s);
           });
-          datasets = series.slice(0, 12).map(function (s, i) {
+          var shownSeries = Math.min(series.length, MAX_SERIES);
+          datasets = series.slice(0, MAX_SERIES).map(function (s, i) {
             var data = labels.map(function () { return null; });
             nodes.forEach(function (n) {
               if (keyText(dims[1], n.key) === s) data[labels.indexOf(keyText(dims[0], n.key))] = value(n);
@@ -250,8 +253,10 @@
           });
         }
         var total = data.trackStats.totalCount;
+        var dropped = dims.length > 1 && shownSeries < series.length ? series.length - shownSeries : 0;
         document.getElementById('groups-summary').textContent = number.format(total) + ' group' + (total === 1 ? '' : 's') +
-          (total > nodes.length ? ', the ' + nodes.length + ' largest shown' : '');
+          (total > nodes.length ? ', the first ' + nodes.length + ' shown' : '') +
+          (dropped ? '; ' + dropped + ' more ' + dims[1].text.toLowerCase() + ' values not drawn' : '');
         draw('chart-groups', {
           type: 'bar',
           data: { labels: labels, datasets: datasets },

@@ -253,23 +253,34 @@ impl TrackStatsQuery {
         let min_count = u64::try_from(min_count).map_err(|_| {
             ApiError::bad_input(format!("minCount must be 0 or more, not {min_count}"))
         })?;
-        let node = ctx.look_ahead().field("edges").field("node");
+        // A group is selected under `edges { node }` or under `nodes`.
+        let look = ctx.look_ahead();
+        let nodes = [look.field("edges").field("node"), look.field("nodes")];
+        let selected = |path: &[&str]| {
+            nodes.iter().any(|n| {
+                let mut l = n.field(path[0]);
+                for f in &path[1..] {
+                    l = l.field(f);
+                }
+                l.exists()
+            })
+        };
         let mut wanted = [Wanted::default(); Measure::COUNT];
         for m in Measure::ALL {
-            let stats = node.field(TrackGroup::MEASURE_FIELDS[m.index()]);
+            let field = TrackGroup::MEASURE_FIELDS[m.index()];
             wanted[m.index()] = Wanted {
-                count: stats.field("count").exists(),
-                mean: stats.field("mean").exists(),
-                min: stats.field("min").exists(),
-                max: stats.field("max").exists(),
-                stddev: stats.field("stddev").exists(),
+                count: selected(&[field, "count"]),
+                mean: selected(&[field, "mean"]),
+                min: selected(&[field, "min"]),
+                max: selected(&[field, "max"]),
+                stddev: selected(&[field, "stddev"]),
             };
         }
         let mut request = StatsRequest {
             filter: filter.unwrap_or_default().check()?,
             group_by,
             wanted,
-            artists: node.field("artists").exists(),
+            artists: selected(&["artists"]),
             sort,
             desc,
             min_count,

@@ -205,6 +205,11 @@ fn conditions(req: &StatsRequest) -> (&'static str, Vec<String>, Vec<Value>) {
             values.push(g.clone().into());
             track_facts::GENRE_TABLE
         }
+        // No genre has the empty id: that id holds the rows of tracks without a genre.
+        (Some(g), false) if g.is_empty() => {
+            clauses.push("1 = 0".to_owned());
+            track_facts::TABLE
+        }
         // A track has one row under each genre it is in: one range of the primary key.
         (Some(g), false) => {
             clauses.push("genre_id = ?".to_owned());
@@ -274,10 +279,11 @@ fn grouped(req: &StatsRequest, select: &str) -> (String, Vec<Value>) {
         sql.push_str(" GROUP BY ");
         sql.push_str(&keys.join(", "));
     }
-    if req.min_count > 1 {
+    // Without a grouping the one row is a group only when some track is selected.
+    if req.group_by.is_empty() || req.min_count > 1 {
         sql.push_str(" HAVING COUNT(*) >= ?");
         values.push(Value::from(
-            i64::try_from(req.min_count).unwrap_or(i64::MAX),
+            i64::try_from(req.min_count.max(1)).unwrap_or(i64::MAX),
         ));
     }
     (sql, values)
@@ -401,13 +407,22 @@ fn read_stats(row: &QueryResult, m: Measure, w: Wanted) -> Result<MeasureStats, 
             None
         },
         stddev: match (s1, s2) {
-            (Some(s1), Some(s2)) if count > 0 => {
-                let mean = s1 / n;
-                Some((s2 / n - mean * mean).max(0.0).sqrt())
-            }
+            (Some(s1), Some(s2)) if count > 0 => Some(stddev(n, s1, s2)),
             _ => None,
         },
     })
+}
+
+/// The population standard deviation from the count and the centred sums. A variance within
+/// the rounding error of the sums (a group of equal values far from the centre) is 0.
+fn stddev(n: f64, s1: f64, s2: f64) -> f64 {
+    let (mean, square) = (s1 / n, s2 / n);
+    let variance = square - mean * mean;
+    if variance <= square * 1e-12 {
+        0.0
+    } else {
+        variance.sqrt()
+    }
 }
 
 fn read_key(row: &QueryResult, group_by: &[Dimension]) -> Result<GroupKey, DbErr> {
@@ -482,7 +497,7 @@ pub async fn track_stats(db: &impl ConnectionTrait, req: &StatsRequest) -> Resul
 
 /// How many groups a request's whole list holds, for a page that returned none.
 pub async fn count_groups(db: &impl ConnectionTrait, req: &StatsRequest) -> Result<u64> {
-    let (inner, values) = grouped(req, "1 AS one");
+    let (inner, values) = grouped(req, "COUNT(*) AS c");
     let sql = format!("SELECT COUNT(*) AS n FROM ({inner}) g");
     let backend: DbBackend = db.get_database_backend();
     let row = db
@@ -517,7 +532,7 @@ pub fn offset_after(req: &StatsRequest, after: &str) -> Result<u64> {
     let bad = || ApiError::bad_input("`after` is not a cursor of this grouping and ordering");
     let bytes = URL_SAFE_NO_PAD.decode(after.trim()).map_err(|_| bad())?;
     let raw: RawCursor = serde_json::from_slice(&bytes).map_err(|_| bad())?;
-    if raw.o != req.token() {
+    if raw.o != req.token() || i64::try_from(raw.p).is_err() {
         return Err(bad());
     }
     Ok(raw.p)
@@ -542,6 +557,16 @@ mod tests {
     }
 
     #[test]
+    fn equal_values_far_from_the_centre_have_no_deviation() {
+        let (n, x, c) = (1000.0, 600_000.0, 240_000.0);
+        let (s1, s2) = (n * (x - c), n * (x - c) * (x - c));
+        assert_eq!(stddev(n, s1, s2), 0.0);
+        // 1, 2, 3 around a centre of 0.5: sd = sqrt(2/3).
+        let (s1, s2) = (0.5 + 1.5 + 2.5, 0.25 + 2.25 + 6.25);
+        assert!((stddev(3.0, s1, s2) - (2.0f64 / 3.0).sqrt()).abs() < 1e-12);
+    }
+
+    #[test]
     fn a_cursor_gives_the_offset_after_its_group_and_only_to_its_own_ordering() {
         let req = request();
         let c = cursor(&req, 20);
@@ -552,6 +577,7 @@ mod tests {
         };
         assert!(offset_after(&other, &c).is_err());
         assert!(offset_after(&req, "not a cursor").is_err());
+        assert!(offset_after(&req, &cursor(&req, u64::MAX)).is_err());
     }
 
     #[test]

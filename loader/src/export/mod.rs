@@ -2,9 +2,11 @@
 //! with a Hive-style partition per export date (`tracks/dt=2026-11-30/part-0.parquet`), for
 //! DuckDB, Athena, Presto or Spark.
 //!
-//! Each table is read with one streamed statement, in id order, and written a row group at a
-//! time ([`parquet`]). Every file is written to a staging folder first and published only once
-//! all are whole ([`store`]): a failure midway leaves no partial partition where engines look.
+//! Each table is read with one streamed statement, in id order, all in one read transaction (one
+//! snapshot of the catalog), and written a row group at a time ([`parquet`]). Every file is
+//! written to a staging folder first and published only once all are whole ([`store`]); a
+//! failure while publishing takes back what was published, so a failure midway leaves no
+//! partial partition and no partial export where engines look.
 //! The run is recorded in `load_runs` (kind `export`); it writes nothing to the catalog, so it
 //! does not move the data version.
 
@@ -17,7 +19,10 @@ use std::time::{Duration, Instant};
 use chrono::{NaiveDate, Utc};
 use entity::RunKind;
 use futures_util::TryStreamExt as _;
-use sea_orm::{DatabaseConnection, Statement, StreamTrait};
+use sea_orm::{
+    AccessMode, ConnectionTrait, DatabaseBackend, DatabaseConnection, IsolationLevel, Statement,
+    StreamTrait, TransactionTrait,
+};
 
 use self::parquet::{Codec, Column, Kind, TableWriter};
 use self::store::Target;
@@ -258,9 +263,24 @@ async fn write_and_publish(
 ) -> Result<Vec<TableReport>> {
     let staging = target.staging(run_id)?;
     let mut staged: Vec<(PathBuf, TableReport)> = Vec::new();
+    // One snapshot for every table: InnoDB's repeatable read keeps the first read's view for the
+    // whole transaction, and a SQLite read transaction sees one state of the file.
+    let backend = db.get_database_backend();
+    let (isolation, access) = if backend == DatabaseBackend::MySql {
+        (
+            Some(IsolationLevel::RepeatableRead),
+            Some(AccessMode::ReadOnly),
+        )
+    } else {
+        (None, None)
+    };
+    let snapshot = db
+        .begin_with_config(isolation, access)
+        .await
+        .map_err(LoaderError::db("starting the export's read transaction"))?;
     for table in TABLES {
         let path = staging.path().join(format!("{}.parquet", table.name));
-        let rows = write_table(db, table, &path, options).await?;
+        let rows = write_table(&snapshot, table, &path, options).await?;
         let bytes = std::fs::metadata(&path)
             .map_err(|e| LoaderError::File {
                 action: "measure",
@@ -279,20 +299,32 @@ async fn write_and_publish(
             },
         ));
     }
+    snapshot
+        .commit()
+        .await
+        .map_err(LoaderError::db("ending the export's read transaction"))?;
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(600))
         .build()
         .map_err(|e| LoaderError::Export(format!("building the HTTP client: {e}")))?;
+    let mut published = Vec::new();
     for (path, report) in &staged {
-        target.publish(&http, path, &report.key).await?;
+        match target.publish(&http, path, &report.key, run_id).await {
+            Ok(p) => published.push(p),
+            Err(e) => {
+                target.undo(&http, &published).await;
+                return Err(e);
+            }
+        }
         tracing::info!(key = %report.key, "published");
     }
+    target.settle(&published);
     Ok(staged.into_iter().map(|(_, r)| r).collect())
 }
 
 /// Streams `table`'s rows into a Parquet file at `path`; gives the rows written.
 async fn write_table(
-    db: &DatabaseConnection,
+    db: &(impl ConnectionTrait + StreamTrait),
     table: &Table,
     path: &std::path::Path,
     options: &ExportOptions,
@@ -304,16 +336,20 @@ async fn write_table(
         options.codec,
         options.row_group_rows,
     )?;
-    let statement = Statement::from_string(db.get_database_backend(), table.statement());
+    let statement =
+        Statement::from_string(ConnectionTrait::get_database_backend(db), table.statement());
     let context = "reading a table to export";
-    let mut rows = db
-        .stream_raw(statement)
-        .await
-        .map_err(LoaderError::db(context))?;
-    while let Some(row) = rows.try_next().await.map_err(LoaderError::db(context))? {
-        writer.push(&row)?;
+    // The stream (and its hold on the connection) ends before the file is closed.
+    {
+        let rows = db
+            .stream_raw(statement)
+            .await
+            .map_err(LoaderError::db(context))?;
+        let mut rows = std::pin::pin!(rows);
+        while let Some(row) = rows.try_next().await.map_err(LoaderError::db(context))? {
+            writer.push(&row)?;
+        }
     }
-    drop(rows);
     writer.finish()
 }
 

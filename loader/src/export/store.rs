@@ -82,8 +82,15 @@ impl Target {
         })
     }
 
-    /// Publishes the staged file `file` as `key` (a relative path with `/`).
-    pub async fn publish(&self, http: &reqwest::Client, file: &Path, key: &str) -> Result<()> {
+    /// Publishes the staged file `file` as `key` (a relative path with `/`); what it replaced
+    /// is kept aside until [`Target::settle`] or [`Target::undo`].
+    pub async fn publish(
+        &self,
+        http: &reqwest::Client,
+        file: &Path,
+        key: &str,
+        run_id: i64,
+    ) -> Result<Published> {
         match self {
             Self::Dir(dir) => {
                 let to = dir.join(key);
@@ -94,15 +101,101 @@ impl Target {
                         source: e,
                     })?;
                 }
-                std::fs::rename(file, &to).map_err(|e| LoaderError::File {
-                    action: "publish",
-                    path: to,
-                    source: e,
+                let previous = if to.exists() {
+                    let aside = aside(&to, run_id);
+                    rename(&to, &aside, "set aside")?;
+                    Some(aside)
+                } else {
+                    None
+                };
+                if let Err(e) = rename(file, &to, "publish") {
+                    if let Some(aside) = &previous {
+                        rename(aside, &to, "restore").ok();
+                    }
+                    return Err(e);
+                }
+                Ok(Published {
+                    key: key.to_owned(),
+                    previous,
+                    existed: false,
                 })
             }
-            Self::S3(s3) => s3.upload(http, file, key).await,
+            Self::S3(s3) => {
+                let existed = s3.exists(http, key).await?;
+                s3.upload(http, file, key).await?;
+                Ok(Published {
+                    key: key.to_owned(),
+                    previous: None,
+                    existed,
+                })
+            }
         }
     }
+
+    /// Drops what publishing set aside, once every file is published.
+    pub fn settle(&self, published: &[Published]) {
+        for p in published {
+            if let Some(aside) = &p.previous
+                && let Err(e) = std::fs::remove_file(aside)
+            {
+                tracing::warn!(path = %aside.display(), error = %e, "could not remove a replaced file");
+            }
+        }
+    }
+
+    /// Takes back what a failed export published: in a directory, every file returns to what it
+    /// was; on S3, the objects it created are deleted (one it replaced keeps the new version,
+    /// whole).
+    pub async fn undo(&self, http: &reqwest::Client, published: &[Published]) {
+        for p in published.iter().rev() {
+            let undone = match self {
+                Self::Dir(dir) => {
+                    let to = dir.join(&p.key);
+                    match &p.previous {
+                        Some(aside) => rename(aside, &to, "restore"),
+                        None => std::fs::remove_file(&to).map_err(|e| LoaderError::File {
+                            action: "remove",
+                            path: to,
+                            source: e,
+                        }),
+                    }
+                }
+                Self::S3(s3) if !p.existed => s3.delete(http, &p.key).await,
+                Self::S3(_) => Ok(()),
+            };
+            if let Err(e) = undone {
+                tracing::warn!(key = %p.key, error = %e, "could not take back a published file");
+            }
+        }
+    }
+}
+
+/// A file an export published, and what it replaced.
+#[derive(Debug)]
+pub struct Published {
+    key: String,
+    /// In a directory: the file it replaced, set aside under a name engines skip.
+    previous: Option<PathBuf>,
+    /// On S3: whether an object was there before.
+    existed: bool,
+}
+
+/// Where a replaced file waits: beside it, under a name starting with `.` and not ending in
+/// `.parquet`, which engines skip.
+fn aside(path: &Path, run_id: i64) -> PathBuf {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    path.with_file_name(format!(".{name}.replaced-by-{run_id}"))
+}
+
+fn rename(from: &Path, to: &Path, action: &'static str) -> Result<()> {
+    std::fs::rename(from, to).map_err(|e| LoaderError::File {
+        action,
+        path: to.to_owned(),
+        source: e,
+    })
 }
 
 /// How to reach S3 or an S3-compatible store. Its `Debug` shows neither the key id nor the
@@ -213,6 +306,35 @@ impl S3Target {
         }
     }
 
+    /// Whether an object is at `key` under the prefix.
+    async fn exists(&self, http: &reqwest::Client, key: &str) -> Result<bool> {
+        let object = self.object(key);
+        let url = self
+            .bucket
+            .head_object(Some(&self.credentials()), &object)
+            .sign(SIGNED_FOR);
+        let answer = http
+            .head(url)
+            .send()
+            .await
+            .map_err(|e| s3_error("HEAD", &object, e.without_url()))?;
+        match answer.status() {
+            s if s.is_success() => Ok(true),
+            reqwest::StatusCode::NOT_FOUND => Ok(false),
+            s => Err(s3_error("HEAD", &object, format!("HTTP {s}"))),
+        }
+    }
+
+    /// Deletes the object at `key` under the prefix.
+    async fn delete(&self, http: &reqwest::Client, key: &str) -> Result<()> {
+        let object = self.object(key);
+        let url = self
+            .bucket
+            .delete_object(Some(&self.credentials()), &object)
+            .sign(SIGNED_FOR);
+        send(http.delete(url), "DELETE", &object).await.map(drop)
+    }
+
     /// Uploads `file` as `key` under the prefix: one `PUT` when it fits in one part, else a
     /// multipart upload, aborted if any part fails.
     async fn upload(&self, http: &reqwest::Client, file: &Path, key: &str) -> Result<()> {
@@ -243,7 +365,7 @@ impl S3Target {
             .await?
             .text()
             .await
-            .map_err(|e| s3_error("CreateMultipartUpload", &object, e))?;
+            .map_err(|e| s3_error("CreateMultipartUpload", &object, e.without_url()))?;
         let created = CreateMultipartUpload::parse_response(&body)
             .map_err(|e| s3_error("CreateMultipartUpload", &object, e))?;
         let upload_id = created.upload_id().to_owned();
@@ -311,9 +433,13 @@ impl S3Target {
         let body = answer
             .text()
             .await
-            .map_err(|e| s3_error("CompleteMultipartUpload", object, e))?;
+            .map_err(|e| s3_error("CompleteMultipartUpload", object, e.without_url()))?;
         if body.contains("<Error>") {
-            return Err(s3_error("CompleteMultipartUpload", object, body));
+            return Err(s3_error(
+                "CompleteMultipartUpload",
+                object,
+                error_code(&body),
+            ));
         }
         Ok(())
     }
@@ -357,11 +483,18 @@ async fn send(
     }
     let status = answer.status();
     let body = answer.text().await.unwrap_or_default();
-    let code = body
-        .split_once("<Code>")
+    Err(s3_error(
+        action,
+        key,
+        format!("HTTP {status} {}", error_code(&body)),
+    ))
+}
+
+/// The `<Code>` of an S3 error document; never the rest, which may echo the request.
+fn error_code(body: &str) -> &str {
+    body.split_once("<Code>")
         .and_then(|(_, rest)| rest.split_once("</Code>"))
-        .map_or("", |(code, _)| code);
-    Err(s3_error(action, key, format!("HTTP {status} {code}")))
+        .map_or("", |(code, _)| code)
 }
 
 #[cfg(test)]
