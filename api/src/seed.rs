@@ -42,8 +42,14 @@ pub async fn connect(url: &str, acquire_timeout: Duration) -> Result<DatabaseCon
 }
 
 /// Loads the sample when the catalog holds no track, with its aliases; returns whether it
-/// did. A catalog seeded with the sample before aliases existed gets the sample's aliases.
+/// did. A catalog seeded with the sample before aliases existed gets the sample's aliases. Holds
+/// the `seed` lock meanwhile.
 pub async fn seed_if_empty(db: &DatabaseConnection) -> Result<bool> {
+    // Replicas started together on an empty database seed it once: the others find it seeded.
+    sixpotify_loader::lock::exclusively(db, "seed", || seed_unless_seeded(db)).await
+}
+
+async fn seed_unless_seeded(db: &DatabaseConnection) -> Result<bool> {
     if !service::catalog_is_empty(db).await? {
         if service::loaded_from(db, SAMPLE_SOURCE).await?
             && !service::loaded_from(db, SAMPLE_ALIASES_SOURCE).await?

@@ -8,7 +8,8 @@ use sea_orm::{ConnectOptions, Database, DatabaseConnection};
 use crate::error::{LoaderError, Result};
 
 /// Connects to `url` (`mysql://…` or `sqlite://…`), applies pending migrations and fills the
-/// BI summaries if they have never been computed.
+/// BI summaries if they have never been computed, holding the `migrate` lock ([`crate::lock`])
+/// meanwhile.
 ///
 /// SQLite files are created when missing and opened in WAL mode with a busy timeout, so that an
 /// API can read while a loader writes.
@@ -33,10 +34,15 @@ pub async fn connect_with(url: &str, acquire_timeout: Duration) -> Result<Databa
     let db = Database::connect(opts)
         .await
         .map_err(LoaderError::db("connecting to the database"))?;
-    Migrator::up(&db, None)
-        .await
-        .map_err(LoaderError::db("applying migrations"))?;
-    crate::summary::ensure(&db).await?;
+    // One process at a time, so that processes started together on a new database do not
+    // both create its tables.
+    crate::lock::exclusively(&db, "migrate", || async {
+        Migrator::up(&db, None)
+            .await
+            .map_err(LoaderError::db("applying migrations"))?;
+        crate::summary::ensure(&db).await
+    })
+    .await?;
     Ok(db)
 }
 

@@ -15,6 +15,7 @@ pub mod error;
 pub mod export;
 pub mod import;
 pub mod load_run;
+pub mod lock;
 pub mod monitor;
 pub mod mpd;
 pub mod musicbrainz;

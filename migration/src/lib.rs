@@ -35,3 +35,33 @@ impl MigratorTrait for Migrator {
         ]
     }
 }
+
+/// The table behind the named locks of processes that start together (`schema_locks`: a lock's
+/// name, its holder and when the holder last said it was alive), created if missing. It lives
+/// outside the migrations because the lock must be taken before they run.
+pub async fn ensure_lock_table(
+    db: &sea_orm_migration::sea_orm::DatabaseConnection,
+) -> Result<(), DbErr> {
+    use sea_orm_migration::sea_orm::ConnectionTrait;
+    let mut table = Table::create();
+    table
+        .table(Alias::new("schema_locks"))
+        .if_not_exists()
+        .col(
+            ColumnDef::new(Alias::new("name"))
+                .string_len(64)
+                .not_null()
+                .primary_key(),
+        )
+        .col(
+            ColumnDef::new(Alias::new("holder"))
+                .string_len(64)
+                .not_null(),
+        )
+        .col(
+            ColumnDef::new(Alias::new("heartbeat"))
+                .big_integer()
+                .not_null(),
+        );
+    db.execute(&table).await.map(drop)
+}
