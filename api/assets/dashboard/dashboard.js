@@ -212,6 +212,10 @@
     return v == null ? 'none' : String(v);
   }
 
+  // The latest request of the group panel: an answer to an earlier one (the choice changed
+  // meanwhile) is dropped, whatever order the answers come in.
+  var groupsRequest = 0;
+
   // trackStats grouped by one or two dimensions; one bar per group, or per first key with a
   // series per second key.
   function loadGroups() {
@@ -225,8 +229,10 @@
     var order = many ? '{ by: COUNT }' : '{ by: KEY }';
     var query = 'query ($groupBy: [TrackDimension!]) { trackStats(groupBy: $groupBy, first: 100, orderBy: ' + order +
       ') { totalCount edges { node { key { ' + keys + ' } count ' + (figure === 'count' ? '' : figure) + ' } } } }';
+    var request = ++groupsRequest;
     return gql(query, { groupBy: dims.map(function (d) { return d.value; }) })
       .then(function (data) {
+        if (request !== groupsRequest) return;
         var nodes = data.trackStats.edges.map(function (e) { return e.node; });
         var value = function (n) { return measure === 'count' || measure === 'artists' ? n[measure] : n[measure].mean; };
         var labels = [];
@@ -263,7 +269,9 @@
           options: { plugins: { legend: { display: dims.length > 1 } }, scales: { y: { beginAtZero: true } } },
         }, nodes.length > 0);
       })
-      .catch(failed('chart-groups', 'the groups'));
+      .catch(function (err) {
+        if (request === groupsRequest) failed('chart-groups', 'the groups')(err);
+      });
   }
 
   function fill(id, options, selected) {
