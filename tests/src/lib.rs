@@ -55,6 +55,20 @@ pub fn notice(line: &str) {
     let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
+/// Whether a test that needs more than Rust can run, given whether what it needs is `ready`.
+/// When it is not, the test fails if the variable `env` is `require` (CI sets it), saying
+/// `missing`; otherwise it says it was skipped and how to install what it needs (`hint`).
+pub fn optional(ready: bool, env: &str, missing: &str, hint: &str) -> Result<bool> {
+    if ready {
+        return Ok(true);
+    }
+    if std::env::var(env).as_deref() == Ok("require") {
+        bail!("{env}=require but {missing}");
+    }
+    notice(&format!("SKIPPED {hint}"));
+    Ok(false)
+}
+
 /// Runs `node SCRIPT ARGS…` off the async runtime and returns its standard output, or fails
 /// with everything it printed when it exits with an error.
 pub async fn run_node(script: PathBuf, args: Vec<String>) -> Result<Vec<u8>> {

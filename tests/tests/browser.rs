@@ -5,25 +5,20 @@
 
 use std::path::{Path, PathBuf};
 
-use anyhow::{Context as _, Result, bail};
+use anyhow::{Context as _, Result};
 use sixpotify_tests::{TestApp, TestDb, import_sample};
 
 fn browser_ready() -> Result<Option<PathBuf>> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("browser");
     let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
     let ready = Path::new(&chromium).exists() && dir.join("node_modules/playwright-core").exists();
-    match (ready, std::env::var("SIXPOTIFY_TEST_BROWSER").as_deref()) {
-        (true, _) => Ok(Some(dir)),
-        (false, Ok("require")) => bail!(
-            "SIXPOTIFY_TEST_BROWSER=require but {chromium} or tests/browser/node_modules is missing"
-        ),
-        (false, _) => {
-            sixpotify_tests::notice(
-                "SKIPPED browser test: install Debian's chromium and run `npm ci --prefix tests/browser`",
-            );
-            Ok(None)
-        }
-    }
+    let ready = sixpotify_tests::optional(
+        ready,
+        "SIXPOTIFY_TEST_BROWSER",
+        &format!("{chromium} or tests/browser/node_modules is missing"),
+        "browser test: install Debian's chromium and run `npm ci --prefix tests/browser`",
+    )?;
+    Ok(ready.then_some(dir))
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -26,16 +26,12 @@ fn cluster_ready() -> Result<bool> {
     let ready = ["/usr/lib/galera/libgalera_smm.so", "/usr/sbin/haproxy"]
         .iter()
         .all(|p| Path::new(p).exists());
-    match (ready, std::env::var("SIXPOTIFY_TEST_CLUSTER").as_deref()) {
-        (true, _) => Ok(true),
-        (false, Ok("require")) => {
-            bail!("SIXPOTIFY_TEST_CLUSTER=require but galera-4 or haproxy is missing")
-        }
-        (false, _) => {
-            sixpotify_tests::notice("SKIPPED cluster test: apt-get install galera-4 haproxy rsync");
-            Ok(false)
-        }
-    }
+    sixpotify_tests::optional(
+        ready,
+        "SIXPOTIFY_TEST_CLUSTER",
+        "galera-4 or haproxy is missing",
+        "cluster test: apt-get install galera-4 haproxy rsync",
+    )
 }
 
 /// The cluster, stopped when dropped.

@@ -28,18 +28,12 @@ fn lake_ready() -> Result<bool> {
         .args(["-c", "import duckdb, boto3, moto"])
         .output()
         .is_ok_and(|o| o.status.success());
-    match (ok, std::env::var("SIXPOTIFY_TEST_LAKE").as_deref()) {
-        (true, _) => Ok(true),
-        (false, Ok("require")) => {
-            bail!("SIXPOTIFY_TEST_LAKE=require but python3 lacks duckdb, boto3 or moto")
-        }
-        (false, _) => {
-            sixpotify_tests::notice(
-                "SKIPPED lake test: pip install -r tests/lake/requirements.txt",
-            );
-            Ok(false)
-        }
-    }
+    sixpotify_tests::optional(
+        ok,
+        "SIXPOTIFY_TEST_LAKE",
+        "python3 lacks duckdb, boto3 or moto",
+        "lake test: pip install -r tests/lake/requirements.txt",
+    )
 }
 
 /// Runs a script of `tests/lake` with `args` and `env`; its standard output.

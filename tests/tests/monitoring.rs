@@ -32,18 +32,13 @@ fn prometheus_tools() -> Result<Option<Tools>> {
         prometheus: PathBuf::from("/usr/bin/prometheus"),
     };
     let ready = tools.promtool.exists() && tools.pushgateway.exists() && tools.prometheus.exists();
-    match (ready, std::env::var("SIXPOTIFY_TEST_PROMETHEUS").as_deref()) {
-        (true, _) => Ok(Some(tools)),
-        (false, Ok("require")) => bail!(
-            "SIXPOTIFY_TEST_PROMETHEUS=require but prometheus, promtool or prometheus-pushgateway is missing"
-        ),
-        (false, _) => {
-            sixpotify_tests::notice(
-                "SKIPPED monitoring test: apt-get install prometheus prometheus-pushgateway",
-            );
-            Ok(None)
-        }
-    }
+    let ready = sixpotify_tests::optional(
+        ready,
+        "SIXPOTIFY_TEST_PROMETHEUS",
+        "prometheus, promtool or prometheus-pushgateway is missing",
+        "monitoring test: apt-get install prometheus prometheus-pushgateway",
+    )?;
+    Ok(ready.then_some(tools))
 }
 
 fn monitoring_dir() -> PathBuf {

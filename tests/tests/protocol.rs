@@ -4,7 +4,7 @@
 
 use std::path::Path;
 
-use anyhow::{Result, bail};
+use anyhow::Result;
 use reqwest::StatusCode;
 use serde_json::{Value, json};
 use sixpotify_tests::{TestApp, TestDb, import_sample};
@@ -29,13 +29,12 @@ fn content_type(resp: &reqwest::Response) -> String {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_graphql_http_audit_passes_every_must_and_should() -> Result<()> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("audit");
-    if !dir.join("node_modules/graphql-http").exists() {
-        if std::env::var("SIXPOTIFY_TEST_AUDIT").as_deref() == Ok("require") {
-            bail!("SIXPOTIFY_TEST_AUDIT=require but tests/audit/node_modules is missing");
-        }
-        sixpotify_tests::notice(
-            "SKIPPED GraphQL-over-HTTP audit: run `npm ci --prefix tests/audit`",
-        );
+    if !sixpotify_tests::optional(
+        dir.join("node_modules/graphql-http").exists(),
+        "SIXPOTIFY_TEST_AUDIT",
+        "tests/audit/node_modules is missing",
+        "GraphQL-over-HTTP audit: run `npm ci --prefix tests/audit`",
+    )? {
         return Ok(());
     }
     let (_db, app) = app().await?;
