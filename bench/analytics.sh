@@ -23,15 +23,9 @@ api_port="${API_PORT:-18201}"
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
 command -v jq > /dev/null || { echo "jq is missing: apt-get install jq" >&2; exit 1; }
-cargo build --release --quiet -p sixpotify-tests --bin synth-catalog
 
 size_buffer_pool
-if [ "${KEEP:-0}" = 1 ] && "${client[@]}" -e "USE $db" 2> /dev/null; then
-  echo "reusing $db"
-else
-  "$bin/synth-catalog" --tracks "$tracks" "$work/synth.csv.gz"
-  import_dataset "$work/synth.csv.gz"
-fi
+synth_catalog "$tracks"
 DATABASE_URL="$server/$db" "$bin/sixpotify-loader" summarize 2>&1 | tail -1
 start_api "$api_port" SIXPOTIFY_RESPONSE_CACHE_MB=0 SIXPOTIFY_REQUEST_TIMEOUT=60s
 wait_ready "$api_port"

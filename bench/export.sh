@@ -17,15 +17,9 @@ db=sixpotify_bench_analytics
 command -v /usr/bin/time > /dev/null || { echo "GNU time is missing: apt-get install time" >&2; exit 1; }
 # shellcheck source=bench/lib.sh
 . bench/lib.sh
-cargo build --release --quiet -p sixpotify-tests --bin synth-catalog
 
 size_buffer_pool
-if [ "${KEEP:-0}" = 1 ] && "${client[@]}" -e "USE $db" 2> /dev/null; then
-  echo "reusing $db"
-else
-  "$bin/synth-catalog" --tracks "$tracks" "$work/synth.csv.gz"
-  import_dataset "$work/synth.csv.gz"
-fi
+synth_catalog "$tracks"
 echo "catalog: $("${client[@]}" -N "$db" -e "SELECT COUNT(*) FROM tracks") tracks"
 for codec in zstd snappy; do
   out="$work/lake-$codec"

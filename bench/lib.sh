@@ -1,6 +1,7 @@
 # Shared by the API benchmarks (sourced, not run): the MariaDB server, a release build, a work
-# directory cleaned up on exit, importing a dataset into the database "$db", starting API
-# servers, reading their metrics, sizing InnoDB's buffer pool for a run, and the Lua helpers of the wrk scripts.
+# directory cleaned up on exit, importing a dataset or a synthetic catalog into the database
+# "$db", starting API servers, reading their metrics, sizing InnoDB's buffer pool for a run, and
+# the Lua helpers of the wrk scripts.
 #
 # The caller sets `db` before sourcing; MYSQL_URL (default mysql://root@127.0.0.1:3306) names
 # the server.
@@ -24,6 +25,16 @@ import_dataset() { # dataset: into a fresh database "$db"
   DATABASE_URL="$server/$db" "$bin/sixpotify-loader" import-csv "$1" --no-progress 2> "$work/import.log" \
     || { cat "$work/import.log"; exit 1; }
   tail -1 "$work/import.log"
+}
+
+synth_catalog() { # tracks: a synthetic catalog of that many tracks in "$db"; KEEP=1 reuses "$db"
+  cargo build --release --quiet -p sixpotify-tests --bin synth-catalog
+  if [ "${KEEP:-0}" = 1 ] && "${client[@]}" -e "USE $db" 2> /dev/null; then
+    echo "reusing $db"
+  else
+    "$bin/synth-catalog" --tracks "$1" "$work/synth.csv.gz"
+    import_dataset "$work/synth.csv.gz"
+  fi
 }
 
 start_api() { # port, extra env...; sets api_pid
