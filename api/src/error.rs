@@ -5,6 +5,8 @@
 
 use std::sync::Arc;
 
+use sixpotify_loader::retry::transient;
+
 use crate::codes;
 
 /// Everything that can go wrong in the API.
@@ -59,30 +61,15 @@ impl ApiError {
     /// The stable code clients match on.
     pub fn code(&self) -> &'static str {
         match self {
-            Self::Database(e) if database_unreachable(e) => codes::SERVICE_UNAVAILABLE,
-            Self::SharedDatabase(e) if database_unreachable(e) => codes::SERVICE_UNAVAILABLE,
+            // A lost connection, a Galera node outside the primary component, a read that
+            // could not be made causal in time: worth retrying shortly.
+            Self::Database(e) if transient(e) => codes::SERVICE_UNAVAILABLE,
+            Self::SharedDatabase(e) if transient(e) => codes::SERVICE_UNAVAILABLE,
             Self::BadUserInput(_) => codes::BAD_USER_INPUT,
             Self::PageTooLarge(_) => codes::PAGE_TOO_LARGE,
             Self::Unavailable(_) => codes::SERVICE_UNAVAILABLE,
             _ => codes::INTERNAL_SERVER_ERROR,
         }
-    }
-}
-
-/// Whether `e` says the database cannot be reached (no connection to be had, or one lost
-/// mid-statement) rather than that a statement is wrong: worth retrying once it is back.
-pub fn database_unreachable(e: &sea_orm::DbErr) -> bool {
-    use sea_orm::sqlx::Error as Sqlx;
-    use sea_orm::{DbErr, RuntimeErr};
-    match e {
-        DbErr::ConnectionAcquire(_) | DbErr::Conn(_) => true,
-        DbErr::Exec(RuntimeErr::SqlxError(e)) | DbErr::Query(RuntimeErr::SqlxError(e)) => {
-            matches!(
-                e.as_ref(),
-                Sqlx::Io(_) | Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::WorkerCrashed
-            )
-        }
-        _ => false,
     }
 }
 

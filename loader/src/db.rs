@@ -12,7 +12,9 @@ use crate::error::{LoaderError, Result};
 /// meanwhile.
 ///
 /// SQLite files are created when missing and opened in WAL mode with a busy timeout, so that an
-/// API can read while a loader writes.
+/// API can read while a loader writes. Connections to a Galera node read causally
+/// ([`crate::galera::causal_reads`]). A pooled connection is checked before it is handed out,
+/// so that connections a dead server or a failed-over proxy left behind are replaced.
 pub async fn connect(url: &str) -> Result<DatabaseConnection> {
     connect_with(url, Duration::from_secs(10)).await
 }
@@ -25,6 +27,9 @@ pub async fn connect_with(url: &str, acquire_timeout: Duration) -> Result<Databa
         .connect_timeout(Duration::from_secs(10))
         .acquire_timeout(acquire_timeout)
         .max_connections(if url.starts_with("sqlite:") { 4 } else { 16 })
+        .map_sqlx_mysql_pool_opts(|o| {
+            o.after_connect(|conn, _| Box::pin(crate::galera::causal_reads(conn)))
+        })
         .map_sqlx_sqlite_opts(|o| {
             o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                 .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)

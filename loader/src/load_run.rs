@@ -96,11 +96,6 @@ pub struct Ending {
     pub summary: Option<String>,
 }
 
-/// How long [`conclude`] keeps trying to record a run's end while the database cannot be
-/// reached: a run that failed because the database went away is still recorded as failed
-/// once it is back, if it is back within this time.
-const FINISH_PATIENCE: std::time::Duration = std::time::Duration::from_secs(120);
-
 /// Ends run `id`: refreshes the BI summaries when it wrote rows ([`crate::summary`]), so that
 /// they are current by the time the API sees a new data version, then records the run with its
 /// counts, its summary and, when it failed, the reason; gives the run's error.
@@ -136,37 +131,20 @@ pub async fn conclude(
     }
 }
 
-/// Records the end of run `id`, retrying within [`FINISH_PATIENCE`].
+/// Records the end of run `id`, retrying while the database cannot be reached
+/// ([`crate::retry::PATIENCE`]): a run that failed because the database went away is still
+/// recorded as failed once it is back, if it is back within that time.
 async fn record_end(
     db: &DatabaseConnection,
     id: i64,
     ending: &Ending,
     reason: Option<String>,
 ) -> Result<()> {
-    use backon::{BackoffBuilder as _, ExponentialBuilder};
-    let mut delays = ExponentialBuilder::default()
-        .with_min_delay(std::time::Duration::from_millis(200))
-        .with_max_delay(std::time::Duration::from_secs(10))
-        .with_total_delay(Some(FINISH_PATIENCE))
-        .without_max_times()
-        .build();
-    loop {
-        match record_once(db, id, ending, reason.clone()).await {
-            Ok(()) => return Ok(()),
-            Err(e) => match delays.next() {
-                Some(delay) => {
-                    tracing::warn!(
-                        run_id = id,
-                        error = %error_chain(&e),
-                        retry_in_ms = delay.as_millis() as u64,
-                        "could not record the end of the load run; retrying"
-                    );
-                    tokio::time::sleep(delay).await;
-                }
-                None => return Err(e),
-            },
-        }
-    }
+    crate::retry::transiently("recording the end of the load run", || {
+        record_once(db, id, ending, reason.clone())
+    })
+    .await
+    .map_err(LoaderError::db("recording the end of the load run"))
 }
 
 async fn record_once(
@@ -174,7 +152,7 @@ async fn record_once(
     id: i64,
     ending: &Ending,
     reason: Option<String>,
-) -> Result<()> {
+) -> Result<(), sea_orm::DbErr> {
     let status = status_of(reason.is_some(), ending.cancelled);
     let run = load_run::ActiveModel {
         id: Set(id),
@@ -187,8 +165,5 @@ async fn record_once(
         summary: Set(ending.summary.clone()),
         ..Default::default()
     };
-    run.update(db)
-        .await
-        .map_err(LoaderError::db("recording the end of the load run"))?;
-    Ok(())
+    run.update(db).await.map(drop)
 }

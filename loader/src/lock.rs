@@ -113,14 +113,15 @@ async fn acquire(db: &DatabaseConnection, name: &str, holder: &str) -> Result<()
             Err(e) => e,
         };
         // Taken: by a live holder (wait), or by one whose heartbeat stopped (take it over).
-        let row = db
-            .query_one_raw(Statement::from_sql_and_values(
+        let row = crate::retry::transiently("reading a lock", || {
+            db.query_one_raw(Statement::from_sql_and_values(
                 db.get_database_backend(),
                 "SELECT holder, heartbeat FROM schema_locks WHERE name = ?",
                 vec![name.into()],
             ))
-            .await
-            .map_err(LoaderError::db("reading a lock"))?;
+        })
+        .await
+        .map_err(LoaderError::db("reading a lock"))?;
         if let Some(row) = row {
             let (other, beat): (String, i64) = (
                 row.try_get("", "holder")

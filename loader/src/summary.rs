@@ -204,21 +204,38 @@ fn facts_statements() -> Vec<String> {
     ]
 }
 
-/// Rebuilds every summary from the catalog in one transaction.
+/// Rebuilds every summary from the catalog in one transaction, done again from scratch when the
+/// connection dies or the transaction loses a conflict ([`crate::retry`]).
 pub async fn refresh(db: &DatabaseConnection) -> Result<()> {
     let started = std::time::Instant::now();
+    let galera = crate::galera::detect(db).await;
+    crate::retry::transiently("refreshing the BI summaries", || refresh_once(db, galera))
+        .await
+        .map_err(LoaderError::db("refreshing the BI summaries"))?;
+    info!(
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        "BI summaries refreshed"
+    );
+    Ok(())
+}
+
+async fn refresh_once(db: &DatabaseConnection, galera: bool) -> Result<(), sea_orm::DbErr> {
     let backend = db.get_database_backend();
     // Read committed: the aggregates read the catalog without locking it (InnoDB would
     // otherwise lock every row an INSERT … SELECT reads).
     let isolation = (backend == DatabaseBackend::MySql).then_some(IsolationLevel::ReadCommitted);
     let txn = db
         .begin_with_config(isolation, Some(AccessMode::ReadWrite))
-        .await
-        .map_err(LoaderError::db("starting the summary refresh"))?;
+        .await?;
+    if galera {
+        // Millions of rows: replicated in fragments as they are written, not as one write-set
+        // at commit.
+        txn.execute_unprepared(crate::galera::STREAM_LARGE_TRANSACTION)
+            .await?;
+    }
     for sql in statements(backend) {
         txn.execute_raw(Statement::from_string(backend, sql))
-            .await
-            .map_err(LoaderError::db("refreshing the BI summaries"))?;
+            .await?;
     }
     txn.execute_raw(Statement::from_sql_and_values(
         backend,
@@ -228,16 +245,12 @@ pub async fn refresh(db: &DatabaseConnection) -> Result<()> {
            (SELECT COUNT(*) FROM audio_features), ?",
         [Utc::now().into()],
     ))
-    .await
-    .map_err(LoaderError::db("refreshing the catalog counts"))?;
-    txn.commit()
-        .await
-        .map_err(LoaderError::db("committing the summary refresh"))?;
-    info!(
-        elapsed_ms = started.elapsed().as_millis() as u64,
-        "BI summaries refreshed"
-    );
-    Ok(())
+    .await?;
+    if galera {
+        // The setting belongs to the pooled connection, which outlives the transaction.
+        txn.execute_unprepared(crate::galera::STREAM_NONE).await?;
+    }
+    txn.commit().await
 }
 
 /// Fills the summaries when they have never been computed, or when the catalog has tracks and

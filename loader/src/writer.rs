@@ -404,18 +404,17 @@ impl Batch {
         self.spotify_loaded.insert(artist_id.to_owned());
     }
 
-    /// Writes the batch in one transaction.
+    /// Writes the batch in one transaction, done again on a new connection when the
+    /// connection dies or the transaction loses a conflict ([`crate::retry`]): the batch is
+    /// upserts, so a second write of one that did land changes nothing.
     pub async fn write(&self, db: &DatabaseConnection, now: DateTime<Utc>) -> Result<()> {
-        let txn = db
-            .begin()
-            .await
-            .map_err(LoaderError::db("starting a batch transaction"))?;
-        self.write_in(&txn, now)
-            .await
-            .map_err(LoaderError::db("writing a batch"))?;
-        txn.commit()
-            .await
-            .map_err(LoaderError::db("committing a batch"))
+        crate::retry::transiently("writing a batch", || async {
+            let txn = db.begin().await?;
+            self.write_in(&txn, now).await?;
+            txn.commit().await
+        })
+        .await
+        .map_err(LoaderError::db("writing a batch"))
     }
 
     async fn write_in(
