@@ -10,11 +10,18 @@
 #   status     each node's cluster size, state and readiness
 #   kill N     SIGKILL node N (a crash)
 #   restart N  starts node N again; it rejoins the running cluster (IST, or SST by rsync)
+#   isolate N  cuts node N off from the others (a network partition: it becomes a minority of
+#              one, non-primary, and refuses statements while the other two go on)
+#   rejoin N   ends the partition; waits until node N has caught up
+#   pause N    SIGSTOP node N (frozen: the others drop it after a few seconds)
+#   resume N   SIGCONT node N; waits until it has caught up
 #
 # Node N listens on 127.0.0.1:331N for clients, 45N7 for group communication, 45N8 for
 # incremental state transfer and 44N4 for rsync. HAProxy listens on 127.0.0.1:3320 for
 # writes (node 1, then 2, then 3 if it is down: one writer at a time avoids certification
-# conflicts) and on 127.0.0.1:3321 for reads (round robin over every node).
+# conflicts; sessions on a backup are cut when node 1 is back) and on 127.0.0.1:3321 for reads
+# (round robin over every node). A node counts as up while it is synced with the primary
+# component; the sessions of a node marked down are cut, so that clients reconnect elsewhere.
 # CLUSTER_DIR (default /var/tmp/sixpotify-cluster) holds everything; the nodes run as `mysql`.
 # Clients log in as root with no password over TCP (root@127.0.0.1, mysql_native_password: the
 # MySQL driver does not follow the unix_socket-or-password switch of Debian's root@localhost).
@@ -47,7 +54,7 @@ wsrep_cluster_name=sixpotify
 wsrep_cluster_address=gcomm://127.0.0.1:4517,127.0.0.1:4527,127.0.0.1:4537
 wsrep_node_name=node$n
 wsrep_node_address=127.0.0.1:45${n}7
-wsrep_provider_options="gmcast.listen_addr=tcp://127.0.0.1:45${n}7;ist.recv_addr=127.0.0.1:45${n}8"
+wsrep_provider_options="gmcast.listen_addr=tcp://127.0.0.1:45${n}7;ist.recv_addr=127.0.0.1:45${n}8;repl.causal_read_timeout=PT5S"
 wsrep_sst_method=rsync
 wsrep_sst_receive_address=127.0.0.1:44${n}4
 EOF
@@ -80,28 +87,45 @@ start_node() { # N [--wsrep-new-cluster]
 }
 
 haproxy_config() {
+  # The health check: a node is up when it answers and is synced with the primary component
+  # (wsrep_local_state 4). A node that only answers (a minority after a partition, a joiner
+  # still receiving its state) would refuse every statement.
+  cat > "$dir/galera-check" << 'EOF'
+#!/bin/sh
+# HAProxy external check: <proxy addr> <proxy port> <server addr> <server port>.
+state=$(mariadb --protocol=TCP -h"$3" -P"$4" -uhaproxy --connect-timeout=1 -N \
+  -e "SHOW STATUS LIKE 'wsrep_local_state'" 2> /dev/null | cut -f2)
+[ "$state" = 4 ]
+EOF
+  chmod 755 "$dir/galera-check"
   cat > "$dir/haproxy.cfg" << EOF
 global
   daemon
   pidfile $dir/haproxy.pid
+  external-check
+  insecure-fork-wanted
 defaults
   mode tcp
   timeout connect 2s
   timeout client 1h
   timeout server 1h
+  retries 2
+  option redispatch
+  option external-check
+  external-check path "/usr/bin:/bin"
+  external-check command $dir/galera-check
+  default-server check inter 1s fall 2 rise 2 on-marked-down shutdown-sessions
 listen writes
   bind 127.0.0.1:3320
-  option mysql-check user haproxy
-  server node1 127.0.0.1:3311 check inter 1s fall 2 rise 2
-  server node2 127.0.0.1:3312 check inter 1s fall 2 rise 2 backup
-  server node3 127.0.0.1:3313 check inter 1s fall 2 rise 2 backup
+  server node1 127.0.0.1:3311 on-marked-up shutdown-backup-sessions
+  server node2 127.0.0.1:3312 backup
+  server node3 127.0.0.1:3313 backup
 listen reads
   bind 127.0.0.1:3321
   balance roundrobin
-  option mysql-check user haproxy
-  server node1 127.0.0.1:3311 check inter 1s fall 2 rise 2
-  server node2 127.0.0.1:3312 check inter 1s fall 2 rise 2
-  server node3 127.0.0.1:3313 check inter 1s fall 2 rise 2
+  server node1 127.0.0.1:3311
+  server node2 127.0.0.1:3312
+  server node3 127.0.0.1:3313
 EOF
 }
 
@@ -124,8 +148,12 @@ case "${1:-}" in
   stop)
     if [ -f "$dir/haproxy.pid" ]; then kill "$(cat "$dir/haproxy.pid")" 2> /dev/null || true; rm -f "$dir/haproxy.pid"; fi
     for n in 3 2 1; do
+      # A paused node must run to shut down.
+      if [ -f "$dir/node$n/mysqld.pid" ]; then kill -CONT "$(cat "$dir/node$n/mysqld.pid")" 2> /dev/null || true; fi
       client "$n" -e "SHUTDOWN" 2> /dev/null || true
       for _ in $(seq 1 120); do [ -f "$dir/node$n/mysqld.pid" ] || break; sleep 0.5; done
+      # A node that would not shut down (cut off from the others, say) is killed.
+      if [ -f "$dir/node$n/mysqld.pid" ]; then kill -KILL "$(cat "$dir/node$n/mysqld.pid")" 2> /dev/null || true; rm -f "$dir/node$n/mysqld.pid"; fi
     done
     ;;
   status)
@@ -144,8 +172,22 @@ case "${1:-}" in
   restart)
     start_node "$2"
     ;;
+  isolate)
+    client "$2" -e "SET GLOBAL wsrep_provider_options = 'gmcast.isolate=1'"
+    ;;
+  rejoin)
+    client "$2" -e "SET GLOBAL wsrep_provider_options = 'gmcast.isolate=0'"
+    wait_node "$2"
+    ;;
+  pause)
+    kill -STOP "$(cat "$dir/node$2/mysqld.pid")"
+    ;;
+  resume)
+    kill -CONT "$(cat "$dir/node$2/mysqld.pid")"
+    wait_node "$2"
+    ;;
   *)
-    sed -n '2,21p' "$0" >&2
+    sed -n '/^set -euo/q;2,$p' "$0" >&2
     exit 2
     ;;
 esac
