@@ -102,6 +102,7 @@ EOF
 global
   daemon
   pidfile $dir/haproxy.pid
+  stats socket $dir/haproxy.sock mode 600 level admin
   external-check
   insecure-fork-wanted
 defaults
