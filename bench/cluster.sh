@@ -8,8 +8,9 @@
 #      each, with the summary refresh timed from the loader's log
 #   3. the API's read throughput: track lookups by random id (bench/api.sh's scenario c) with
 #      no cache at all, so that every lookup reaches the database, by an API over the single
-#      server, then over HAProxy's read port with one, two and three nodes in rotation (the
-#      others set to maintenance on HAProxy's admin socket; the cluster keeps three members)
+#      server, over node 1 directly, then over HAProxy's read port with one, two and three
+#      nodes in rotation (the others set to maintenance on HAProxy's admin socket; the cluster
+#      keeps three members)
 #
 # Everything shares this machine's cores: three mariadbd, HAProxy, the API and wrk. The cluster's
 # figures say what replication costs here, not what three machines would serve.
@@ -89,7 +90,10 @@ fi
 echo "== 3. reads: track lookups by random id, no cache, wrk at $connections connections for $duration"
 lua_list track_ids "SELECT id FROM tracks ORDER BY id"
 write_common_lua
-cat > "$work/c.lua" <<'LUA'
+cat > "$work/c.lua" <<LUA
+dir = "$work"
+LUA
+cat >> "$work/c.lua" <<'LUA'
 dofile(dir .. "/common.lua")
 dofile(dir .. "/track_ids.lua")
 q = "query Lookup($id: ID!) { track(id: $id) { name popularity durationMs album { name releaseDate } artists { name } audioFeatures { energy valence tempo } } }"
@@ -114,12 +118,14 @@ reads() { # label, database URL: one API with no cache over it, driven by wrk; p
   port=$((port + 1))
   local errors
   errors=$(awk '/Non-2xx/ { n += $NF } /Socket errors/ { gsub(/[^0-9 ]/, " "); n += $1 + $2 + $3 + $4 } END { print n + 0 }' "$work/reads-$label.out")
+  [ "$errors" = 0 ] || { echo "$label: $errors errors" >&2; head -20 "$work/reads-$label.out" >&2; exit 1; }
   printf '%s\t%s\t%s\t%s\t%s\n' "$label" "$(awk '/^Requests\/sec/ { printf "%.0f", $2 }' "$work/reads-$label.out")" \
     "$(ms "$(awk '$1 == "50%" { print $2 }' "$work/reads-$label.out")")" \
     "$(ms "$(awk '$1 == "99%" { print $2 }' "$work/reads-$label.out")")" "$errors"
 }
 printf 'where\treq/s\tp50_ms\tp99_ms\terrors\n'
 reads "one server" "$server"
+reads "node 1, no HAProxy" "mysql://root@127.0.0.1:3311"
 for n in 1 2 3; do
   for m in 1 2 3; do
     if [ "$m" -le "$n" ]; then haproxy_admin "set server reads/node$m state ready"; else haproxy_admin "set server reads/node$m state maint"; fi
