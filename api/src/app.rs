@@ -100,6 +100,18 @@ impl Application {
         );
         let (graphiql, dashboard, chatbot) =
             (settings.graphiql, settings.dashboard, settings.chatbot);
+        let trusted = match &settings.trusted_documents {
+            Some(path) => {
+                let documents = crate::trusted::TrustedDocuments::load(path)?;
+                tracing::info!(
+                    documents = documents.len(),
+                    manifest = %path.display(),
+                    "running trusted documents only"
+                );
+                Some(std::sync::Arc::new(documents))
+            }
+            None => None,
+        };
         // Runs once on each worker's thread. Each worker has a schema of its own, and so a
         // DataLoader of its own: one shared by the workers answered lookups that reach the
         // database 2.5 times slower under load, as its batches and their waiters land on
@@ -116,6 +128,7 @@ impl Application {
                 max_body_bytes,
                 request_timeout,
                 max_batch,
+                trusted: trusted.clone(),
                 graphiql,
                 dashboard,
                 chatbot,

@@ -56,6 +56,9 @@ codes! {
     /// An automatic persisted query sent by hash only, not known to this server: send the
     /// document with its hash.
     PERSISTED_QUERY_NOT_FOUND,
+    /// A document that is not in the trusted documents manifest, where only those run
+    /// (`--trusted-documents`), or a request that names no document.
+    PERSISTED_QUERY_NOT_IN_LIST,
     /// Anything else: logged with its cause chain, never shown to the client.
     INTERNAL_SERVER_ERROR,
 }

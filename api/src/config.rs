@@ -41,10 +41,24 @@ impl fmt::Display for DatabaseUrl {
     }
 }
 
+/// What `sixpotify-api` does instead of serving.
+#[derive(Clone, Debug, PartialEq, Eq, clap::Subcommand)]
+pub enum Command {
+    /// Prints the schema in GraphQL's SDL, as `api/schema.graphql` holds it, and exits.
+    Schema,
+    /// Prints the manifest of the dashboard's and the chatbot's documents, as
+    /// `api/trusted-documents.json` holds it, and exits.
+    TrustedDocuments,
+}
+
 /// The Sixpotify GraphQL API server.
 #[derive(Clone, Debug, Parser)]
 #[command(name = "sixpotify-api", version)]
 pub struct Settings {
+    /// Something to do instead of serving.
+    #[command(subcommand)]
+    pub command: Option<Command>,
+
     /// Address to listen on; port 0 picks a free port.
     #[arg(long, env = "SIXPOTIFY_ADDR", default_value = "127.0.0.1:8080")]
     pub addr: String,
@@ -140,6 +154,12 @@ pub struct Settings {
     #[arg(long, env = "SIXPOTIFY_GRAPHIQL", default_value_t = true, action = ArgAction::Set)]
     pub graphiql: bool,
 
+    /// Run only the documents of this manifest (JSON: SHA-256 to document, as GraphQL Code
+    /// Generator's client preset or Apollo's persisted query manifest writes it); anything else
+    /// is refused before it is parsed. Off when unset.
+    #[arg(long, env = "SIXPOTIFY_TRUSTED_DOCUMENTS")]
+    pub trusted_documents: Option<std::path::PathBuf>,
+
     /// Serve the dashboard page at `GET /dashboard`.
     #[arg(long, env = "SIXPOTIFY_DASHBOARD", default_value_t = true, action = ArgAction::Set)]
     pub dashboard: bool,
@@ -231,6 +251,7 @@ impl Settings {
     pub fn for_database(url: &str) -> Result<Self, String> {
         let defaults = crate::graphql::limits::QueryLimits::default();
         Ok(Self {
+            command: None,
             addr: "127.0.0.1:0".into(),
             database_url: url.parse()?,
             seed: false,
@@ -249,6 +270,7 @@ impl Settings {
             max_batch: 10,
             introspection: true,
             graphiql: true,
+            trusted_documents: None,
             dashboard: true,
             chatbot: true,
             cors_origins: Vec::new(),

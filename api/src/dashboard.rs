@@ -15,6 +15,21 @@ use crate::state::AppState;
 
 const PAGE: &str = include_str!("../assets/dashboard/index.html");
 
+/// The page's script, whose `DOCUMENTS` block holds every GraphQL document the page sends.
+const SCRIPT: &str = include_str!("../assets/dashboard/dashboard.js");
+
+/// The dashboard's GraphQL documents by name: the JSON object between the `BEGIN DOCUMENTS`
+/// and `END DOCUMENTS` lines of its script (empty if the block cannot be read, which a test
+/// forbids).
+pub fn documents() -> std::collections::BTreeMap<String, String> {
+    documents_of(SCRIPT).unwrap_or_default()
+}
+
+fn documents_of(script: &str) -> Option<std::collections::BTreeMap<String, String>> {
+    let block = &script[script.find("// BEGIN DOCUMENTS")?..script.find("// END DOCUMENTS")?];
+    serde_json::from_str(&block[block.find('{')?..=block.rfind('}')?]).ok()
+}
+
 /// Scripts and styles from this server only, requests to this server only, no frames.
 const CONTENT_SECURITY_POLICY: &str = "default-src 'none'; script-src 'self'; \
     style-src 'self'; img-src 'self' data:; connect-src 'self'; base-uri 'none'; \
@@ -80,4 +95,14 @@ async fn asset(state: web::Data<AppState>, file: web::Path<String>) -> HttpRespo
     }
     // Revalidated within minutes: the script and style change with the binary.
     crate::body::embedded(ASSETS, &file, "public, max-age=300")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_script_s_documents_block_is_read() {
+        let documents = super::documents();
+        assert!(documents.len() >= 5, "{documents:?}");
+        assert!(documents.values().all(|d| d.starts_with("query Dashboard")));
+    }
 }

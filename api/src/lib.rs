@@ -19,6 +19,7 @@ pub mod codes;
 pub mod config;
 pub mod dashboard;
 pub mod error;
+pub mod examples;
 pub mod freshness;
 pub mod graphql;
 pub mod http;
@@ -30,7 +31,8 @@ pub mod seed;
 pub mod service;
 pub mod state;
 pub mod stats;
+pub mod trusted;
 
 pub use app::Application;
-pub use config::Settings;
+pub use config::{Command, Settings};
 pub use error::{ApiError, Result};

@@ -2,7 +2,7 @@ use std::process::ExitCode;
 
 use clap::Parser;
 use entity::telemetry::{self, error_chain};
-use sixpotify_api::{Application, Settings};
+use sixpotify_api::{Application, Command, Settings};
 
 /// mimalloc serves the many small allocations of request handling faster than the system
 /// allocator (see the README's figures for the API under load).
@@ -12,6 +12,17 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 #[actix_web::main]
 async fn main() -> ExitCode {
     let settings = Settings::parse();
+    match settings.command {
+        Some(Command::Schema) => {
+            print!("{}", sixpotify_api::graphql::sdl());
+            return ExitCode::SUCCESS;
+        }
+        Some(Command::TrustedDocuments) => {
+            print!("{}", sixpotify_api::trusted::shipped_manifest());
+            return ExitCode::SUCCESS;
+        }
+        None => {}
+    }
     telemetry::init(
         settings.log_format,
         "warn,sixpotify_api=info,sixpotify_loader=info",

@@ -146,6 +146,9 @@ pub fn operation_type(request: &mut Request) -> Option<OperationType> {
 struct Params {
     #[serde(default)]
     query: Option<String>,
+    /// A trusted document's hash, in place of `query` (`--trusted-documents`).
+    #[serde(default)]
+    document_id: Option<String>,
     #[serde(default)]
     operation_name: Option<String>,
     #[serde(default)]
@@ -161,6 +164,7 @@ pub fn get_request(query_string: &str) -> Result<Request, String> {
     #[serde(rename_all = "camelCase")]
     struct Raw {
         query: Option<String>,
+        document_id: Option<String>,
         operation_name: Option<String>,
         variables: Option<String>,
         extensions: Option<String>,
@@ -177,6 +181,7 @@ pub fn get_request(query_string: &str) -> Result<Request, String> {
     };
     request_from(Params {
         query: raw.query,
+        document_id: raw.document_id,
         operation_name: raw.operation_name,
         variables: object("variables", raw.variables)?,
         extensions: object("extensions", raw.extensions)?,
@@ -276,12 +281,14 @@ pub fn post_batch(body: &[u8], max: usize) -> Result<Vec<Request>, BatchError> {
 
 /// The request `params` ask for. `variables`, `operationName` and `extensions` may be absent or
 /// `null` (and `operationName` empty); `query` may be absent only when `extensions` names a
-/// persisted query.
+/// persisted query or `documentId` names a trusted document, which travels on in
+/// `extensions.documentId`.
 fn request_from(params: Params) -> Result<Request, String> {
-    let persisted = params
-        .extensions
-        .as_ref()
-        .is_some_and(|x| x.contains_key("persistedQuery"));
+    let persisted = params.document_id.is_some()
+        || params
+            .extensions
+            .as_ref()
+            .is_some_and(|x| x.contains_key("persistedQuery"));
     let query = match params.query {
         Some(q) => q,
         None if persisted => String::new(),
@@ -301,6 +308,12 @@ fn request_from(params: Params) -> Result<Request, String> {
             let value = async_graphql::Value::from_json(v).map_err(|e| e.to_string())?;
             request.extensions.insert(k, value);
         }
+    }
+    if let Some(id) = params.document_id {
+        request.extensions.insert(
+            crate::trusted::DOCUMENT_ID.to_owned(),
+            async_graphql::Value::String(id),
+        );
     }
     Ok(request)
 }

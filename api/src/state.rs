@@ -28,6 +28,8 @@ pub struct AppState {
     pub request_timeout: Duration,
     /// The most requests a batch may hold (0: no batches).
     pub max_batch: usize,
+    /// The only documents that run, when the server runs trusted documents only.
+    pub trusted: Option<std::sync::Arc<crate::trusted::TrustedDocuments>>,
     /// Whether GraphiQL is served.
     pub graphiql: bool,
     /// Whether the dashboard is served.

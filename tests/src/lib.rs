@@ -5,6 +5,7 @@
 pub mod fake_reccobeats;
 pub mod fake_spotify;
 pub mod proxy;
+pub mod schema_contract;
 pub mod synth;
 pub mod synth_playlists;
 

@@ -22,7 +22,8 @@ fn browser_ready() -> Result<Option<PathBuf>> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn graphiql_loads_in_chromium_and_runs_its_first_query() -> Result<()> {
+async fn graphiql_opens_the_readme_examples_in_tabs_runs_a_query_and_explains_the_schema()
+-> Result<()> {
     let Some(dir) = browser_ready()? else {
         return Ok(());
     };
@@ -33,15 +34,21 @@ async fn graphiql_loads_in_chromium_and_runs_its_first_query() -> Result<()> {
     let url = format!("{}/graphql", app.base);
     sixpotify_tests::run_node(
         dir.join("graphiql.mjs"),
-        vec![url, screenshot.display().to_string()],
+        vec![
+            url,
+            screenshot.display().to_string(),
+            // The welcome tab, then one per example.
+            (sixpotify_api::examples::examples().len() + 1).to_string(),
+        ],
     )
     .await
     .context("GraphiQL failed in Chromium")?;
     Ok(())
 }
 
-/// Runs `dashboard.mjs` against a server over the sample; with `key`, the server needs it.
-async fn dashboard_in_chromium(screenshot: &str, key: Option<&str>) -> Result<()> {
+/// Runs `dashboard.mjs` against a server over the sample; with `key`, the server needs it;
+/// `trusted`, it runs the documents of the shipped manifest only.
+async fn dashboard_in_chromium(screenshot: &str, key: Option<&str>, trusted: bool) -> Result<()> {
     let Some(dir) = browser_ready()? else {
         return Ok(());
     };
@@ -49,6 +56,8 @@ async fn dashboard_in_chromium(screenshot: &str, key: Option<&str>) -> Result<()
     import_sample(&db.connect().await?).await?;
     let app = TestApp::spawn_with(&db, |s| {
         s.api_keys = key.into_iter().filter_map(|k| k.parse().ok()).collect();
+        s.trusted_documents = trusted
+            .then(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../api/trusted-documents.json"));
     })
     .await?;
     app.ready().await?;
@@ -70,10 +79,21 @@ async fn dashboard_in_chromium(screenshot: &str, key: Option<&str>) -> Result<()
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_dashboard_draws_every_chart_with_data_and_looks_up_an_artist() -> Result<()> {
-    dashboard_in_chromium("dashboard.png", None).await
+    dashboard_in_chromium("dashboard.png", None, false).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn behind_api_keys_the_dashboard_asks_for_one_and_then_draws_everything() -> Result<()> {
-    dashboard_in_chromium("dashboard-with-key.png", Some("dashboard-key-0123456789")).await
+    dashboard_in_chromium(
+        "dashboard-with-key.png",
+        Some("dashboard-key-0123456789"),
+        false,
+    )
+    .await
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn on_a_server_that_runs_trusted_documents_only_the_dashboard_draws_everything() -> Result<()>
+{
+    dashboard_in_chromium("dashboard-trusted.png", None, true).await
 }

@@ -7,6 +7,31 @@
   // The features Spotify gives on a 0–1 scale; loudness and tempo have their own units.
   var SHARES = ['danceability', 'energy', 'speechiness', 'acousticness', 'instrumentalness', 'liveness', 'valence'];
   var HISTOGRAM_FEATURES = SHARES.concat(['loudness', 'tempo']);
+  // The dashboard's GraphQL documents, every one of them: fixed texts with variables, so that a
+  // server that runs trusted documents only serves the dashboard (`sixpotify-api
+  // trusted-documents` reads this block into api/trusted-documents.json). Strict JSON.
+  // BEGIN DOCUMENTS
+  var DOCUMENTS = {
+    "counts": "query DashboardCounts { catalogStats { artists tracks albums genres tracksWithFeatures latestLoadRun { finishedAt status } } }",
+    "genres": "query DashboardGenres { genreStats(first: 30) { id name tracks artists averagePopularity averageFeatures { danceability energy speechiness acousticness instrumentalness liveness valence } } }",
+    "years": "query DashboardYears($genre: String) { releaseYearStats(genre: $genre) { year tracks averagePopularity averageFeatures { danceability energy valence acousticness } } }",
+    "histogram": "query DashboardHistogram($feature: Feature!) { featureHistogram(feature: $feature, bins: 20) { from to tracks bins { from to tracks } } }",
+    "artist": "query DashboardArtist($q: String!) { searchArtists(query: $q, first: 1) { id name popularity followers genres { name } audioProfile { danceability energy speechiness acousticness instrumentalness liveness valence trackCount } relatedArtists(first: 5) { similarity sharedPlaylists artist { name popularity audioProfile { danceability energy speechiness acousticness instrumentalness liveness valence trackCount } } } } }",
+    "groups.count": "query DashboardGroupsCount($groupBy: [TrackDimension!], $orderBy: TrackStatsOrder) { trackStats(groupBy: $groupBy, first: 100, orderBy: $orderBy) { totalCount edges { node { key { decade releaseYear genre { name } key mode explicit timeSignature albumType artist { name } } count } } } }",
+    "groups.artists": "query DashboardGroupsArtists($groupBy: [TrackDimension!], $orderBy: TrackStatsOrder) { trackStats(groupBy: $groupBy, first: 100, orderBy: $orderBy) { totalCount edges { node { key { decade releaseYear genre { name } key mode explicit timeSignature albumType artist { name } } count artists } } } }",
+    "groups.popularity": "query DashboardGroupsPopularity($groupBy: [TrackDimension!], $orderBy: TrackStatsOrder) { trackStats(groupBy: $groupBy, first: 100, orderBy: $orderBy) { totalCount edges { node { key { decade releaseYear genre { name } key mode explicit timeSignature albumType artist { name } } count popularity { mean } } } } }",
+    "groups.durationMs": "query DashboardGroupsDurationMs($groupBy: [TrackDimension!], $orderBy: TrackStatsOrder) { trackStats(groupBy: $groupBy, first: 100, orderBy: $orderBy) { totalCount edges { node { key { decade releaseYear genre { name } key mode explicit timeSignature albumType artist { name } } count durationMs { mean } } } } }",
+    "groups.danceability": "query DashboardGroupsDanceability($groupBy: [TrackDimension!], $orderBy: TrackStatsOrder) { trackStats(groupBy: $groupBy, first: 100, orderBy: $orderBy) { totalCount edges { node { key { decade releaseYear genre { name } key mode explicit timeSignature albumType artist { name } } count danceability { mean } } } } }",
+    "groups.energy": "query DashboardGroupsEnergy($groupBy: [TrackDimension!], $orderBy: TrackStatsOrder) { trackStats(groupBy: $groupBy, first: 100, orderBy: $orderBy) { totalCount edges { node { key { decade releaseYear genre { name } key mode explicit timeSignature albumType artist { name } } count energy { mean } } } } }",
+    "groups.speechiness": "query DashboardGroupsSpeechiness($groupBy: [TrackDimension!], $orderBy: TrackStatsOrder) { trackStats(groupBy: $groupBy, first: 100, orderBy: $orderBy) { totalCount edges { node { key { decade releaseYear genre { name } key mode explicit timeSignature albumType artist { name } } count speechiness { mean } } } } }",
+    "groups.acousticness": "query DashboardGroupsAcousticness($groupBy: [TrackDimension!], $orderBy: TrackStatsOrder) { trackStats(groupBy: $groupBy, first: 100, orderBy: $orderBy) { totalCount edges { node { key { decade releaseYear genre { name } key mode explicit timeSignature albumType artist { name } } count acousticness { mean } } } } }",
+    "groups.instrumentalness": "query DashboardGroupsInstrumentalness($groupBy: [TrackDimension!], $orderBy: TrackStatsOrder) { trackStats(groupBy: $groupBy, first: 100, orderBy: $orderBy) { totalCount edges { node { key { decade releaseYear genre { name } key mode explicit timeSignature albumType artist { name } } count instrumentalness { mean } } } } }",
+    "groups.liveness": "query DashboardGroupsLiveness($groupBy: [TrackDimension!], $orderBy: TrackStatsOrder) { trackStats(groupBy: $groupBy, first: 100, orderBy: $orderBy) { totalCount edges { node { key { decade releaseYear genre { name } key mode explicit timeSignature albumType artist { name } } count liveness { mean } } } } }",
+    "groups.valence": "query DashboardGroupsValence($groupBy: [TrackDimension!], $orderBy: TrackStatsOrder) { trackStats(groupBy: $groupBy, first: 100, orderBy: $orderBy) { totalCount edges { node { key { decade releaseYear genre { name } key mode explicit timeSignature albumType artist { name } } count valence { mean } } } } }",
+    "groups.loudness": "query DashboardGroupsLoudness($groupBy: [TrackDimension!], $orderBy: TrackStatsOrder) { trackStats(groupBy: $groupBy, first: 100, orderBy: $orderBy) { totalCount edges { node { key { decade releaseYear genre { name } key mode explicit timeSignature albumType artist { name } } count loudness { mean } } } } }",
+    "groups.tempo": "query DashboardGroupsTempo($groupBy: [TrackDimension!], $orderBy: TrackStatsOrder) { trackStats(groupBy: $groupBy, first: 100, orderBy: $orderBy) { totalCount edges { node { key { decade releaseYear genre { name } key mode explicit timeSignature albumType artist { name } } count tempo { mean } } } } }"
+  };
+  // END DOCUMENTS
   var PALETTE = ['#1db954', '#2f6fdf', '#e8590c', '#9c36b5', '#0ca678', '#f59f00', '#e03131', '#1098ad', '#5c940d', '#862e9c'];
   var charts = {};
   // The dimensions trackStats groups by, and how a group's key reads in a chart.
@@ -14,13 +39,13 @@
   var DIMENSIONS = [
     { value: 'DECADE', text: 'Decade', field: 'decade' },
     { value: 'RELEASE_YEAR', text: 'Release year', field: 'releaseYear' },
-    { value: 'GENRE', text: 'Genre', field: 'genre', select: 'genre { name }', read: function (k) { return k.genre && k.genre.name; } },
+    { value: 'GENRE', text: 'Genre', field: 'genre', read: function (k) { return k.genre && k.genre.name; } },
     { value: 'KEY', text: 'Key', field: 'key', read: function (k) { return k.key == null ? null : (PITCHES[k.key] || 'no key'); } },
     { value: 'MODE', text: 'Mode', field: 'mode', read: function (k) { return k.mode == null ? null : (k.mode === 1 ? 'major' : 'minor'); } },
     { value: 'EXPLICIT', text: 'Explicit', field: 'explicit', read: function (k) { return k.explicit == null ? null : (k.explicit ? 'explicit' : 'clean'); } },
     { value: 'TIME_SIGNATURE', text: 'Time signature', field: 'timeSignature', read: function (k) { return k.timeSignature == null ? null : k.timeSignature + '/4'; } },
     { value: 'ALBUM_TYPE', text: 'Album type', field: 'albumType' },
-    { value: 'ARTIST', text: 'Main artist', field: 'artist', select: 'artist { name }', read: function (k) { return k.artist && k.artist.name; } },
+    { value: 'ARTIST', text: 'Main artist', field: 'artist', read: function (k) { return k.artist && k.artist.name; } },
   ];
   // Groups by these are many: the chart shows the largest rather than all in key order.
   var MANY = ['GENRE', 'ARTIST'];
@@ -99,7 +124,7 @@
   var number = new Intl.NumberFormat('en');
 
   function loadCounts() {
-    return gql('{ catalogStats { artists tracks albums genres tracksWithFeatures latestLoadRun { finishedAt status } } }')
+    return gql(DOCUMENTS.counts)
       .then(function (data) {
         var s = data.catalogStats;
         var run = s.latestLoadRun;
@@ -112,8 +137,7 @@
   }
 
   function loadGenres() {
-    var fields = SHARES.join(' ');
-    return gql('{ genreStats(first: 30) { id name tracks artists averagePopularity averageFeatures { ' + fields + ' } } }')
+    return gql(DOCUMENTS.genres)
       .then(function (data) {
         var genres = data.genreStats.filter(function (g) { return g.tracks > 0; });
         draw('chart-genres', {
@@ -154,8 +178,9 @@
 
   function loadYears() {
     var genre = document.getElementById('years-genre').value || null;
+    // The features DOCUMENTS.years asks for.
     var shown = ['danceability', 'energy', 'valence', 'acousticness'];
-    return gql('query ($genre: String) { releaseYearStats(genre: $genre) { year tracks averagePopularity averageFeatures { ' + shown.join(' ') + ' } } }', { genre: genre })
+    return gql(DOCUMENTS.years, { genre: genre })
       .then(function (data) {
         var years = data.releaseYearStats;
         var datasets = [{
@@ -187,7 +212,7 @@
 
   function loadHistogram() {
     var feature = document.getElementById('histogram-feature').value;
-    return gql('query ($feature: Feature!) { featureHistogram(feature: $feature, bins: 20) { from to tracks bins { from to tracks } } }', { feature: feature.toUpperCase() })
+    return gql(DOCUMENTS.histogram, { feature: feature.toUpperCase() })
       .then(function (data) {
         var h = data.featureHistogram;
         var digits = h.to - h.from > 10 ? 0 : 2;
@@ -223,14 +248,10 @@
     var second = dimension(document.getElementById('groups-second').value);
     var measure = document.getElementById('groups-measure').value;
     var dims = second && second !== first ? [first, second] : [first];
-    var figure = measure === 'count' || measure === 'artists' ? measure : measure + ' { mean }';
-    var keys = dims.map(function (d) { return d.select || d.field; }).join(' ');
     var many = dims.some(function (d) { return MANY.indexOf(d.value) >= 0; });
-    var order = many ? '{ by: COUNT }' : '{ by: KEY }';
-    var query = 'query ($groupBy: [TrackDimension!]) { trackStats(groupBy: $groupBy, first: 100, orderBy: ' + order +
-      ') { totalCount edges { node { key { ' + keys + ' } count ' + (figure === 'count' ? '' : figure) + ' } } } }';
+    var order = { by: many ? 'COUNT' : 'KEY' };
     var request = ++groupsRequest;
-    return gql(query, { groupBy: dims.map(function (d) { return d.value; }) })
+    return gql(DOCUMENTS['groups.' + measure], { groupBy: dims.map(function (d) { return d.value; }), orderBy: order })
       .then(function (data) {
         if (request !== groupsRequest) return;
         var nodes = data.trackStats.edges.map(function (e) { return e.node; });
@@ -295,9 +316,7 @@
     var summary = document.getElementById('artist-summary');
     var related = document.getElementById('related');
     if (!query) return Promise.resolve();
-    var profile = 'audioProfile { ' + SHARES.join(' ') + ' trackCount }';
-    return gql('query ($q: String!) { searchArtists(query: $q, first: 1) { id name popularity followers genres { name } ' + profile +
-        ' relatedArtists(first: 5) { similarity sharedPlaylists artist { name popularity ' + profile + ' } } } }', { q: query })
+    return gql(DOCUMENTS.artist, { q: query })
       .then(function (data) {
         related.textContent = '';
         var artist = data.searchArtists[0];

@@ -13,7 +13,7 @@ use crate::search::Tier;
 use crate::state::AppState;
 
 /// The GraphQL query the webhook runs for one name.
-const QUERY: &str = "query KakaoSkill($id: ID!, $cards: Int!, $items: Int!) {
+pub(crate) const QUERY: &str = "query KakaoSkill($id: ID!, $cards: Int!, $items: Int!) {
   artist(id: $id) {
     id name genres { name }
     relatedArtists(first: $cards) {

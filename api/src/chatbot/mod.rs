@@ -16,7 +16,7 @@
 //! replies to ask for them. A body that is not a skill payload gets `400` with the reason.
 
 pub mod limits;
-mod lookup;
+pub(crate) mod lookup;
 mod message;
 mod reply;
 

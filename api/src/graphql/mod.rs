@@ -74,6 +74,14 @@ pub(crate) fn page_limit(ctx: &async_graphql::Context<'_>) -> i32 {
         .map_or(SchemaOptions::default().max_page_size, |l| l.0)
 }
 
+/// The schema in GraphQL's SDL, as `api/schema.graphql` holds it (`sixpotify-api schema`
+/// prints it; a test compares the two).
+pub fn sdl() -> String {
+    Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
+        .finish()
+        .sdl()
+}
+
 /// The schema over `db`, answering recommendations from the index in `index`, loading
 /// entities through `caches`.
 pub fn build_schema(

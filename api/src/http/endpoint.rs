@@ -179,7 +179,36 @@ async fn answer(
     raw_key: Option<ResponseKey>,
     started: Instant,
 ) -> HttpResponse {
-    let persisted = state.caches.persisted.resolve(&mut request);
+    // Trusted documents only: refused before anything else, parsing included.
+    if let Some(trusted) = &state.trusted
+        && let Err(refusal) = trusted.resolve(&mut request)
+    {
+        state
+            .metrics
+            .observe(None, Outcome::Error, started.elapsed().as_secs_f64());
+        return request_error(
+            media,
+            StatusCode::BAD_REQUEST,
+            &refusal.to_string(),
+            refusal.code(),
+        );
+    }
+    if state.trusted.is_none()
+        && request.query.is_empty()
+        && request.extensions.contains_key(crate::trusted::DOCUMENT_ID)
+    {
+        return request_error(
+            media,
+            StatusCode::BAD_REQUEST,
+            "documents are named by `documentId` only on a server that runs trusted documents",
+            codes::BAD_REQUEST,
+        );
+    }
+    let persisted = if state.trusted.is_some() {
+        Ok(())
+    } else {
+        state.caches.persisted.resolve(&mut request)
+    };
     let operation = request.operation_name.clone();
     let label = operation
         .clone()
@@ -394,6 +423,12 @@ const ASSETS: &Assets = &[
 pub(super) async fn asset(state: web::Data<AppState>, file: web::Path<String>) -> HttpResponse {
     if !state.graphiql {
         return HttpResponse::NotFound().finish();
+    }
+    if file.as_str() == "examples.js" {
+        return HttpResponse::Ok()
+            .content_type("text/javascript; charset=utf-8")
+            .insert_header((header::CACHE_CONTROL, "public, max-age=86400"))
+            .body(crate::examples::graphiql_script());
     }
     embedded(ASSETS, &file, "public, max-age=86400")
 }
