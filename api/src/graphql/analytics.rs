@@ -39,8 +39,17 @@ impl AnalyticsQuery {
     async fn genre_stats(
         &self,
         ctx: &Context<'_>,
+        #[graphql(
+            desc = "The order of the genres; when null, by track count, most first (ties by \
+                    genre id)."
+        )]
         order_by: Option<GenreStatsOrder>,
-        #[graphql(default = 20)] first: i32,
+        #[graphql(
+            default = 20,
+            desc = "How many items to return: 0 to the page size limit (100 by default); more \
+                    is a `PAGE_TOO_LARGE` error."
+        )]
+        first: i32,
     ) -> Result<Vec<GenreStats>> {
         let first = check_first(first, super::page_limit(ctx))?;
         let order = order_by.unwrap_or(GenreStatsOrder {
@@ -64,10 +73,22 @@ impl AnalyticsQuery {
     async fn feature_histogram(
         &self,
         ctx: &Context<'_>,
-        feature: FeatureName,
-        #[graphql(default = 20)] bins: i32,
+        #[graphql(desc = "The audio feature whose values are counted.")] feature: FeatureName,
+        #[graphql(default = 20, desc = "How many equal bins to count in, 1 to 100.")] bins: i32,
+        #[graphql(
+            desc = "Only tracks of this genre, by its `id` (the folded label, such as \
+                    `dance pop`); every track with audio features when null."
+        )]
         genre: Option<ID>,
+        #[graphql(
+            desc = "The lower end of the range binned; when null, the feature's default: 0, or \
+                    -60 for loudness."
+        )]
         from: Option<f64>,
+        #[graphql(
+            desc = "The upper end of the range binned; when null, the feature's default: 1, or \
+                    0 for loudness and 250 for tempo."
+        )]
         to: Option<f64>,
     ) -> Result<FeatureHistogram> {
         if !(1..=MAX_BINS).contains(&bins) {
@@ -126,8 +147,17 @@ impl AnalyticsQuery {
     async fn release_year_stats(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "The first release year included; no lower bound when null.")]
         from: Option<i32>,
+        #[graphql(
+            desc = "The last release year included, not before `from`; no upper bound when \
+                    null."
+        )]
         to: Option<i32>,
+        #[graphql(
+            desc = "Only tracks of this genre, by its `id` (the folded label, such as \
+                    `dance pop`); every track when null."
+        )]
         genre: Option<ID>,
     ) -> Result<Vec<YearStats>> {
         if let (Some(from), Some(to)) = (from, to)
@@ -149,9 +179,18 @@ impl AnalyticsQuery {
     async fn top_artists(
         &self,
         ctx: &Context<'_>,
-        by: ArtistRankBy,
+        #[graphql(desc = "The figure to rank by.")] by: ArtistRankBy,
+        #[graphql(
+            desc = "Only artists of this genre, by its `id` (the folded label, such as \
+                    `dance pop`); every artist when null."
+        )]
         genre: Option<ID>,
-        #[graphql(default = 10)] first: i32,
+        #[graphql(
+            default = 10,
+            desc = "How many items to return: 0 to the page size limit (100 by default); more \
+                    is a `PAGE_TOO_LARGE` error."
+        )]
+        first: i32,
     ) -> Result<Vec<TopArtist>> {
         let first = check_first(first, super::page_limit(ctx))?;
         let rank = match by {
@@ -179,30 +218,41 @@ impl AnalyticsQuery {
 /// A distribution of one audio feature.
 #[derive(Clone, Debug, SimpleObject)]
 pub struct FeatureHistogram {
+    /// The audio feature counted.
     pub feature: FeatureName,
+    /// The lower end of the range binned: the `from` asked for, or the feature's default.
     pub from: f64,
+    /// The upper end of the range binned: the `to` asked for, or the feature's default.
     pub to: f64,
     /// Tracks counted, over every bin.
     pub tracks: i64,
+    /// The bins, lowest first; every one is listed, an empty one with 0 tracks.
     pub bins: Vec<HistogramBin>,
 }
 
 /// One bin: tracks with `from` ≤ value < `to` (the last bin includes `to`).
 #[derive(Clone, Debug, SimpleObject)]
 pub struct HistogramBin {
+    /// The bin's lower bound, included.
     pub from: f64,
+    /// The bin's upper bound, excluded except in the last bin.
     pub to: f64,
+    /// Tracks in the bin; values below the histogram's range count in the first bin, values
+    /// above it in the last.
     pub tracks: i64,
 }
 
 /// One release year's figures.
 pub struct YearStats(YearStatsRow);
 
+/// One release year's figures: its tracks, their average popularity and average audio features.
 #[Object]
 impl YearStats {
+    /// The release year of the tracks' albums.
     async fn year(&self) -> i32 {
         self.0.year
     }
+    /// Tracks released that year (of the genre, when one was asked for).
     async fn tracks(&self) -> i64 {
         self.0.tracks
     }
@@ -210,6 +260,7 @@ impl YearStats {
     async fn average_popularity(&self) -> Option<f64> {
         self.0.avg_popularity
     }
+    /// The average audio features of the year's tracks.
     async fn average_features(&self) -> FeatureAverages {
         FeatureAverages(self.0.features.clone())
     }
@@ -218,7 +269,9 @@ impl YearStats {
 /// What `topArtists` ranks by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
 pub enum ArtistRankBy {
+    /// Spotify's popularity, 0 to 100.
     Popularity,
+    /// Spotify's follower count.
     Followers,
     /// Tracks the artist is credited on.
     TrackCount,
@@ -230,8 +283,10 @@ pub struct TopArtist {
     value: Option<i64>,
 }
 
+/// An artist of `topArtists`, and the figure it was ranked by.
 #[Object]
 impl TopArtist {
+    /// The artist ranked.
     async fn artist(&self) -> &Artist {
         &self.artist
     }
@@ -247,17 +302,22 @@ pub struct CatalogStats {
     latest: Option<entity::load_run::Model>,
 }
 
+/// How much the catalog holds, as counted at the end of the latest load run, and that run.
 #[Object]
 impl CatalogStats {
+    /// Artists in the catalog.
     async fn artists(&self) -> i64 {
         self.counts.artists
     }
+    /// Tracks in the catalog.
     async fn tracks(&self) -> i64 {
         self.counts.tracks
     }
+    /// Albums in the catalog.
     async fn albums(&self) -> i64 {
         self.counts.albums
     }
+    /// Genres in the catalog.
     async fn genres(&self) -> i64 {
         self.counts.genres
     }
@@ -274,19 +334,24 @@ impl CatalogStats {
 /// The order of `genreStats`: descending by default, ascending for `NAME`.
 #[derive(Clone, Copy, Debug, InputObject)]
 pub struct GenreStatsOrder {
+    /// What to order by.
     pub field: GenreStatsField,
+    /// Ascending or descending; when null, names ascend and figures descend.
     pub direction: Option<super::inputs::SortDirection>,
 }
 
 /// One genre's figures.
 pub struct GenreStats(GenreStatsRow);
 
+/// One genre's figures: its tracks, its artists, their average popularity and average audio
+/// features.
 #[Object]
 impl GenreStats {
     /// The genre's id: its folded label.
     async fn id(&self) -> &str {
         &self.0.id
     }
+    /// The label as a source wrote it.
     async fn name(&self) -> &str {
         &self.0.name
     }

@@ -30,9 +30,13 @@ macro_rules! track_order_field {
         /// What the `tracks` list can be ordered by.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
         pub enum TrackOrderField {
+            /// Spotify's popularity, 0 to 100.
             Popularity,
+            /// The name, ignoring case, accents, spacing and punctuation.
             Name,
+            /// The release date of the track's album.
             ReleaseDate,
+            /// The track's length in milliseconds.
             Duration,
             $( $(#[doc = $doc])* $variant, )*
         }
@@ -58,9 +62,13 @@ macro_rules! genre_stats_field {
         /// What `genreStats` is ordered by.
         #[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
         pub enum GenreStatsField {
+            /// Tracks labelled with the genre.
             Tracks,
+            /// Artists labelled with the genre.
             Artists,
+            /// The average popularity (0–100) of its tracks that have one.
             Popularity,
+            /// The genre's label.
             Name,
             $( $(#[doc = $doc])* $variant, )*
         }

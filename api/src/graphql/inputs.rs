@@ -44,9 +44,12 @@ pub struct TrackFilterInput {
     pub artist_id: Option<ID>,
     /// Only tracks in this playlist.
     pub playlist_id: Option<ID>,
+    /// Spotify's popularity, 0 to 100; tracks without one do not match.
     pub popularity: Option<IntRange>,
     /// The album's release year.
     pub release_year: Option<IntRange>,
+    /// Ranges of audio features; when any is given, tracks without audio features do not
+    /// match.
     pub audio_features: Option<AudioFeatureRanges>,
 }
 
@@ -77,7 +80,9 @@ pub struct ArtistFilterInput {
     pub name_contains: Option<String>,
     /// A genre id or name.
     pub genre: Option<String>,
+    /// Spotify's popularity, 0 to 100; artists without one do not match.
     pub popularity: Option<IntRange>,
+    /// Spotify's follower count; artists without one do not match.
     pub followers: Option<IntRange>,
 }
 
@@ -98,7 +103,9 @@ impl ArtistFilterInput {
 /// Ascending or descending.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
 pub enum SortDirection {
+    /// Smallest first, names from A; nulls first.
     Asc,
+    /// Largest first, names from Z; nulls last.
     Desc,
 }
 
@@ -106,7 +113,9 @@ pub enum SortDirection {
 /// ascending and everything else descending.
 #[derive(Clone, Copy, Debug, InputObject)]
 pub struct TrackOrder {
+    /// What to order by.
     pub field: TrackOrderField,
+    /// Ascending or descending; when null, names ascend and figures descend.
     pub direction: Option<SortDirection>,
 }
 
@@ -133,15 +142,20 @@ impl TrackOrder {
 /// What the `artists` list can be ordered by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
 pub enum ArtistOrderField {
+    /// Spotify's popularity, 0 to 100.
     Popularity,
+    /// The name, ignoring case, accents, spacing and punctuation.
     Name,
+    /// Spotify's follower count.
     Followers,
 }
 
 /// The ordering of the `artists` list. Ties are broken by id.
 #[derive(Clone, Copy, Debug, InputObject)]
 pub struct ArtistOrder {
+    /// What to order by.
     pub field: ArtistOrderField,
+    /// Ascending or descending; when null, names ascend and figures descend.
     pub direction: Option<SortDirection>,
 }
 
@@ -166,15 +180,20 @@ impl ArtistOrder {
 /// What the `genres` list can be ordered by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
 pub enum GenreOrderField {
+    /// The genre's id, its folded label.
     Name,
+    /// Tracks labelled with the genre.
     TrackCount,
+    /// Artists labelled with the genre.
     ArtistCount,
 }
 
 /// The ordering of the `genres` list. Ties are broken by id.
 #[derive(Clone, Copy, Debug, InputObject)]
 pub struct GenreOrder {
+    /// What to order by.
     pub field: GenreOrderField,
+    /// Ascending or descending; when null, names ascend and figures descend.
     pub direction: Option<SortDirection>,
 }
 
@@ -209,6 +228,7 @@ pub struct PlaylistFilterInput {
     pub artist_id: Option<ID>,
     /// Entries in the playlist.
     pub track_count: Option<IntRange>,
+    /// Followers, where the source says; playlists without a count do not match.
     pub followers: Option<IntRange>,
 }
 
@@ -231,8 +251,11 @@ impl PlaylistFilterInput {
 /// What the `playlists` list can be ordered by.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
 pub enum PlaylistOrderField {
+    /// The name, ignoring case, accents, spacing and punctuation.
     Name,
+    /// Entries in the playlist.
     TrackCount,
+    /// Followers, where the source says.
     Followers,
 }
 
@@ -240,7 +263,9 @@ pub enum PlaylistOrderField {
 /// ascending and everything else descending.
 #[derive(Clone, Copy, Debug, InputObject)]
 pub struct PlaylistOrder {
+    /// What to order by.
     pub field: PlaylistOrderField,
+    /// Ascending or descending; when null, names ascend and figures descend.
     pub direction: Option<SortDirection>,
 }
 

@@ -9,8 +9,11 @@ use entity::run_summary::{EndpointStats, RunSummary};
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
 #[graphql(remote = "entity::RunStatus")]
 pub enum RunStatus {
+    /// Still loading, or killed midway (a killed run stays `RUNNING`).
     Running,
+    /// Ended without error; its data is in.
     Succeeded,
+    /// Ended with an error, given in `error`.
     Failed,
     /// Stopped on request between two batches; what it wrote is whole.
     Cancelled,
@@ -47,8 +50,11 @@ pub enum RunKind {
 /// One run of the loader.
 pub struct LoadRun(pub load_run::Model);
 
+/// One run of the loader: what it loaded, when, how it ended and what it counted.
 #[Object]
 impl LoadRun {
+    /// The run's id, in start order; the latest succeeded or cancelled run's id is the
+    /// `dataVersion`.
     async fn id(&self) -> ID {
         ID(self.0.id.to_string())
     }
@@ -64,21 +70,28 @@ impl LoadRun {
     async fn started_at(&self) -> String {
         self.0.started_at.to_rfc3339()
     }
+    /// When the run ended, RFC 3339; null while it runs (and for a run killed midway).
     async fn finished_at(&self) -> Option<String> {
         self.0.finished_at.map(|t| t.to_rfc3339())
     }
+    /// Where the run stands.
     async fn status(&self) -> RunStatus {
         self.0.status.into()
     }
+    /// Source rows or items read (CSV rows, playlist entries, …), rejected ones included; 0
+    /// until the run ends.
     async fn rows_read(&self) -> i64 {
         self.0.rows_read
     }
+    /// Source rows or items whose data was written to the catalog; 0 until the run ends.
     async fn rows_written(&self) -> i64 {
         self.0.rows_written
     }
+    /// Source rows or items refused as invalid, never stored; 0 until the run ends.
     async fn rows_rejected(&self) -> i64 {
         self.0.rows_rejected
     }
+    /// Why the run failed, in words fit for an operator; null unless it failed.
     async fn error(&self) -> Option<&str> {
         self.0.error.as_deref()
     }
@@ -118,6 +131,7 @@ fn clamp(n: u64) -> i64 {
     i64::try_from(n).unwrap_or(i64::MAX)
 }
 
+/// How one Spotify endpoint behaved in a load run.
 #[Object]
 impl EndpointUsage {
     /// `GET /artists/{id}/albums`, `POST /api/token`, …

@@ -18,11 +18,14 @@ pub mod types;
 use std::time::Duration;
 
 use async_graphql::dataloader::DataLoader;
-use async_graphql::{EmptyMutation, EmptySubscription, Schema};
+use async_graphql::{EmptyMutation, EmptySubscription, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
 
+use self::connection::Conn;
 use self::loader::CatalogLoader;
 use self::query::QueryRoot;
+use self::track_stats::GroupConn;
+use self::types::{Album, Artist, Genre, Playlist, PlaylistEntry, Track};
 
 /// The schema type.
 pub type AppSchema = Schema<QueryRoot, EmptyMutation, EmptySubscription>;
@@ -74,12 +77,35 @@ pub(crate) fn page_limit(ctx: &async_graphql::Context<'_>) -> i32 {
         .map_or(SchemaOptions::default().max_page_size, |l| l.0)
 }
 
+/// The description of the connection type of a list of `$items`.
+macro_rules! page_of {
+    ($items:literal) => {
+        concat!(
+            "A page of ",
+            $items,
+            ": `edges` (each with its cursor) or `nodes`, `pageInfo` to fetch the next page, \
+             and `totalCount` across all pages."
+        )
+    };
+}
+
+/// The schema's builder, with descriptions of the types async-graphql generates without one
+/// (the connections).
+fn schema_builder() -> SchemaBuilder<QueryRoot, EmptyMutation, EmptySubscription> {
+    Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
+        .override_output_type_description::<Conn<Album>>(page_of!("albums"))
+        .override_output_type_description::<Conn<Artist>>(page_of!("artists"))
+        .override_output_type_description::<Conn<Genre>>(page_of!("genres"))
+        .override_output_type_description::<Conn<Playlist>>(page_of!("playlists"))
+        .override_output_type_description::<Conn<PlaylistEntry>>(page_of!("playlist entries"))
+        .override_output_type_description::<Conn<Track>>(page_of!("tracks"))
+        .override_output_type_description::<GroupConn>(page_of!("track groups"))
+}
+
 /// The schema in GraphQL's SDL, as `api/schema.graphql` holds it (`sixpotify-api schema`
 /// prints it; a test compares the two).
 pub fn sdl() -> String {
-    Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
-        .finish()
-        .sdl()
+    schema_builder().finish().sdl()
 }
 
 /// The schema over `db`, answering recommendations from the index in `index`, loading
@@ -107,7 +133,7 @@ pub fn build_schema(
     )
     .max_batch_size(MAX_BATCH)
     .delay(Duration::ZERO);
-    let builder = Schema::build(QueryRoot::default(), EmptyMutation, EmptySubscription)
+    let builder = schema_builder()
         .data(db)
         .data(loader)
         .data(index)

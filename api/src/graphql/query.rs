@@ -36,25 +36,45 @@ pub struct CatalogQuery;
 #[Object]
 impl CatalogQuery {
     /// An artist by id; null when there is none.
-    async fn artist(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Artist>> {
+    async fn artist(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The artist's Spotify id, or its derived `ar-…` id.")] id: ID,
+    ) -> Result<Option<Artist>> {
         let found = load_by_id(ctx, ArtistKey(id.0)).await?;
         Ok(found.map(Artist::new))
     }
 
     /// A track by id; null when there is none.
-    async fn track(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Track>> {
+    async fn track(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The Spotify track id.")] id: ID,
+    ) -> Result<Option<Track>> {
         let found = load_by_id(ctx, TrackKey(id.0)).await?;
         Ok(found.map(Track::new))
     }
 
     /// An album by id; null when there is none.
-    async fn album(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Album>> {
+    async fn album(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(desc = "The album's Spotify id, or its derived `al-…` id.")] id: ID,
+    ) -> Result<Option<Album>> {
         let found = load_by_id(ctx, AlbumKey(id.0)).await?;
         Ok(found.map(Album))
     }
 
     /// A playlist by id; null when there is none.
-    async fn playlist(&self, ctx: &Context<'_>, id: ID) -> Result<Option<Playlist>> {
+    async fn playlist(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "The playlist's id: Spotify's, or `mpd-<pid>` for the Million Playlist \
+                    Dataset's."
+        )]
+        id: ID,
+    ) -> Result<Option<Playlist>> {
         let found = load_by_id(ctx, PlaylistKey(id.0)).await?;
         Ok(found.map(Playlist))
     }
@@ -63,9 +83,24 @@ impl CatalogQuery {
     async fn playlists(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 20)] first: i32,
+        #[graphql(
+            default = 20,
+            desc = "How many items to return: 0 to the page size limit (100 by default); more \
+                    is a `PAGE_TOO_LARGE` error."
+        )]
+        first: i32,
+        #[graphql(
+            desc = "Continue after this cursor: the `endCursor` (or an edge's `cursor`) of \
+                    an earlier page of this list with the same arguments; cursors are \
+                    opaque. Omit for the first page."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Which playlists to list (by name, source, track, artist, entries or \
+                    followers); every playlist when null."
+        )]
         filter: Option<PlaylistFilterInput>,
+        #[graphql(desc = "The order of the list; when null, by name, ascending (ties by id).")]
         order_by: Option<PlaylistOrder>,
     ) -> Result<Conn<Playlist>> {
         let (sort, desc) = PlaylistOrder::resolve(order_by);
@@ -78,9 +113,27 @@ impl CatalogQuery {
     async fn artists(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 20)] first: i32,
+        #[graphql(
+            default = 20,
+            desc = "How many items to return: 0 to the page size limit (100 by default); more \
+                    is a `PAGE_TOO_LARGE` error."
+        )]
+        first: i32,
+        #[graphql(
+            desc = "Continue after this cursor: the `endCursor` (or an edge's `cursor`) of \
+                    an earlier page of this list with the same arguments; cursors are \
+                    opaque. Omit for the first page."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Which artists to list (by name, genre, popularity or followers); every \
+                    artist when null."
+        )]
         filter: Option<ArtistFilterInput>,
+        #[graphql(
+            desc = "The order of the list; when null, by popularity, most popular first \
+                    (ties by id)."
+        )]
         order_by: Option<ArtistOrder>,
     ) -> Result<Conn<Artist>> {
         let (sort, desc) = ArtistOrder::resolve(order_by);
@@ -93,9 +146,27 @@ impl CatalogQuery {
     async fn tracks(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 20)] first: i32,
+        #[graphql(
+            default = 20,
+            desc = "How many items to return: 0 to the page size limit (100 by default); more \
+                    is a `PAGE_TOO_LARGE` error."
+        )]
+        first: i32,
+        #[graphql(
+            desc = "Continue after this cursor: the `endCursor` (or an edge's `cursor`) of \
+                    an earlier page of this list with the same arguments; cursors are \
+                    opaque. Omit for the first page."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Which tracks to list (by name, genre, artist, playlist, popularity, \
+                    release year or audio features); every track when null."
+        )]
         filter: Option<TrackFilterInput>,
+        #[graphql(
+            desc = "The order of the list; when null, by popularity, most popular first \
+                    (ties by id)."
+        )]
         order_by: Option<TrackOrder>,
     ) -> Result<Conn<Track>> {
         let (sort, desc) = TrackOrder::resolve(order_by);
@@ -108,9 +179,23 @@ impl CatalogQuery {
     async fn genres(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 50)] first: i32,
+        #[graphql(
+            default = 50,
+            desc = "How many items to return: 0 to the page size limit (100 by default); more \
+                    is a `PAGE_TOO_LARGE` error."
+        )]
+        first: i32,
+        #[graphql(
+            desc = "Continue after this cursor: the `endCursor` (or an edge's `cursor`) of \
+                    an earlier page of this list with the same arguments; cursors are \
+                    opaque. Omit for the first page."
+        )]
         after: Option<String>,
+        #[graphql(
+            desc = "Part of the genre's id (its folded label), matched ignoring case and accents."
+        )]
         name_contains: Option<String>,
+        #[graphql(desc = "The order of the list; when null, by name, ascending (ties by id).")]
         order_by: Option<GenreOrder>,
     ) -> Result<Conn<Genre>> {
         let (sort, desc) = GenreOrder::resolve(order_by);
@@ -172,8 +257,13 @@ impl SearchQuery {
     async fn search_artists(
         &self,
         ctx: &Context<'_>,
-        query: String,
-        #[graphql(default = 10)] first: i32,
+        #[graphql(desc = "The name to look for, at most 200 characters.")] query: String,
+        #[graphql(
+            default = 10,
+            desc = "How many items to return: 0 to the page size limit (100 by default); more \
+                    is a `PAGE_TOO_LARGE` error."
+        )]
+        first: i32,
     ) -> Result<Vec<Artist>> {
         let first = check_first(first, super::page_limit(ctx))?;
         check_search(&query)?;
@@ -196,8 +286,13 @@ impl SearchQuery {
     async fn search_tracks(
         &self,
         ctx: &Context<'_>,
-        query: String,
-        #[graphql(default = 10)] first: i32,
+        #[graphql(desc = "The name to look for, at most 200 characters.")] query: String,
+        #[graphql(
+            default = 10,
+            desc = "How many items to return: 0 to the page size limit (100 by default); more \
+                    is a `PAGE_TOO_LARGE` error."
+        )]
+        first: i32,
     ) -> Result<Vec<Track>> {
         let first = check_first(first, super::page_limit(ctx))?;
         check_search(&query)?;
@@ -228,7 +323,13 @@ impl OpsQuery {
     async fn load_runs(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 20)] first: i32,
+        #[graphql(
+            default = 20,
+            desc = "How many items to return: 0 to the page size limit (100 by default); more \
+                    is a `PAGE_TOO_LARGE` error."
+        )]
+        first: i32,
+        #[graphql(desc = "Only runs with this status; runs of every status when null.")]
         status: Option<RunStatus>,
     ) -> Result<Vec<LoadRun>> {
         let first = check_first(first, super::page_limit(ctx))?;

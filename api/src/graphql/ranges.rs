@@ -9,14 +9,18 @@ use crate::service::catalog::Range;
 /// An inclusive integer range; either end may be left out.
 #[derive(Clone, Copy, Debug, Default, InputObject)]
 pub struct IntRange {
+    /// The smallest value included; no lower bound when null.
     pub min: Option<i32>,
+    /// The largest value included; no upper bound when null.
     pub max: Option<i32>,
 }
 
 /// An inclusive range of numbers; either end may be left out.
 #[derive(Clone, Copy, Debug, Default, InputObject)]
 pub struct FloatRange {
+    /// The smallest value included; no lower bound when null.
     pub min: Option<f64>,
+    /// The largest value included; no upper bound when null.
     pub max: Option<f64>,
 }
 

@@ -27,8 +27,10 @@ pub struct Recommendation {
     found: Found,
 }
 
+/// A recommended track, and how near it is to what was asked for.
 #[Object]
 impl Recommendation {
+    /// The recommended track.
     async fn track(&self) -> &Track {
         &self.track
     }
@@ -66,14 +68,40 @@ impl RecommendQuery {
     async fn recommendations(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default)] seed_artists: Vec<ID>,
-        #[graphql(default)] seed_tracks: Vec<ID>,
-        #[graphql(default)] seed_genres: Vec<String>,
-        #[graphql(default = 20)] limit: i32,
+        #[graphql(
+            default,
+            desc = "Artists whose audio profiles seed the search, by id; each needs tracks \
+                    with audio features. 1 to 5 seeds in all."
+        )]
+        seed_artists: Vec<ID>,
+        #[graphql(
+            default,
+            desc = "Tracks whose audio features seed the search, by id; each needs audio \
+                    features. 1 to 5 seeds in all."
+        )]
+        seed_tracks: Vec<ID>,
+        #[graphql(
+            default,
+            desc = "Genres whose tracks' mean audio features seed the search, by id or label \
+                    (`dance pop`). 1 to 5 seeds in all."
+        )]
+        seed_genres: Vec<String>,
+        #[graphql(default = 20, desc = "How many tracks to return, 1 to 100.")] limit: i32,
+        #[graphql(
+            desc = "Values to aim at in place of the seeds' mean, feature by feature; a \
+                    popularity (0 to 100) adds popularity to the distance."
+        )]
         target: Option<AudioTargets>,
+        #[graphql(
+            desc = "Lower bounds, inclusive: only tracks at or above each value given."
+        )]
         min: Option<AudioTargets>,
+        #[graphql(
+            desc = "Upper bounds, inclusive: only tracks at or below each value given."
+        )]
         max: Option<AudioTargets>,
-        #[graphql(default = 2)] max_per_artist: i32,
+        #[graphql(default = 2, desc = "The most tracks of one main artist, 1 to 100.")]
+        max_per_artist: i32,
     ) -> Result<Vec<Recommendation>> {
         let request = Request {
             seed_artists: seed_artists.into_iter().map(|id| id.0).collect(),

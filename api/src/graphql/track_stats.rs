@@ -63,11 +63,13 @@ pub enum TrackStatsSortBy {
 /// ties are broken by the grouped keys, ascending. Null values sort lowest.
 #[derive(Clone, Copy, Debug, InputObject)]
 pub struct TrackStatsOrder {
+    /// What to order by.
     pub by: TrackStatsSortBy,
     /// For `KEY`: which grouped dimension.
     pub dimension: Option<TrackDimension>,
     /// For `MEAN`, `MIN`, `MAX` and `STDDEV`: which measure.
     pub measure: Option<TrackMeasure>,
+    /// Ascending or descending; when null, keys ascend and figures descend.
     pub direction: Option<SortDirection>,
 }
 
@@ -140,19 +142,23 @@ impl TrackGroup {
     }
 }
 
+/// The key of a group, as the `TrackGroupKey` object.
+pub struct TrackGroupKey(pub GroupKey);
+
 /// The key of a group: the value of each grouped dimension, null for the others. A grouped
 /// dimension is null too for the group of tracks without a value (no genre, no release year,
 /// no audio features).
-pub struct TrackGroupKey(pub GroupKey);
-
 #[Object]
 impl TrackGroupKey {
+    /// The genre, when grouped by `GENRE`.
     async fn genre(&self) -> Option<Genre> {
         self.0.genre.clone().map(Genre)
     }
+    /// The release year of the tracks' albums, when grouped by `RELEASE_YEAR`.
     async fn release_year(&self) -> Option<i64> {
         self.0.release_year
     }
+    /// The decade's first year (1990 for 1990 to 1999), when grouped by `DECADE`.
     async fn decade(&self) -> Option<i64> {
         self.0.decade
     }
@@ -164,9 +170,11 @@ impl TrackGroupKey {
     async fn mode(&self) -> Option<i64> {
         self.0.mode
     }
+    /// Whether the tracks are explicit, when grouped by `EXPLICIT`.
     async fn explicit(&self) -> Option<bool> {
         self.0.explicit
     }
+    /// Beats per bar, when grouped by `TIME_SIGNATURE`.
     async fn time_signature(&self) -> Option<i64> {
         self.0.time_signature
     }
@@ -174,27 +182,32 @@ impl TrackGroupKey {
     async fn artist(&self) -> Option<Artist> {
         self.0.artist.clone().map(Artist::new)
     }
+    /// `album`, `single` or `compilation`, when grouped by `ALBUM_TYPE`.
     async fn album_type(&self) -> Option<&str> {
         self.0.album_type.as_deref()
     }
 }
 
-/// Statistics of one measure over a group, of its tracks that have a value; null when none
-/// has.
+/// The statistics of one measure over a group, as the `MeasureStats` object.
 pub struct MeasureStats(track_stats::MeasureStats);
 
+/// Statistics of one measure over a group, of its tracks that have a value; null when none
+/// has.
 #[Object]
 impl MeasureStats {
     /// Tracks of the group with a value.
     async fn count(&self) -> i64 {
         self.0.count
     }
+    /// The mean value, in the measure's unit.
     async fn mean(&self) -> Option<f64> {
         self.0.mean
     }
+    /// The smallest value.
     async fn min(&self) -> Option<f64> {
         self.0.min
     }
+    /// The largest value.
     async fn max(&self) -> Option<f64> {
         self.0.max
     }
@@ -241,11 +254,35 @@ impl TrackStatsQuery {
     async fn track_stats(
         &self,
         ctx: &Context<'_>,
+        #[graphql(desc = "Which tracks to group, as for `tracks`; every track when null.")]
         filter: Option<TrackFilterInput>,
-        #[graphql(default)] group_by: Vec<TrackDimension>,
+        #[graphql(
+            default,
+            desc = "Up to three dimensions to group by, none twice; none makes one group of \
+                    every track."
+        )]
+        group_by: Vec<TrackDimension>,
+        #[graphql(
+            desc = "The order of the groups; when null, by track count, most tracks first \
+                    (ties by the grouped keys)."
+        )]
         order_by: Option<TrackStatsOrder>,
-        #[graphql(default = 1)] min_count: i32,
-        #[graphql(default = 20)] first: i32,
+        #[graphql(
+            default = 1,
+            desc = "The fewest tracks a group may have to be listed; 0 or more."
+        )]
+        min_count: i32,
+        #[graphql(
+            default = 20,
+            desc = "How many items to return: 0 to the page size limit (100 by default); more \
+                    is a `PAGE_TOO_LARGE` error."
+        )]
+        first: i32,
+        #[graphql(
+            desc = "Continue after this cursor: the `endCursor` (or an edge's `cursor`) of \
+                    an earlier page of this list with the same arguments; cursors are \
+                    opaque. Omit for the first page."
+        )]
         after: Option<String>,
     ) -> Result<GroupConn> {
         let group_by = check_group_by(&group_by)?;

@@ -25,6 +25,7 @@ impl Artist {
     }
 }
 
+/// A performer: a Spotify artist, or one a dataset names without an id.
 #[Object]
 impl Artist {
     /// The Spotify id, or for artists a dataset names without an id, an id derived from the
@@ -35,7 +36,15 @@ impl Artist {
     /// The artist's name. With `locale` (`ko`, `ja`, `en_US`, …), the artist's primary name in
     /// that locale when an alias source gives one (`ko` gives 방탄소년단 for BTS; a primary name
     /// of the same language counts when the exact locale has none), else the name.
-    async fn name(&self, ctx: &Context<'_>, locale: Option<String>) -> Result<String> {
+    async fn name(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(
+            desc = "A locale or language code (`ko`, `ja`, `en_US`, `zh_Hant`, …); omit it for \
+                    the artist's own name."
+        )]
+        locale: Option<String>,
+    ) -> Result<String> {
         let Some(asked) = locale else {
             return Ok(self.0.name.clone());
         };
@@ -97,15 +106,20 @@ impl Artist {
     async fn popularity(&self) -> Option<i32> {
         self.0.popularity
     }
+    /// Spotify's follower count; null when the source did not give it.
     async fn followers(&self) -> Option<i64> {
         self.0.followers
     }
+    /// The URL of the artist's image (the largest Spotify lists); null when unknown.
     async fn image_url(&self) -> Option<&str> {
         self.0.image_url.as_deref()
     }
+    /// The artist's page on open.spotify.com; null when unknown.
     async fn spotify_url(&self) -> Option<&str> {
         self.0.spotify_url.as_deref()
     }
+    /// The artist's genre labels (from Spotify or a dataset), by genre id; empty when none is
+    /// known.
     async fn genres(&self, ctx: &Context<'_>) -> Result<Vec<Genre>> {
         let genres = load_by_id(ctx, ArtistGenresKey(self.0.id.clone())).await?;
         Ok(genres.unwrap_or_default().into_iter().map(Genre).collect())
@@ -116,7 +130,11 @@ impl Artist {
     async fn top_tracks(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default_with = "String::from(\"KR\")")] market: String,
+        #[graphql(
+            default_with = "String::from(\"KR\")",
+            desc = "The market: an ISO 3166-1 alpha-2 country code, in either case."
+        )]
+        market: String,
     ) -> Result<Vec<Track>> {
         if market.len() != 2 || !market.bytes().all(|b| b.is_ascii_alphabetic()) {
             return Err(ApiError::BadUserInput(format!(
@@ -146,8 +164,17 @@ impl Artist {
     async fn related_artists(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 10)] first: i32,
-        #[graphql(default)] basis: RelatedBasis,
+        #[graphql(
+            default = 10,
+            desc = "How many artists to return: 1 to the page size limit (100 by default); more \
+                    is a `PAGE_TOO_LARGE` error."
+        )]
+        first: i32,
+        #[graphql(
+            default,
+            desc = "What relatedness is drawn from: shared playlists, sound, or both."
+        )]
+        basis: RelatedBasis,
     ) -> Result<Vec<RelatedArtist>> {
         let k = match crate::service::page::check_first(first, super::page_limit(ctx))? {
             0 => return Err(ApiError::bad_input("first must be at least 1, not 0").into()),
@@ -186,7 +213,17 @@ impl Artist {
     async fn tracks(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 10)] first: i32,
+        #[graphql(
+            default = 10,
+            desc = "How many items to return: 0 to the page size limit (100 by default); more \
+                    is a `PAGE_TOO_LARGE` error."
+        )]
+        first: i32,
+        #[graphql(
+            desc = "Continue after this cursor: the `endCursor` (or an edge's `cursor`) of \
+                    an earlier page of this list with the same arguments; cursors are \
+                    opaque. Omit for the first page."
+        )]
         after: Option<String>,
     ) -> Result<Conn<Track>> {
         let ordering = relations::artist_tracks_ordering();
@@ -205,7 +242,17 @@ impl Artist {
     async fn albums(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 10)] first: i32,
+        #[graphql(
+            default = 10,
+            desc = "How many items to return: 0 to the page size limit (100 by default); more \
+                    is a `PAGE_TOO_LARGE` error."
+        )]
+        first: i32,
+        #[graphql(
+            desc = "Continue after this cursor: the `endCursor` (or an edge's `cursor`) of \
+                    an earlier page of this list with the same arguments; cursors are \
+                    opaque. Omit for the first page."
+        )]
         after: Option<String>,
     ) -> Result<Conn<Album>> {
         let ordering = relations::artist_albums_ordering();
@@ -224,7 +271,17 @@ impl Artist {
     async fn playlists(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 10)] first: i32,
+        #[graphql(
+            default = 10,
+            desc = "How many items to return: 0 to the page size limit (100 by default); more \
+                    is a `PAGE_TOO_LARGE` error."
+        )]
+        first: i32,
+        #[graphql(
+            desc = "Continue after this cursor: the `endCursor` (or an edge's `cursor`) of \
+                    an earlier page of this list with the same arguments; cursors are \
+                    opaque. Omit for the first page."
+        )]
         after: Option<String>,
     ) -> Result<Conn<Playlist>> {
         let ordering = relations::playlists_of_ordering();
@@ -244,6 +301,7 @@ impl Artist {
 /// Another name of an artist.
 pub struct ArtistAlias(pub artist_alias::Model);
 
+/// Another name of an artist (in another script or language, or a former name).
 #[Object]
 impl ArtistAlias {
     /// The name as written.
@@ -275,8 +333,10 @@ impl Track {
     }
 }
 
+/// A recording, on an album, credited to one or more artists.
 #[Object]
 impl Track {
+    /// The Spotify track id.
     async fn id(&self) -> ID {
         ID(self.0.id.clone())
     }
@@ -288,21 +348,27 @@ impl Track {
     async fn matched_name(&self) -> Option<&str> {
         self.1.as_deref()
     }
+    /// The track's length in milliseconds.
     async fn duration_ms(&self) -> i32 {
         self.0.duration_ms
     }
+    /// Whether the track has explicit lyrics; null when the source does not say.
     async fn explicit(&self) -> Option<bool> {
         self.0.explicit
     }
+    /// Spotify's popularity, 0 to 100; null when the source did not give it.
     async fn popularity(&self) -> Option<i32> {
         self.0.popularity
     }
+    /// The track's number on its album, as the source gives it; null when unknown.
     async fn track_number(&self) -> Option<i32> {
         self.0.track_number
     }
+    /// The International Standard Recording Code; null when the source did not give it.
     async fn isrc(&self) -> Option<&str> {
         self.0.isrc.as_deref()
     }
+    /// The album the track is on; null when the source names none.
     async fn album(&self, ctx: &Context<'_>) -> Result<Option<Album>> {
         let Some(id) = &self.0.album_id else {
             return Ok(None);
@@ -319,6 +385,7 @@ impl Track {
             .map(Artist::new)
             .collect())
     }
+    /// The track's audio analysis; null when no audio features were loaded for it.
     async fn audio_features(&self, ctx: &Context<'_>) -> Result<Option<AudioFeatures>> {
         let features = load_by_id(ctx, FeaturesKey(self.0.id.clone())).await?;
         Ok(features.map(AudioFeatures))
@@ -327,7 +394,17 @@ impl Track {
     async fn playlists(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 10)] first: i32,
+        #[graphql(
+            default = 10,
+            desc = "How many items to return: 0 to the page size limit (100 by default); more \
+                    is a `PAGE_TOO_LARGE` error."
+        )]
+        first: i32,
+        #[graphql(
+            desc = "Continue after this cursor: the `endCursor` (or an edge's `cursor`) of \
+                    an earlier page of this list with the same arguments; cursors are \
+                    opaque. Omit for the first page."
+        )]
         after: Option<String>,
     ) -> Result<Conn<Playlist>> {
         let ordering = relations::playlists_of_ordering();
@@ -352,19 +429,26 @@ impl Track {
 /// How precisely a release date is known.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Enum)]
 pub enum DatePrecision {
+    /// Only the year is known (`2012`).
     Year,
+    /// The year and month are known (`2012-07`).
     Month,
+    /// The day is known (`2012-07-14`).
     Day,
 }
 
 /// A release.
 pub struct Album(pub album::Model);
 
+/// A release (an album, a single or a compilation) and its tracks.
 #[Object]
 impl Album {
+    /// The Spotify id, or for albums a dataset names without an id, an id derived from the
+    /// main artist's and the album's names (`al-…`).
     async fn id(&self) -> ID {
         ID(self.0.id.clone())
     }
+    /// The album's name; null when the source gives none.
     async fn name(&self) -> Option<&str> {
         self.0.name.as_deref()
     }
@@ -381,15 +465,20 @@ impl Album {
             _ => date.format("%Y-%m-%d").to_string(),
         })
     }
+    /// The year of `releaseDate`; null when the release date is unknown.
     async fn release_year(&self) -> Option<i32> {
         self.0.release_year
     }
+    /// How precisely `releaseDate` is known; null when the release date is unknown.
     async fn release_date_precision(&self) -> Option<DatePrecision> {
         self.release_precision()
     }
+    /// Tracks on the release as the source counts them (the catalog may hold fewer); null
+    /// when unknown.
     async fn total_tracks(&self) -> Option<i32> {
         self.0.total_tracks
     }
+    /// The URL of the cover image (the largest Spotify lists); null when unknown.
     async fn image_url(&self) -> Option<&str> {
         self.0.image_url.as_deref()
     }
@@ -397,7 +486,17 @@ impl Album {
     async fn tracks(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 50)] first: i32,
+        #[graphql(
+            default = 50,
+            desc = "How many items to return: 0 to the page size limit (100 by default); more \
+                    is a `PAGE_TOO_LARGE` error."
+        )]
+        first: i32,
+        #[graphql(
+            desc = "Continue after this cursor: the `endCursor` (or an edge's `cursor`) of \
+                    an earlier page of this list with the same arguments; cursors are \
+                    opaque. Omit for the first page."
+        )]
         after: Option<String>,
     ) -> Result<Conn<Track>> {
         let ordering = relations::album_tracks_ordering();
@@ -437,18 +536,22 @@ impl Album {
 /// A genre label.
 pub struct Genre(pub genre::Model);
 
+/// A genre label, as Spotify or a dataset attaches it to artists and tracks.
 #[Object]
 impl Genre {
     /// The folded label (`dance pop`); use it in `genre` filters.
     async fn id(&self) -> ID {
         ID(self.0.id.clone())
     }
+    /// The label as a source wrote it.
     async fn name(&self) -> &str {
         &self.0.name
     }
+    /// Tracks labelled with the genre.
     async fn track_count(&self, ctx: &Context<'_>) -> Result<u64> {
         self.count(ctx, CountOf::GenreTracks).await
     }
+    /// Artists labelled with the genre.
     async fn artist_count(&self, ctx: &Context<'_>) -> Result<u64> {
         self.count(ctx, CountOf::GenreArtists).await
     }
@@ -471,6 +574,8 @@ impl Genre {
 /// playlist, or a Spotify user's.
 pub struct Playlist(pub playlist::Model);
 
+/// A list of tracks someone put together: a dataset's playlist, a Million Playlist Dataset
+/// playlist, or a Spotify user's.
 #[Object]
 impl Playlist {
     /// The source's id: Spotify's for the dataset and Spotify playlists, `mpd-<pid>` for the
@@ -478,6 +583,7 @@ impl Playlist {
     async fn id(&self) -> ID {
         ID(self.0.id.clone())
     }
+    /// The playlist's name; null when the source gives none.
     async fn name(&self) -> Option<&str> {
         self.0.name.as_deref()
     }
@@ -485,6 +591,7 @@ impl Playlist {
     async fn source(&self) -> &str {
         &self.0.source
     }
+    /// The playlist's description, where the source gives one.
     async fn description(&self) -> Option<&str> {
         self.0.description.as_deref()
     }
@@ -504,7 +611,17 @@ impl Playlist {
     async fn tracks(
         &self,
         ctx: &Context<'_>,
-        #[graphql(default = 20)] first: i32,
+        #[graphql(
+            default = 20,
+            desc = "How many items to return: 0 to the page size limit (100 by default); more \
+                    is a `PAGE_TOO_LARGE` error."
+        )]
+        first: i32,
+        #[graphql(
+            desc = "Continue after this cursor: the `endCursor` (or an edge's `cursor`) of \
+                    an earlier page of this list with the same arguments; cursors are \
+                    opaque. Omit for the first page."
+        )]
         after: Option<String>,
     ) -> Result<Conn<PlaylistEntry>> {
         let ordering = relations::playlist_tracks_ordering();
@@ -524,6 +641,7 @@ impl Playlist {
 /// A track at a position of a playlist.
 pub struct PlaylistEntry(pub playlist_track::Model);
 
+/// A track at a position of a playlist.
 #[Object]
 impl PlaylistEntry {
     /// 1 for the first track.
@@ -534,6 +652,7 @@ impl PlaylistEntry {
     async fn added_at(&self) -> Option<String> {
         self.0.added_at.map(|t| t.to_rfc3339())
     }
+    /// The track at this position; null when the catalog does not hold it.
     async fn track(&self, ctx: &Context<'_>) -> Result<Option<Track>> {
         Ok(load_by_id(ctx, TrackKey(self.0.track_id.clone()))
             .await?
@@ -570,8 +689,10 @@ pub struct RelatedArtist {
     found: crate::recommend::Related,
 }
 
+/// An artist related to another, and why.
 #[Object]
 impl RelatedArtist {
+    /// The related artist.
     async fn artist(&self) -> &Artist {
         &self.artist
     }
