@@ -422,7 +422,8 @@ mod http {
             assert!(asset.bytes().await?.len() > 100, "{src}");
             assets += 1;
         }
-        assert_eq!(assets, 5, "{html}");
+        // GraphiQL, React, ReactDOM, the style, the examples and the start script.
+        assert_eq!(assets, 6, "{html}");
         Ok(())
     }
 
