@@ -56,14 +56,7 @@ cat > "$work/b.lua" <<'EOF'
 dofile(dir .. "/common.lua")
 wrk.body = graphql("query Hot { artists(first: 20) { edges { node { name popularity genres { name } } } } }", "{}")
 EOF
-cat > "$work/c.lua" <<'EOF'
-dofile(dir .. "/common.lua")
-dofile(dir .. "/track_ids.lua")
-q = "query Lookup($id: ID!) { track(id: $id) { name popularity durationMs album { name releaseDate } artists { name } audioFeatures { energy valence tempo } } }"
-function request()
-  return wrk.format(nil, nil, nil, graphql(q, '{"id":' .. json_string(track_ids[math.random(#track_ids)]) .. '}'))
-end
-EOF
+write_lookup_lua
 cat > "$work/c_warm.lua" <<'EOF'
 dofile(dir .. "/c.lua")
 -- c's lookups of every track once, in order, to fill the entity caches as a server running for

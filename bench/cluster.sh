@@ -90,17 +90,8 @@ fi
 echo "== 3. reads: track lookups by random id, no cache, wrk at $connections connections for $duration"
 lua_list track_ids "SELECT id FROM tracks ORDER BY id"
 write_common_lua
-cat > "$work/c.lua" <<LUA
-dir = "$work"
-LUA
-cat >> "$work/c.lua" <<'LUA'
-dofile(dir .. "/common.lua")
-dofile(dir .. "/track_ids.lua")
-q = "query Lookup($id: ID!) { track(id: $id) { name popularity durationMs album { name releaseDate } artists { name } audioFeatures { energy valence tempo } } }"
-function request()
-  return wrk.format(nil, nil, nil, graphql(q, '{"id":' .. json_string(track_ids[math.random(#track_ids)]) .. '}'))
-end
-LUA
+write_lookup_lua
+sed -i "1i dir = \"$work\"" "$work/c.lua"
 haproxy_admin() { echo "$1" | socat stdio "unix-connect:$CLUSTER_DIR/haproxy.sock" > /dev/null; }
 port=18191
 reads() { # label, database URL: one API with no cache over it, driven by wrk; prints a row

@@ -87,3 +87,14 @@ function setup(thread) thread:set("id", thread_no); thread_no = thread_no + 1 en
 function init(args) math.randomseed(7919 * (id + 1)) end
 LUA
 }
+
+write_lookup_lua() { # "$work/c.lua": lookups of a track by random id from "$work/track_ids.lua"
+  cat > "$work/c.lua" <<'LUA'
+dofile(dir .. "/common.lua")
+dofile(dir .. "/track_ids.lua")
+q = "query Lookup($id: ID!) { track(id: $id) { name popularity durationMs album { name releaseDate } artists { name } audioFeatures { energy valence tempo } } }"
+function request()
+  return wrk.format(nil, nil, nil, graphql(q, '{"id":' .. json_string(track_ids[math.random(#track_ids)]) .. '}'))
+end
+LUA
+}
