@@ -12,6 +12,9 @@
 use sea_orm::sqlx::mysql::MySqlConnection;
 use sea_orm::{ConnectionTrait, DatabaseBackend, DatabaseConnection, Statement};
 
+/// 1 on a Galera node, 0 on a MariaDB server without Galera; an error on MySQL.
+const WSREP_ON: &str = "SELECT @@wsrep_on";
+
 /// Whether `db` is a MariaDB server with Galera replication on; `false` on SQLite, on a
 /// server without Galera, or when it cannot be told.
 pub async fn detect(db: &DatabaseConnection) -> bool {
@@ -19,10 +22,7 @@ pub async fn detect(db: &DatabaseConnection) -> bool {
         return false;
     }
     let row = db
-        .query_one_raw(Statement::from_string(
-            DatabaseBackend::MySql,
-            "SELECT @@wsrep_on",
-        ))
+        .query_one_raw(Statement::from_string(DatabaseBackend::MySql, WSREP_ON))
         .await;
     matches!(row, Ok(Some(r)) if r.try_get_by_index::<i64>(0).is_ok_and(|on| on == 1))
 }
@@ -35,7 +35,7 @@ pub async fn detect(db: &DatabaseConnection) -> bool {
 /// which has no such variable) is left as it is.
 pub async fn causal_reads(conn: &mut MySqlConnection) -> Result<(), sea_orm::sqlx::Error> {
     use sea_orm::sqlx::Executor as _;
-    let on: Result<i64, _> = sea_orm::sqlx::query_scalar("SELECT @@wsrep_on")
+    let on: Result<i64, _> = sea_orm::sqlx::query_scalar(WSREP_ON)
         .fetch_one(&mut *conn)
         .await;
     if matches!(on, Ok(1)) {

@@ -179,35 +179,34 @@ async fn answer(
     raw_key: Option<ResponseKey>,
     started: Instant,
 ) -> HttpResponse {
-    // Trusted documents only: refused before anything else, parsing included.
-    if let Some(trusted) = &state.trusted
-        && let Err(refusal) = trusted.resolve(&mut request)
-    {
-        state
-            .metrics
-            .observe(None, Outcome::Error, started.elapsed().as_secs_f64());
-        return request_error(
-            media,
-            StatusCode::BAD_REQUEST,
-            &refusal.to_string(),
-            refusal.code(),
-        );
-    }
-    if state.trusted.is_none()
-        && request.query.is_empty()
-        && request.extensions.contains_key(crate::trusted::DOCUMENT_ID)
-    {
-        return request_error(
-            media,
-            StatusCode::BAD_REQUEST,
-            "documents are named by `documentId` only on a server that runs trusted documents",
-            codes::BAD_REQUEST,
-        );
-    }
-    let persisted = if state.trusted.is_some() {
-        Ok(())
-    } else {
-        state.caches.persisted.resolve(&mut request)
+    let persisted = match &state.trusted {
+        // Trusted documents only: refused before anything else, parsing included, and not
+        // labelled in the metrics with an operation name the request chose.
+        Some(trusted) => {
+            if let Err(refusal) = trusted.resolve(&mut request) {
+                state
+                    .metrics
+                    .observe(None, Outcome::Error, started.elapsed().as_secs_f64());
+                return request_error(
+                    media,
+                    StatusCode::BAD_REQUEST,
+                    &refusal.to_string(),
+                    refusal.code(),
+                );
+            }
+            Ok(())
+        }
+        None if request.query.is_empty()
+            && request.extensions.contains_key(crate::trusted::DOCUMENT_ID) =>
+        {
+            return request_error(
+                media,
+                StatusCode::BAD_REQUEST,
+                "documents are named by `documentId` only on a server that runs trusted documents",
+                codes::BAD_REQUEST,
+            );
+        }
+        None => state.caches.persisted.resolve(&mut request),
     };
     let operation = request.operation_name.clone();
     let label = operation
