@@ -37,10 +37,11 @@ synth_catalog() { # tracks: a synthetic catalog of that many tracks in "$db"; KE
   fi
 }
 
-start_api() { # port, extra env...; sets api_pid
+start_api() { # port, extra env...; sets api_pid. API_BIN runs another build, API_ENV adds settings
   local p="$1"; shift
-  env DATABASE_URL="$server/$db" SIXPOTIFY_ADDR="127.0.0.1:$p" SIXPOTIFY_SEED=false RUST_LOG=warn "$@" \
-    "$bin/sixpotify-api" > /dev/null 2> "$work/api-$p.log" &
+  # shellcheck disable=SC2086 # API_ENV is a list of assignments
+  env DATABASE_URL="$server/$db" SIXPOTIFY_ADDR="127.0.0.1:$p" SIXPOTIFY_SEED=false RUST_LOG=warn ${API_ENV:-} "$@" \
+    "${API_BIN:-$bin/sixpotify-api}" > /dev/null 2> "$work/api-$p.log" &
   api_pid=$!
   pids+=("$api_pid")
 }

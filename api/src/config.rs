@@ -4,7 +4,7 @@ use std::fmt;
 use std::str::FromStr;
 
 use clap::{ArgAction, Parser};
-use entity::telemetry::LogFormat;
+use entity::telemetry::{self, LogFormat};
 
 /// A database URL. It may hold a password, so it prints only redacted.
 #[derive(Clone, PartialEq, Eq)]
@@ -79,6 +79,12 @@ pub struct Settings {
     /// Log format on standard error.
     #[arg(long, env = "SIXPOTIFY_LOG_FORMAT", value_enum, default_value_t)]
     pub log_format: LogFormat,
+
+    /// Export traces over OTLP/HTTP to this collector (its base URL, `http://otel:4318`;
+    /// spans go to `/v1/traces` under it): a span per request with its children. Off when
+    /// unset.
+    #[arg(long, env = "SIXPOTIFY_OTLP_ENDPOINT", value_name = "URL", value_parser = telemetry::otlp_endpoint)]
+    pub otlp_endpoint: Option<String>,
 
     /// How often to check the data version (the latest finished load run); on a change the
     /// recommendation index is rebuilt in the background (`5s`, `500ms`).
@@ -271,6 +277,7 @@ impl Settings {
             introspection: true,
             graphiql: true,
             trusted_documents: None,
+            otlp_endpoint: None,
             dashboard: true,
             chatbot: true,
             cors_origins: Vec::new(),
@@ -304,6 +311,7 @@ impl Settings {
         crate::graphql::SchemaOptions {
             max_page_size: self.max_page_size,
             introspection: self.introspection,
+            traced: self.otlp_endpoint.is_some(),
         }
     }
 

@@ -23,11 +23,25 @@ async fn main() -> ExitCode {
         }
         None => {}
     }
-    telemetry::init(
+    let traces = match telemetry::init(
         settings.log_format,
         "warn,sixpotify_api=info,sixpotify_loader=info",
-    );
-    let app = match Application::build(&settings).await {
+        settings.otlp_endpoint.as_deref(),
+        "sixpotify-api",
+    ) {
+        Ok(traces) => traces,
+        Err(e) => {
+            eprintln!("could not start the OTLP exporter: {}", error_chain(&e));
+            return ExitCode::FAILURE;
+        }
+    };
+    let code = serve(&settings).await;
+    traces.shutdown();
+    code
+}
+
+async fn serve(settings: &Settings) -> ExitCode {
+    let app = match Application::build(settings).await {
         Ok(app) => app,
         Err(e) => {
             tracing::error!(error = %error_chain(&e), "could not start");

@@ -50,6 +50,18 @@ pub struct Cli {
     )]
     pub log_format: LogFormat,
 
+    /// Export traces over OTLP/HTTP to this collector (its base URL, `http://otel:4318`;
+    /// spans go to `/v1/traces` under it): a span per run, its batches and its HTTP requests.
+    /// Off when unset.
+    #[arg(
+        long,
+        env = "SIXPOTIFY_OTLP_ENDPOINT",
+        value_name = "URL",
+        value_parser = telemetry::otlp_endpoint,
+        global = true
+    )]
+    pub otlp_endpoint: Option<String>,
+
     /// After each run, push its figures to this Prometheus Pushgateway
     /// (`http://pushgateway:9091`), grouped by job `sixpotify_loader` and the run's kind.
     #[arg(
@@ -829,7 +841,25 @@ async fn run_export(
 
 /// Runs the command line; the exit code is non-zero when the load failed.
 pub async fn run(cli: Cli) -> ExitCode {
-    telemetry::init(cli.log_format, "warn,sixpotify_loader=info");
+    let traces = match telemetry::init(
+        cli.log_format,
+        "warn,sixpotify_loader=info",
+        cli.otlp_endpoint.as_deref(),
+        "sixpotify-loader",
+    ) {
+        Ok(traces) => traces,
+        Err(e) => {
+            eprintln!("could not start the OTLP exporter: {}", error_chain(&e));
+            return ExitCode::FAILURE;
+        }
+    };
+    let code = run_command(cli).await;
+    traces.shutdown();
+    code
+}
+
+/// Runs the command of `cli`, once logging is set up.
+async fn run_command(cli: Cli) -> ExitCode {
     let monitoring = Monitoring {
         metrics: None,
         pushgateway: cli.pushgateway.clone(),

@@ -15,7 +15,7 @@ use sea_orm::{
     AccessMode, ConnectionTrait, DatabaseBackend, DatabaseConnection, IsolationLevel, Statement,
     TransactionTrait,
 };
-use tracing::info;
+use tracing::{Instrument as _, info};
 
 use crate::error::{LoaderError, Result};
 
@@ -210,6 +210,7 @@ pub async fn refresh(db: &DatabaseConnection) -> Result<()> {
     let started = std::time::Instant::now();
     let galera = crate::galera::detect(db).await;
     crate::retry::transiently("refreshing the BI summaries", || refresh_once(db, galera))
+        .instrument(tracing::debug_span!("summary.refresh"))
         .await
         .map_err(LoaderError::db("refreshing the BI summaries"))?;
     info!(

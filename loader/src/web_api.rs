@@ -20,7 +20,7 @@ use futures_util::future::BoxFuture;
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use reqwest::StatusCode;
 use serde::de::DeserializeOwned;
-use tracing::{debug, warn};
+use tracing::{Instrument as _, debug, warn};
 
 use entity::run_summary::{EndpointStats, SkippedItem};
 
@@ -300,6 +300,33 @@ impl ApiClient {
     /// answer. `endpoint` names the endpoint in stats and errors (`GET /artists/{id}`), `item`
     /// the thing asked for.
     pub async fn get_with<T: DeserializeOwned>(
+        &self,
+        auth: &dyn Authorizer,
+        endpoint: &str,
+        path: &str,
+        query: &[(&str, String)],
+        item: &str,
+    ) -> Result<T> {
+        let span = tracing::debug_span!(
+            "http.request",
+            otel.kind = "client",
+            service = self.service,
+            endpoint,
+            item,
+            failed = tracing::field::Empty,
+        );
+        let answer = self
+            .gated(auth, endpoint, path, query, item)
+            .instrument(span.clone())
+            .await;
+        if answer.is_err() {
+            span.record("failed", true);
+        }
+        answer
+    }
+
+    /// [`Self::get_with`], waiting first for the probe of an endpoint found unavailable.
+    async fn gated<T: DeserializeOwned>(
         &self,
         auth: &dyn Authorizer,
         endpoint: &str,

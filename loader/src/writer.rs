@@ -22,6 +22,7 @@ use sea_orm::{
     ColumnTrait, ConnectionTrait, DatabaseBackend, DatabaseConnection, EntityTrait, Iden,
     TransactionTrait, Value,
 };
+use tracing::Instrument as _;
 
 use crate::csv_source::{PlaylistRef, ReleaseDate, TrackRow};
 use crate::error::{LoaderError, Result};
@@ -408,11 +409,19 @@ impl Batch {
     /// connection dies or the transaction loses a conflict ([`crate::retry`]): the batch is
     /// upserts, so a second write of one that did land changes nothing.
     pub async fn write(&self, db: &DatabaseConnection, now: DateTime<Utc>) -> Result<()> {
+        let span = tracing::debug_span!(
+            "batch",
+            rows = self.rows,
+            artists = self.artists.len(),
+            tracks = self.tracks.len(),
+            playlist_entries = self.playlist_tracks.len(),
+        );
         crate::retry::transiently("writing a batch", || async {
             let txn = db.begin().await?;
             self.write_in(&txn, now).await?;
             txn.commit().await
         })
+        .instrument(span)
         .await
         .map_err(LoaderError::db("writing a batch"))
     }

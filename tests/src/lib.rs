@@ -4,6 +4,7 @@
 
 pub mod fake_reccobeats;
 pub mod fake_spotify;
+pub mod otlp;
 pub mod proxy;
 pub mod schema_contract;
 pub mod synth;

@@ -371,17 +371,17 @@ async fn a_musicbrainz_dump_links_by_spotify_url_or_unique_name_in_every_packing
         "search hints are not listed"
     );
     let data = app
-        .data("{ a: searchArtists(query: \"방탄소년단\") { id matchedName } b: searchArtists(query: \"bangtan\") { id matchedName } c: searchArtists(query: \"아이유\") { id } }")
+        .data("{ a: searchArtists(query: \"방탄소년단\") { catalogId matchedName } b: searchArtists(query: \"bangtan\") { catalogId matchedName } c: searchArtists(query: \"아이유\") { catalogId } }")
         .await?;
     assert_eq!(
         data["a"],
-        json!([{ "id": SPOTIFY_BTS, "matchedName": "방탄소년단" }])
+        json!([{ "catalogId": SPOTIFY_BTS, "matchedName": "방탄소년단" }])
     );
     assert_eq!(
         data["b"],
-        json!([{ "id": SPOTIFY_BTS, "matchedName": "Bangtan" }])
+        json!([{ "catalogId": SPOTIFY_BTS, "matchedName": "Bangtan" }])
     );
-    assert_eq!(data["c"], json!([{ "id": SPOTIFY_IU }]));
+    assert_eq!(data["c"], json!([{ "catalogId": SPOTIFY_IU }]));
     Ok(())
 }
 

@@ -401,7 +401,7 @@ async fn top_artists_rank_by_popularity_followers_or_tracks(db: TestDb) -> Resul
     for by in ["POPULARITY", "FOLLOWERS", "TRACK_COUNT"] {
         let data = app
             .data(&format!(
-                "{{ topArtists(by: {by}, first: 10) {{ value artist {{ id name }} }} }}"
+                "{{ topArtists(by: {by}, first: 10) {{ value artist {{ catalogId name }} }} }}"
             ))
             .await?;
         let top = data["topArtists"].as_array().cloned().unwrap_or_default();
@@ -412,7 +412,7 @@ async fn top_artists_rank_by_popularity_followers_or_tracks(db: TestDb) -> Resul
             .collect();
         assert!(values.windows(2).all(|w| w[0] >= w[1]), "{by}: {values:?}");
         if by == "TRACK_COUNT" {
-            let id = top[0]["artist"]["id"].as_str().unwrap_or_default();
+            let id = top[0]["artist"]["catalogId"].as_str().unwrap_or_default();
             assert_eq!(
                 Some(values[0]),
                 Some(
@@ -426,7 +426,7 @@ async fn top_artists_rank_by_popularity_followers_or_tracks(db: TestDb) -> Resul
         }
     }
     let genre = top_genre(&app).await?;
-    let data = app.query_with("query ($g: ID) { topArtists(by: TRACK_COUNT, genre: $g, first: 5) { artist { id genres { id } } } }", serde_json::json!({ "g": genre })).await?;
+    let data = app.query_with("query ($g: ID) { topArtists(by: TRACK_COUNT, genre: $g, first: 5) { artist { catalogId genres { catalogId } } } }", serde_json::json!({ "g": genre })).await?;
     let top = data["data"]["topArtists"]
         .as_array()
         .cloned()

@@ -21,7 +21,12 @@ fn ids(conn: &Value) -> Vec<String> {
         .map(|edges| {
             edges
                 .iter()
-                .map(|e| e["node"]["id"].as_str().unwrap_or_default().to_owned())
+                .map(|e| {
+                    e["node"]["catalogId"]
+                        .as_str()
+                        .unwrap_or_default()
+                        .to_owned()
+                })
                 .collect()
         })
         .unwrap_or_default()
@@ -97,7 +102,7 @@ async fn unknown_ids_give_null_not_an_error(db: TestDb) -> Result<()> {
 async fn a_track_shows_its_album_artists_features_and_genres(db: TestDb) -> Result<()> {
     import(&db.connect().await?, fixture("quirks.csv")).await?;
     let app = TestApp::spawn(&db).await?;
-    let data = app.data("{ track(id: \"5KawlOMHjWeUjQtnuRs22c\") { name popularity durationMs album { name releaseDate releaseDatePrecision releaseYear tracks { totalCount } artists { name } } artists { name } audioFeatures { danceability key mode tempo } genres { id } } }").await?;
+    let data = app.data("{ track(id: \"5KawlOMHjWeUjQtnuRs22c\") { name popularity durationMs album { name releaseDate releaseDatePrecision releaseYear tracks { totalCount } artists { name } } artists { name } audioFeatures { danceability key mode tempo } genres { catalogId } } }").await?;
     assert_eq!(
         data,
         json!({ "track": {
@@ -105,7 +110,7 @@ async fn a_track_shows_its_album_artists_features_and_genres(db: TestDb) -> Resu
             "album": { "name": "MAP OF THE SOUL : PERSONA", "releaseDate": "2019-04-12", "releaseDatePrecision": "DAY", "releaseYear": 2019, "tracks": { "totalCount": 1 }, "artists": [{ "name": "BTS" }] },
             "artists": [{ "name": "BTS" }],
             "audioFeatures": { "danceability": 0.645, "key": 4, "mode": 1, "tempo": 119.991 },
-            "genres": [{ "id": "dance pop" }, { "id": "hip pop" }, { "id": "pop" }, { "id": "post-teen pop" }, { "id": "r&b" }]
+            "genres": [{ "catalogId": "dance pop" }, { "catalogId": "hip pop" }, { "catalogId": "pop" }, { "catalogId": "post-teen pop" }, { "catalogId": "r&b" }]
         }})
     );
     let data = app.data("{ album(id: \"23Y5wdyP5byMFktZf8AcWU\") { releaseDate releaseDatePrecision } a2: album(id: \"0Xq6Qz6M2B3Qk3q3gQeU2A\") { releaseDate releaseDatePrecision tracks { edges { node { name } } } } }").await?;
@@ -124,7 +129,7 @@ async fn a_track_shows_its_album_artists_features_and_genres(db: TestDb) -> Resu
 async fn an_artist_shows_its_tracks_albums_and_genres_with_totals(db: TestDb) -> Result<()> {
     import(&db.connect().await?, fixture("quirks.csv")).await?;
     let app = TestApp::spawn(&db).await?;
-    let data = app.data("{ searchArtists(query: \"bts\", first: 1) { genres { id } tracks(first: 2) { totalCount pageInfo { hasNextPage endCursor } edges { node { name popularity } } } albums { totalCount edges { node { name releaseDate } } } } }").await?;
+    let data = app.data("{ searchArtists(query: \"bts\", first: 1) { genres { catalogId } tracks(first: 2) { totalCount pageInfo { hasNextPage endCursor } edges { node { name popularity } } } albums { totalCount edges { node { name releaseDate } } } } }").await?;
     let bts = &data["searchArtists"][0];
     assert_eq!(bts["tracks"]["totalCount"], 3);
     assert_eq!(bts["tracks"]["pageInfo"]["hasNextPage"], true);
@@ -168,7 +173,7 @@ async fn keyset_pages_walk_every_track_exactly_once_in_every_ordering(db: TestDb
         "{field: TEMPO}",
     ] {
         let query = format!(
-            "query ($after: String) {{ tracks(first: 100, after: $after, orderBy: {order}) {{ totalCount pageInfo {{ hasNextPage endCursor }} edges {{ node {{ id }} }} }} }}"
+            "query ($after: String) {{ tracks(first: 100, after: $after, orderBy: {order}) {{ totalCount pageInfo {{ hasNextPage endCursor }} edges {{ node {{ catalogId }} }} }} }}"
         );
         let mut seen = HashSet::new();
         let mut after = Value::Null;
@@ -193,7 +198,7 @@ async fn keyset_pages_walk_every_track_exactly_once_in_every_ordering(db: TestDb
 async fn filters_narrow_the_lists_and_total_count_agrees(db: TestDb) -> Result<()> {
     let app = sample_app(&db).await?;
     let conn = db.connect().await?;
-    let data = app.data("{ tracks(first: 100, filter: { genre: \"Dance Pop\", popularity: { min: 60 }, releaseYear: { min: 2015, max: 2019 }, audioFeatures: { energy: { min: 0.8 }, valence: { max: 0.5 } } }) { totalCount edges { node { id popularity album { releaseYear } audioFeatures { energy valence } genres { id } } } } }").await?;
+    let data = app.data("{ tracks(first: 100, filter: { genre: \"Dance Pop\", popularity: { min: 60 }, releaseYear: { min: 2015, max: 2019 }, audioFeatures: { energy: { min: 0.8 }, valence: { max: 0.5 } } }) { totalCount edges { node { catalogId popularity album { releaseYear } audioFeatures { energy valence } genres { catalogId } } } } }").await?;
     let expected = scalar(&conn, "SELECT COUNT(*) FROM tracks t JOIN albums a ON a.id = t.album_id JOIN audio_features f ON f.track_id = t.id WHERE t.popularity >= 60 AND a.release_year BETWEEN 2015 AND 2019 AND f.energy >= 0.8 AND f.valence <= 0.5 AND EXISTS (SELECT 1 FROM track_genres g WHERE g.track_id = t.id AND g.genre_id = 'dance pop')").await?;
     ensure!(expected > 0, "the filter selects something");
     assert_eq!(data["tracks"]["totalCount"], expected);
@@ -206,10 +211,10 @@ async fn filters_narrow_the_lists_and_total_count_agrees(db: TestDb) -> Result<(
                 .as_array()
                 .into_iter()
                 .flatten()
-                .any(|g| g["id"] == "dance pop")
+                .any(|g| g["catalogId"] == "dance pop")
         );
     }
-    let data = app.data("{ artists(first: 5, orderBy: {field: NAME}, filter: { nameContains: \"BLACK pink\", genre: \"pop\" }) { totalCount edges { node { name } } } genres(orderBy: {field: TRACK_COUNT}, first: 3) { edges { node { id trackCount artistCount } } } }").await?;
+    let data = app.data("{ artists(first: 5, orderBy: {field: NAME}, filter: { nameContains: \"BLACK pink\", genre: \"pop\" }) { totalCount edges { node { name } } } genres(orderBy: {field: TRACK_COUNT}, first: 3) { edges { node { catalogId trackCount artistCount } } } }").await?;
     assert_eq!(
         data["artists"],
         json!({ "totalCount": 1, "edges": [{ "node": { "name": "BLACKPINK" } }] })

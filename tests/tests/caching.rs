@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 use sixpotify_api::cache::persisted::sha256_hex;
 use sixpotify_tests::{TestApp, TestDb, backend_tests, fixture, import, import_sample};
 
-const TOP: &str = "query Top { artists(first: 5, orderBy: { field: NAME }) { edges { node { id name genres { name } } } } }";
+const TOP: &str = "query Top { artists(first: 5, orderBy: { field: NAME }) { edges { node { catalogId name genres { name } } } } }";
 
 /// The value of one series in `/metrics`, 0 when absent.
 async fn metric(app: &TestApp, series: &str) -> Result<f64> {
@@ -76,7 +76,7 @@ async fn a_repeated_query_is_answered_from_the_response_cache_without_sql(
     ensure!(first["errors"].is_null(), "{first}");
     let before = app.statements.get();
     // The same document with other white space, commas and a comment is the same key.
-    let respaced = "# top artists\nquery Top {\n  artists(first: 5, orderBy: { field: NAME }) {\n    edges { node { id, name, genres { name } } }\n  }\n}";
+    let respaced = "# top artists\nquery Top {\n  artists(first: 5, orderBy: { field: NAME }) {\n    edges { node { catalogId, name, genres { name } } }\n  }\n}";
     assert_eq!(app.query(respaced).await?, first);
     assert_eq!(app.statements.get(), before, "a hit runs no SQL");
     assert_eq!(
@@ -103,8 +103,8 @@ async fn a_repeated_query_is_answered_from_the_response_cache_without_sql(
 
     // Other variables are another answer.
     let q = "query One($id: ID!) { artist(id: $id) { name } }";
-    let id = first["data"]["artists"]["edges"][0]["node"]["id"].clone();
-    let other = first["data"]["artists"]["edges"][1]["node"]["id"].clone();
+    let id = first["data"]["artists"]["edges"][0]["node"]["catalogId"].clone();
+    let other = first["data"]["artists"]["edges"][1]["node"]["catalogId"].clone();
     let a = app.query_with(q, json!({ "id": id })).await?;
     let b = app.query_with(q, json!({ "id": other })).await?;
     assert_ne!(a, b);
@@ -117,7 +117,7 @@ async fn errors_and_load_runs_are_never_cached(db: TestDb) -> Result<()> {
     import_sample(&conn).await?;
     let app = TestApp::spawn(&db).await?;
     settle(&app).await?;
-    let bad = "{ artists(first: 1000) { edges { node { id } } } }";
+    let bad = "{ artists(first: 1000) { edges { node { catalogId } } } }";
     for _ in 0..2 {
         let body = app.query(bad).await?;
         assert_eq!(body["errors"][0]["extensions"]["code"], "PAGE_TOO_LARGE");
@@ -224,7 +224,7 @@ async fn get_answers_carry_an_etag_that_gives_304_until_the_data_changes(db: Tes
     import(&conn, fixture("quirks.csv")).await?;
     let app = TestApp::spawn_with(&db, |s| s.poll_interval = Duration::from_millis(100)).await?;
     settle(&app).await?;
-    let q = "{ tracks(first: 3) { totalCount edges { node { id } } } }";
+    let q = "{ tracks(first: 3) { totalCount edges { node { catalogId } } } }";
     let resp = get(&app, q, None).await?;
     assert_eq!(resp.status(), StatusCode::OK);
     assert_eq!(resp.headers()[CACHE_CONTROL], "public, max-age=5");
@@ -270,7 +270,8 @@ async fn large_responses_are_compressed_and_small_ones_are_not(db: TestDb) -> Re
             .send()
     };
     let large =
-        post_gzip("{ tracks(first: 100) { edges { node { id name album { name } } } } }").await?;
+        post_gzip("{ tracks(first: 100) { edges { node { catalogId name album { name } } } } }")
+            .await?;
     assert_eq!(large.headers()[CONTENT_ENCODING], "gzip");
     let bytes = large.bytes().await?;
     let mut text = String::new();
@@ -340,7 +341,7 @@ async fn two_replicas_serve_a_new_load_within_one_poll_interval_and_nothing_stal
     let queries = [
         "{ tracks(first: 1) { totalCount } }",
         "{ searchArtists(query: \"BTS\", first: 3) { name tracks(first: 3) { edges { node { name } } } } }",
-        "{ genres(first: 50) { edges { node { id } } } }",
+        "{ genres(first: 50) { edges { node { catalogId } } } }",
         TOP,
     ];
     for app in [&a, &b] {

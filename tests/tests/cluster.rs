@@ -191,7 +191,7 @@ struct Answer {
 
 /// Asks `app` for track `id` and sorts the answer into success or an error code.
 async fn ask(app: &TestApp, id: &str) -> Answer {
-    let query = format!(r#"{{ track(id: "{id}") {{ id name album {{ name }} }} }}"#);
+    let query = format!(r#"{{ track(id: "{id}") {{ catalogId name album {{ name }} }} }}"#);
     let error = match app.query(&query).await {
         Ok(body) => match body.get("errors").and_then(Value::as_array) {
             Some(errors) => Some(
@@ -200,7 +200,7 @@ async fn ask(app: &TestApp, id: &str) -> Answer {
                     .unwrap_or("NO_CODE")
                     .to_owned(),
             ),
-            None if body["data"]["track"]["id"] == id => None,
+            None if body["data"]["track"]["catalogId"] == id => None,
             None => Some(format!("WRONG_ANSWER {body}")),
         },
         Err(e) => Some(format!("HTTP {e}")),
@@ -469,14 +469,14 @@ async fn a_galera_cluster_behind_haproxy_holds_what_one_server_holds_through_fai
     cluster.node("isolate", 3).await?;
     until_readyz(&minority, 503, Duration::from_secs(30)).await?;
     let refused = minority
-        .query(r#"{ artists(first: 3, orderBy: {field: NAME, direction: DESC}) { nodes { id } } }"#)
+        .query(r#"{ artists(first: 3, orderBy: {field: NAME, direction: DESC}) { nodes { catalogId } } }"#)
         .await?;
     assert_eq!(
         refused["errors"][0]["extensions"]["code"], "SERVICE_UNAVAILABLE",
         "{refused}"
     );
     replicas[0]
-        .data(r#"{ artists(first: 3, orderBy: {field: NAME, direction: DESC}) { nodes { id } } }"#)
+        .data(r#"{ artists(first: 3, orderBy: {field: NAME, direction: DESC}) { nodes { catalogId } } }"#)
         .await
         .context("the majority serves")?;
     sixpotify_tests::import(&through_haproxy, fixture("quirks.csv"))
@@ -485,7 +485,7 @@ async fn a_galera_cluster_behind_haproxy_holds_what_one_server_holds_through_fai
     cluster.node("rejoin", 3).await?;
     until_readyz(&minority, 200, Duration::from_secs(30)).await?;
     // Once rejoined, it serves what the majority serves, the load made meanwhile included.
-    let same = r#"{ dataVersion artists(first: 5, orderBy: {field: NAME, direction: DESC}) { nodes { id name } } }"#;
+    let same = r#"{ dataVersion artists(first: 5, orderBy: {field: NAME, direction: DESC}) { nodes { catalogId name } } }"#;
     let started = Instant::now();
     loop {
         let (rejoined, majority) = (minority.data(same).await?, replicas[0].data(same).await?);

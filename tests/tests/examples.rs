@@ -21,6 +21,18 @@ async fn every_readme_example_runs_against_the_sample_without_errors(db: TestDb)
     // The first one's promise: a typo in Hangul still finds BTS.
     let first = app.data(&examples()[0]).await?;
     assert_eq!(first["bts"][0]["name"], "BTS", "{first}");
+    // The global ids': a track found by its global id, a genre and a null among the nodes.
+    let global = examples()
+        .iter()
+        .find(|e| e.contains("query GlobalIds"))
+        .ok_or_else(|| anyhow::anyhow!("no GlobalIds example"))?;
+    let global = app.data(global).await?;
+    assert_eq!(
+        global["node"]["catalogId"], "5KawlOMHjWeUjQtnuRs22c",
+        "{global}"
+    );
+    assert_eq!(global["nodes"][0]["name"], "dance pop", "{global}");
+    assert_eq!(global["nodes"][1], serde_json::Value::Null, "{global}");
     Ok(())
 }
 

@@ -23,7 +23,7 @@ async fn a_playlist_lists_its_tracks_in_order_a_page_at_a_time(db: TestDb) -> Re
     let app = TestApp::spawn(&db).await?;
     let page = |after: &str| {
         format!(
-            "{{ playlist(id: \"{KPARTY}\") {{ id name source trackCount tracks(first: 5{after}) {{ totalCount pageInfo {{ hasNextPage endCursor }} edges {{ node {{ position track {{ id name }} }} }} }} }} }}"
+            "{{ playlist(id: \"{KPARTY}\") {{ catalogId name source trackCount tracks(first: 5{after}) {{ totalCount pageInfo {{ hasNextPage endCursor }} edges {{ node {{ position track {{ catalogId name }} }} }} }} }} }}"
         )
     };
     let data = app.data(&page("")).await?;
@@ -44,7 +44,7 @@ async fn a_playlist_lists_its_tracks_in_order_a_page_at_a_time(db: TestDb) -> Re
         .collect();
     assert_eq!(positions, [1, 2, 3, 4, 5]);
     for n in &first {
-        let id = n["track"]["id"].as_str().unwrap_or_default();
+        let id = n["track"]["catalogId"].as_str().unwrap_or_default();
         let at = scalar(
             &conn,
             &format!(
@@ -65,7 +65,7 @@ async fn a_playlist_lists_its_tracks_in_order_a_page_at_a_time(db: TestDb) -> Re
     assert_eq!(positions, [6, 7, 8, 9, 10]);
 
     let unknown = app
-        .data("{ playlist(id: \"no-such-playlist\") { id } }")
+        .data("{ playlist(id: \"no-such-playlist\") { catalogId } }")
         .await?;
     assert_eq!(unknown["playlist"], Value::Null);
     Ok(())
@@ -77,7 +77,7 @@ async fn playlists_are_filtered_ordered_and_counted_like_the_database(db: TestDb
     let app = TestApp::spawn(&db).await?;
     let total = scalar(&conn, "SELECT COUNT(*) FROM playlists").await?;
     let data = app
-        .data("{ playlists(first: 50, orderBy: { field: TRACK_COUNT }) { totalCount edges { node { id trackCount } } } }")
+        .data("{ playlists(first: 50, orderBy: { field: TRACK_COUNT }) { totalCount edges { node { catalogId trackCount } } } }")
         .await?;
     assert_eq!(data["playlists"]["totalCount"], total);
     let counts: Vec<i64> = nodes(&data["playlists"])
@@ -88,17 +88,17 @@ async fn playlists_are_filtered_ordered_and_counted_like_the_database(db: TestDb
     assert!(counts.windows(2).all(|w| w[0] >= w[1]), "{counts:?}");
 
     let named = app
-        .data("{ playlists(filter: { nameContains: \"k party\" }) { edges { node { id name } } } }")
+        .data("{ playlists(filter: { nameContains: \"k party\" }) { edges { node { catalogId name } } } }")
         .await?;
     let ids: Vec<Value> = nodes(&named["playlists"])
         .iter()
-        .map(|n| n["id"].clone())
+        .map(|n| n["catalogId"].clone())
         .collect();
     assert!(ids.contains(&Value::from(KPARTY)), "{named}");
 
-    let bts = app.data("{ searchArtists(query: \"BTS\", first: 1) { id playlists(first: 100) { totalCount edges { node { id } } } tracks(first: 1) { edges { node { id playlists { totalCount } } } } } }").await?;
+    let bts = app.data("{ searchArtists(query: \"BTS\", first: 1) { catalogId playlists(first: 100) { totalCount edges { node { catalogId } } } tracks(first: 1) { edges { node { catalogId playlists { totalCount } } } } } }").await?;
     let bts = &bts["searchArtists"][0];
-    let id = bts["id"].as_str().unwrap_or_default();
+    let id = bts["catalogId"].as_str().unwrap_or_default();
     let holding = scalar(
         &conn,
         &format!(
@@ -110,24 +110,24 @@ async fn playlists_are_filtered_ordered_and_counted_like_the_database(db: TestDb
     assert_eq!(bts["playlists"]["totalCount"], holding);
     let filtered = app
         .data(&format!(
-            "{{ playlists(first: 100, filter: {{ artistId: \"{id}\" }}) {{ totalCount edges {{ node {{ id }} }} }} }}"
+            "{{ playlists(first: 100, filter: {{ artistId: \"{id}\" }}) {{ totalCount edges {{ node {{ catalogId }} }} }} }}"
         ))
         .await?;
     assert_eq!(filtered["playlists"]["totalCount"], holding);
     let mut by_filter: Vec<Value> = nodes(&filtered["playlists"])
         .iter()
-        .map(|n| n["id"].clone())
+        .map(|n| n["catalogId"].clone())
         .collect();
     let mut by_artist: Vec<Value> = nodes(&bts["playlists"])
         .iter()
-        .map(|n| n["id"].clone())
+        .map(|n| n["catalogId"].clone())
         .collect();
     by_filter.sort_by_key(|v| v.to_string());
     by_artist.sort_by_key(|v| v.to_string());
     assert_eq!(by_filter, by_artist);
 
     let track = &bts["tracks"]["edges"][0]["node"];
-    let track_id = track["id"].as_str().unwrap_or_default();
+    let track_id = track["catalogId"].as_str().unwrap_or_default();
     let of_track = scalar(
         &conn,
         &format!(

@@ -42,7 +42,7 @@ async fn related_artists_are_nearest_first_without_the_artist_and_deterministic(
     import_sample(&db.connect().await?).await?;
     let app = TestApp::spawn(&db).await?;
     let query = format!(
-        "{{ {BTS} {{ id name relatedArtists(first: 5, basis: AUDIO) {{ artist {{ id name }} distance similarity }} }} }}"
+        "{{ {BTS} {{ catalogId name relatedArtists(first: 5, basis: AUDIO) {{ artist {{ catalogId name }} distance similarity }} }} }}"
     );
     let data = app.data(&query).await?;
     let bts = &data["searchArtists"][0];
@@ -61,7 +61,7 @@ async fn related_artists_are_nearest_first_without_the_artist_and_deterministic(
         "{similarities:?}"
     );
     for r in &related {
-        assert_ne!(r["artist"]["id"], bts["id"]);
+        assert_ne!(r["artist"]["catalogId"], bts["catalogId"]);
         let s = r["similarity"].as_f64().unwrap_or(-1.0);
         assert!((0.0..=1.0).contains(&s), "{r}");
         assert_genre_penalty(s, r["distance"].as_f64().unwrap_or(-1.0), 0.0);
@@ -78,11 +78,11 @@ async fn related_artists_by_playlists_share_as_many_playlists_as_the_database_sa
     let app = TestApp::spawn(&db).await?;
     let related = |basis: &str| {
         format!(
-            "{{ {BTS} {{ id relatedArtists(first: 10{basis}) {{ artist {{ id name }} similarity sharedPlaylists playlistSimilarity audioSimilarity distance }} }} }}"
+            "{{ {BTS} {{ catalogId relatedArtists(first: 10{basis}) {{ artist {{ catalogId name }} similarity sharedPlaylists playlistSimilarity audioSimilarity distance }} }} }}"
         )
     };
     let data = app.data(&related(", basis: PLAYLISTS")).await?;
-    let bts = data["searchArtists"][0]["id"]
+    let bts = data["searchArtists"][0]["catalogId"]
         .as_str()
         .unwrap_or_default()
         .to_owned();
@@ -92,7 +92,7 @@ async fn related_artists_by_playlists_share_as_many_playlists_as_the_database_sa
         .unwrap_or_default();
     assert_eq!(by_playlists.len(), 10, "{by_playlists:?}");
     for r in &by_playlists {
-        let other = r["artist"]["id"].as_str().unwrap_or_default();
+        let other = r["artist"]["catalogId"].as_str().unwrap_or_default();
         let shared = r["sharedPlaylists"].as_i64().unwrap_or(-1);
         assert!(shared > 0, "{r}");
         assert_eq!(shared, shared_playlists(&conn, &bts, other).await?, "{r}");
@@ -147,8 +147,8 @@ async fn recommendations_from_an_artist_favour_tracks_sharing_its_playlists(
     let conn = db.connect().await?;
     import_sample(&conn).await?;
     let app = TestApp::spawn(&db).await?;
-    let bts = app.data(&format!("{{ {BTS} {{ id }} }}")).await?;
-    let bts = bts["searchArtists"][0]["id"]
+    let bts = app.data(&format!("{{ {BTS} {{ catalogId }} }}")).await?;
+    let bts = bts["searchArtists"][0]["catalogId"]
         .as_str()
         .unwrap_or_default()
         .to_owned();
@@ -167,7 +167,9 @@ async fn recommendations_from_an_artist_favour_tracks_sharing_its_playlists(
         .collect();
     assert!(boosted.len() >= 5, "{found:?}");
     for r in boosted {
-        let main = r["track"]["artists"][0]["id"].as_str().unwrap_or_default();
+        let main = r["track"]["artists"][0]["catalogId"]
+            .as_str()
+            .unwrap_or_default();
         assert!(shared_playlists(&conn, &bts, main).await? > 0, "{r}");
     }
     Ok(())
@@ -179,11 +181,11 @@ async fn an_audio_profile_is_the_mean_of_the_artists_tracks(db: TestDb) -> Resul
     let app = TestApp::spawn(&db).await?;
     let data = app
         .data(&format!(
-            "{{ {BTS} {{ id audioProfile {{ energy tempo trackCount }} }} }}"
+            "{{ {BTS} {{ catalogId audioProfile {{ energy tempo trackCount }} }} }}"
         ))
         .await?;
     let bts = &data["searchArtists"][0];
-    let id = bts["id"].as_str().unwrap_or_default();
+    let id = bts["catalogId"].as_str().unwrap_or_default();
     let tracks = sixpotify_tests::scalar(
         &conn,
         &format!("SELECT COUNT(*) FROM track_artists ta JOIN audio_features f ON f.track_id = ta.track_id WHERE ta.artist_id = '{id}'"),
@@ -241,15 +243,15 @@ backend_tests!(
 /// `recommendations(…)` with the given arguments, asking what the checks need.
 fn recommendations(args: &str) -> String {
     format!(
-        "{{ recommendations({args}) {{ score distance playlistBonus track {{ id popularity artists {{ id }} audioFeatures {{ energy }} }} }} }}"
+        "{{ recommendations({args}) {{ score distance playlistBonus track {{ catalogId popularity artists {{ catalogId }} audioFeatures {{ energy }} }} }} }}"
     )
 }
 
 async fn recommendations_from_an_artist_sound_like_it_and_leave_it_out(db: TestDb) -> Result<()> {
     import_sample(&db.connect().await?).await?;
     let app = TestApp::spawn(&db).await?;
-    let bts = app.data(&format!("{{ {BTS} {{ id }} }}")).await?;
-    let bts = bts["searchArtists"][0]["id"]
+    let bts = app.data(&format!("{{ {BTS} {{ catalogId }} }}")).await?;
+    let bts = bts["searchArtists"][0]["catalogId"]
         .as_str()
         .unwrap_or_default()
         .to_owned();
@@ -262,7 +264,7 @@ async fn recommendations_from_an_artist_sound_like_it_and_leave_it_out(db: TestD
     assert_eq!(found.len(), 20);
     let mut per_artist = std::collections::HashMap::new();
     for r in &found {
-        let main = r["track"]["artists"][0]["id"]
+        let main = r["track"]["artists"][0]["catalogId"]
             .as_str()
             .unwrap_or_default()
             .to_owned();
@@ -298,7 +300,7 @@ async fn recommendations_keep_to_bounds_and_leave_seed_tracks_out(db: TestDb) ->
         .unwrap_or_default();
     assert!(!found.is_empty());
     for r in &found {
-        assert_ne!(r["track"]["id"], seed);
+        assert_ne!(r["track"]["catalogId"], seed);
         assert!(
             r["track"]["audioFeatures"]["energy"]
                 .as_f64()
@@ -313,7 +315,7 @@ async fn recommendations_keep_to_bounds_and_leave_seed_tracks_out(db: TestDb) ->
     }
     let mains: std::collections::HashSet<_> = found
         .iter()
-        .map(|r| r["track"]["artists"][0]["id"].clone())
+        .map(|r| r["track"]["artists"][0]["catalogId"].clone())
         .collect();
     assert_eq!(mains.len(), found.len(), "one track an artist");
     Ok(())
@@ -392,8 +394,8 @@ async fn a_load_swaps_in_a_new_index_while_queries_keep_being_answered(db: TestD
     let conn = db.connect().await?;
     import_sample(&conn).await?;
     let app = std::sync::Arc::new(TestApp::spawn(&db).await?);
-    let bts = app.data(&format!("{{ {BTS} {{ id }} }}")).await?;
-    let bts = bts["searchArtists"][0]["id"]
+    let bts = app.data(&format!("{{ {BTS} {{ catalogId }} }}")).await?;
+    let bts = bts["searchArtists"][0]["catalogId"]
         .as_str()
         .unwrap_or_default()
         .to_owned();

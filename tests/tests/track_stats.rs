@@ -120,7 +120,7 @@ async fn groups_by_decade_and_mode_agree_with_the_raw_rows(db: TestDb) -> Result
         .data(&format!(
             "{{ trackStats(groupBy: [DECADE, MODE], first: 100, orderBy: {{ by: KEY }}) {{
                 totalCount
-                edges {{ node {{ key {{ decade mode releaseYear genre {{ id }} }} count artists
+                edges {{ node {{ key {{ decade mode releaseYear genre {{ catalogId }} }} count artists
                   energy {ALL_STATS} popularity {ALL_STATS} durationMs {ALL_STATS} }} }} }} }}"
         ))
         .await?;
@@ -187,7 +187,7 @@ async fn a_track_counts_in_each_of_its_genres(db: TestDb) -> Result<()> {
     let raw = raw_tracks(&conn).await?;
     let app = TestApp::spawn(&db).await?;
     let data = app
-        .data("{ trackStats(groupBy: [GENRE], first: 100) { totalCount edges { node { key { genre { id name } } count } } } }")
+        .data("{ trackStats(groupBy: [GENRE], first: 100) { totalCount edges { node { key { genre { catalogId name } } count } } } }")
         .await?;
     let mut expected: BTreeMap<String, u64> = BTreeMap::new();
     for t in raw.values() {
@@ -201,7 +201,9 @@ async fn a_track_counts_in_each_of_its_genres(db: TestDb) -> Result<()> {
     let mut got: BTreeMap<String, u64> = BTreeMap::new();
     for e in data["trackStats"]["edges"].as_array().context("edges")? {
         let node = &e["node"];
-        let id = node["key"]["genre"]["id"].as_str().unwrap_or_default();
+        let id = node["key"]["genre"]["catalogId"]
+            .as_str()
+            .unwrap_or_default();
         if !id.is_empty() {
             assert!(node["key"]["genre"]["name"].is_string(), "{node}");
         }
@@ -223,7 +225,7 @@ async fn a_track_counts_in_each_of_its_genres(db: TestDb) -> Result<()> {
         .context("a genre")?;
     let filtered = app
         .query_with(
-            "query($g: String!) { trackStats(groupBy: [GENRE], filter: { genre: $g }, first: 100) { edges { node { key { genre { id } } count } } } }",
+            "query($g: String!) { trackStats(groupBy: [GENRE], filter: { genre: $g }, first: 100) { edges { node { key { genre { catalogId } } count } } } }",
             json!({ "g": genre }),
         )
         .await?;
@@ -239,7 +241,7 @@ async fn a_track_counts_in_each_of_its_genres(db: TestDb) -> Result<()> {
         .iter()
         .map(|e| {
             (
-                e["node"]["key"]["genre"]["id"]
+                e["node"]["key"]["genre"]["catalogId"]
                     .as_str()
                     .unwrap_or_default()
                     .to_owned(),
@@ -311,7 +313,7 @@ async fn groups_are_ordered_by_a_figure_bounded_and_paged(db: TestDb) -> Result<
     let query = "query($after: String, $first: Int!) { trackStats(groupBy: [ARTIST], minCount: 5, first: $first, after: $after,
         orderBy: { by: MEAN, measure: ENERGY }) {
         totalCount pageInfo { hasNextPage endCursor }
-        edges { cursor node { key { artist { id name } } count energy { mean } } } } }";
+        edges { cursor node { key { artist { catalogId name } } count energy { mean } } } } }";
     let all = app.query_with(query, json!({ "first": 100 })).await?;
     let all_nodes: Vec<Value> = all["data"]["trackStats"]["edges"]
         .as_array()
@@ -414,7 +416,7 @@ async fn requests_the_grouping_cannot_answer_are_refused_with_a_code(db: TestDb)
     }
     // With no dimension, the whole catalog is one group.
     let data = app
-        .data("{ trackStats { totalCount edges { node { count key { genre { id } decade } } } } }")
+        .data("{ trackStats { totalCount edges { node { count key { genre { catalogId } decade } } } } }")
         .await?;
     assert_eq!(data["trackStats"]["totalCount"], 1);
     let tracks = scalar(&conn, "SELECT COUNT(*) FROM tracks").await?;

@@ -190,6 +190,7 @@ pub struct EntityCaches {
     pub track_artists: EntityCache<Vec<artist::Model>>,
     pub album_artists: EntityCache<Vec<artist::Model>>,
     pub playlists: EntityCache<playlist::Model>,
+    pub genres: EntityCache<genre::Model>,
 }
 
 impl EntityCaches {
@@ -205,6 +206,7 @@ impl EntityCaches {
             track_artists: EntityCache::new("track_artists", s),
             album_artists: EntityCache::new("album_artists", s),
             playlists: EntityCache::new("playlists", s),
+            genres: EntityCache::new("genres", s),
         }
     }
 
@@ -219,6 +221,7 @@ impl EntityCaches {
         self.track_artists.cache.invalidate_all();
         self.album_artists.cache.invalidate_all();
         self.playlists.cache.invalidate_all();
+        self.genres.cache.invalidate_all();
     }
 
     fn figures(&self) -> Vec<CacheFigures> {
@@ -233,6 +236,7 @@ impl EntityCaches {
             self.track_artists.figures(),
             self.album_artists.figures(),
             self.playlists.figures(),
+            self.genres.figures(),
         ]
     }
 }

@@ -15,17 +15,17 @@ use crate::state::AppState;
 /// The GraphQL query the webhook runs for one name.
 pub(crate) const QUERY: &str = "query KakaoSkill($id: ID!, $cards: Int!, $items: Int!) {
   artist(id: $id) {
-    id name genres { name }
+    catalogId name genres { name }
     relatedArtists(first: $cards) {
       similarity sharedPlaylists audioSimilarity
       artist {
-        id name genres { name }
-        topTracks { id name album { name releaseYear imageUrl } }
-        tracks(first: $items) { edges { node { id name album { name releaseYear imageUrl } } } }
+        catalogId name genres { name }
+        topTracks { catalogId name album { name releaseYear imageUrl } }
+        tracks(first: $items) { edges { node { catalogId name album { name releaseYear imageUrl } } } }
       }
     }
-    topTracks { id name album { name releaseYear imageUrl } }
-    tracks(first: $items) { edges { node { id name album { name releaseYear imageUrl } } } }
+    topTracks { catalogId name album { name releaseYear imageUrl } }
+    tracks(first: $items) { edges { node { catalogId name album { name releaseYear imageUrl } } } }
   }
 }";
 
@@ -59,6 +59,7 @@ pub struct RelatedArtist {
 #[derive(Clone, Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct ListedArtist {
+    #[serde(rename = "catalogId")]
     pub id: String,
     pub name: String,
     pub genres: Vec<GenreName>,
@@ -84,6 +85,7 @@ pub struct TrackEdge {
 /// A track with what a list item shows of it.
 #[derive(Clone, Debug, Default, Deserialize)]
 pub struct ListedTrack {
+    #[serde(rename = "catalogId")]
     pub id: String,
     pub name: Option<String>,
     pub album: Option<ListedAlbum>,

@@ -7,6 +7,7 @@ use super::connection::{db, load_in_order};
 use super::features::{FeatureAverages, FeatureName, GenreStatsField};
 use super::load_run::LoadRun;
 use super::loader::ArtistKey;
+use super::node::NodeType;
 use super::types::Artist;
 use crate::error::ApiError;
 use crate::service::analytics::{self, ArtistRank, CatalogCounts, GenreStatsRow, YearStatsRow};
@@ -76,8 +77,8 @@ impl AnalyticsQuery {
         #[graphql(desc = "The audio feature whose values are counted.")] feature: FeatureName,
         #[graphql(default = 20, desc = "How many equal bins to count in, 1 to 100.")] bins: i32,
         #[graphql(
-            desc = "Only tracks of this genre, by its `id` (the folded label, such as \
-                    `dance pop`); every track with audio features when null."
+            desc = "Only tracks of this genre, by its global id or its `catalogId` (the folded \
+                    label, such as `dance pop`); every track with audio features when null."
         )]
         genre: Option<ID>,
         #[graphql(
@@ -111,7 +112,7 @@ impl AnalyticsQuery {
             feature.into(),
             (from, to),
             bins,
-            genre.as_ref().map(|g| g.as_str()),
+            genre.map(|g| NodeType::Genre.catalog_id(&g)).as_deref(),
         )
         .await
         .map_err(ApiError::from)?;
@@ -155,8 +156,8 @@ impl AnalyticsQuery {
         )]
         to: Option<i32>,
         #[graphql(
-            desc = "Only tracks of this genre, by its `id` (the folded label, such as \
-                    `dance pop`); every track when null."
+            desc = "Only tracks of this genre, by its global id or its `catalogId` (the folded \
+                    label, such as `dance pop`); every track when null."
         )]
         genre: Option<ID>,
     ) -> Result<Vec<YearStats>> {
@@ -167,10 +168,14 @@ impl AnalyticsQuery {
                 ApiError::bad_input(format!("from ({from}) must not be after to ({to})")).into(),
             );
         }
-        let rows =
-            analytics::release_year_stats(db(ctx), from, to, genre.as_ref().map(|g| g.as_str()))
-                .await
-                .map_err(ApiError::from)?;
+        let rows = analytics::release_year_stats(
+            db(ctx),
+            from,
+            to,
+            genre.map(|g| NodeType::Genre.catalog_id(&g)).as_deref(),
+        )
+        .await
+        .map_err(ApiError::from)?;
         Ok(rows.into_iter().map(YearStats).collect())
     }
 
@@ -181,8 +186,8 @@ impl AnalyticsQuery {
         ctx: &Context<'_>,
         #[graphql(desc = "The figure to rank by.")] by: ArtistRankBy,
         #[graphql(
-            desc = "Only artists of this genre, by its `id` (the folded label, such as \
-                    `dance pop`); every artist when null."
+            desc = "Only artists of this genre, by its global id or its `catalogId` (the folded \
+                    label, such as `dance pop`); every artist when null."
         )]
         genre: Option<ID>,
         #[graphql(
@@ -198,10 +203,14 @@ impl AnalyticsQuery {
             ArtistRankBy::Followers => ArtistRank::Followers,
             ArtistRankBy::TrackCount => ArtistRank::TrackCount,
         };
-        let ranked =
-            analytics::top_artists(db(ctx), rank, genre.as_ref().map(|g| g.as_str()), first)
-                .await
-                .map_err(ApiError::from)?;
+        let ranked = analytics::top_artists(
+            db(ctx),
+            rank,
+            genre.map(|g| NodeType::Genre.catalog_id(&g)).as_deref(),
+            first,
+        )
+        .await
+        .map_err(ApiError::from)?;
         load_in_order(
             ctx,
             ranked,

@@ -9,6 +9,7 @@
 //! field of every response through the engine's slower per-field path, which costs more than
 //! the whole of some queries.
 
+use async_graphql::parser::types::DocumentOperations;
 use async_graphql::{Request, Response, ServerError, Value};
 
 use super::AppSchema;
@@ -50,16 +51,8 @@ pub async fn execute_within(
 /// Executes `request` on `schema`, if its document parses and keeps within `limits`, and gives
 /// every error in the response a code.
 pub async fn execute(schema: &AppSchema, mut request: Request, limits: &QueryLimits) -> Response {
-    match request.parsed_query() {
-        Err(e) => return Response::from_errors(vec![label(e, GRAPHQL_PARSE_FAILED)]),
-        Ok(doc) => {
-            if let Err(e) = super::limits::check(doc, limits) {
-                return Response::from_errors(vec![label(
-                    ServerError::new(e.message, None),
-                    e.code,
-                )]);
-            }
-        }
+    if let Some(refusal) = parse(&mut request, limits) {
+        return refusal;
     }
     let mut response = schema.execute(request).await;
     if !response.errors.is_empty() {
@@ -73,6 +66,34 @@ pub async fn execute(schema: &AppSchema, mut request: Request, limits: &QueryLim
             .collect();
     }
     response
+}
+
+/// Parses `request`'s document (the engine then uses it as it is) and checks it against
+/// `limits`, in a `graphql.parse` span; names the operation on the request's span. Gives the
+/// response to send instead when the document does not parse or exceeds a limit.
+fn parse(request: &mut Request, limits: &QueryLimits) -> Option<Response> {
+    let around = tracing::Span::current();
+    let _parsing = tracing::debug_span!("graphql.parse").entered();
+    if let Some(name) = &request.operation_name {
+        around.record("graphql.operation.name", name.as_str());
+    }
+    let named = request.operation_name.is_some();
+    match request.parsed_query() {
+        Err(e) => Some(Response::from_errors(vec![label(e, GRAPHQL_PARSE_FAILED)])),
+        Ok(doc) => {
+            // A document of one named operation names it without `operationName`.
+            if !named
+                && let DocumentOperations::Multiple(ops) = &doc.operations
+                && ops.len() == 1
+                && let Some(name) = ops.keys().next()
+            {
+                around.record("graphql.operation.name", name.as_str());
+            }
+            super::limits::check(doc, limits).err().map(|e| {
+                Response::from_errors(vec![label(ServerError::new(e.message, None), e.code)])
+            })
+        }
+    }
 }
 
 /// The code of an error the engine raised. Errors with a path come from a field whose

@@ -4,6 +4,8 @@ use async_graphql::{Enum, ID, InputObject};
 use entity::Feature;
 use entity::normalize::{genre_id, search_key};
 
+use super::node::NodeType;
+
 use super::features::{AudioFeatureRanges, TrackOrderField};
 use super::ranges::IntRange;
 use crate::error::Result;
@@ -38,7 +40,7 @@ fn folded_name(s: Option<String>) -> Option<String> {
 pub struct TrackFilterInput {
     /// Part of the name, matched ignoring case, accents, spacing and punctuation.
     pub name_contains: Option<String>,
-    /// A genre id or name (`dance pop`).
+    /// A genre, by its global id, its catalog id or its name (`dance pop`).
     pub genre: Option<String>,
     /// Only tracks credited to this artist.
     pub artist_id: Option<ID>,
@@ -57,9 +59,13 @@ impl TrackFilterInput {
     pub fn check(self) -> Result<TrackFilter> {
         Ok(TrackFilter {
             name_contains: folded_name(self.name_contains),
-            genre_id: self.genre.map(|g| genre_id(&g)),
-            artist_id: self.artist_id.map(|id| id.0),
-            playlist_id: self.playlist_id.map(|id| id.0),
+            genre_id: self
+                .genre
+                .map(|g| genre_id(&NodeType::Genre.catalog_id(&g))),
+            artist_id: self.artist_id.map(|id| NodeType::Artist.catalog_id(&id)),
+            playlist_id: self
+                .playlist_id
+                .map(|id| NodeType::Playlist.catalog_id(&id)),
             popularity: self
                 .popularity
                 .unwrap_or_default()
@@ -78,7 +84,7 @@ impl TrackFilterInput {
 pub struct ArtistFilterInput {
     /// Part of the name, matched ignoring case, accents, spacing and punctuation.
     pub name_contains: Option<String>,
-    /// A genre id or name.
+    /// A genre, by its global id, its catalog id or its name.
     pub genre: Option<String>,
     /// Spotify's popularity, 0 to 100; artists without one do not match.
     pub popularity: Option<IntRange>,
@@ -90,7 +96,9 @@ impl ArtistFilterInput {
     pub fn check(self) -> Result<ArtistFilter> {
         Ok(ArtistFilter {
             name_contains: folded_name(self.name_contains),
-            genre_id: self.genre.map(|g| genre_id(&g)),
+            genre_id: self
+                .genre
+                .map(|g| genre_id(&NodeType::Genre.catalog_id(&g))),
             popularity: self
                 .popularity
                 .unwrap_or_default()
@@ -237,8 +245,8 @@ impl PlaylistFilterInput {
         Ok(PlaylistFilter {
             name_contains: folded_name(self.name_contains),
             source: self.source,
-            track_id: self.track_id.map(|id| id.0),
-            artist_id: self.artist_id.map(|id| id.0),
+            track_id: self.track_id.map(|id| NodeType::Track.catalog_id(&id)),
+            artist_id: self.artist_id.map(|id| NodeType::Artist.catalog_id(&id)),
             track_count: self
                 .track_count
                 .unwrap_or_default()

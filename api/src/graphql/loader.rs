@@ -7,6 +7,7 @@ use std::sync::Arc;
 use async_graphql::dataloader::Loader;
 use entity::{album, artist, artist_alias, audio_features, genre, playlist, playlist_track, track};
 use sea_orm::{DatabaseConnection, DbErr};
+use tracing::Instrument as _;
 
 use crate::cache::Caches;
 use crate::service::page::{Page, PageArgs};
@@ -39,6 +40,8 @@ key!(/// A track by id.
     TrackKey);
 key!(/// A playlist by id.
     PlaylistKey);
+key!(/// A genre by id.
+    GenreKey);
 key!(/// The audio features of a track.
     FeaturesKey);
 key!(/// The genres of an artist.
@@ -103,6 +106,16 @@ fn rekey<K: Clone + Eq + std::hash::Hash, V>(
         .collect()
 }
 
+/// One statement of a batch, in a `dataloader.batch` span naming the relation and how many
+/// keys it loads (a child of the execution that started the batch, when traces are exported).
+fn statement<F: std::future::Future>(
+    relation: &'static str,
+    keys: usize,
+    load: F,
+) -> tracing::instrument::Instrumented<F> {
+    load.instrument(tracing::debug_span!("dataloader.batch", relation, keys))
+}
+
 /// What a by-id relation gives for an id the database has nothing for: nothing for an
 /// entity (it does not exist), an empty list for a list (it is empty). Empty lists are cached
 /// like any other answer.
@@ -131,6 +144,7 @@ no_absent!(
     artist::Model,
     track::Model,
     audio_features::Model,
+    genre::Model,
     playlist::Model
 );
 
@@ -163,7 +177,12 @@ macro_rules! by_id_loader {
                 let cache = &self.caches.entities.$cache;
                 let (mut found, missing) = cache.get_many(ids(keys.iter().map(|k| &k.0)));
                 if !missing.is_empty() {
-                    let mut fetched = $fetch(&self.db, &missing).await?;
+                    let mut fetched = statement(
+                        stringify!($fetch),
+                        missing.len(),
+                        $fetch(&self.db, &missing),
+                    )
+                    .await?;
                     if let Some(empty) = <$value as Absent>::absent() {
                         for id in missing {
                             fetched.entry(id).or_insert_with(|| empty.clone());
@@ -187,6 +206,7 @@ by_id_loader!(
     playlists,
     relations::playlists_by_id
 );
+by_id_loader!(GenreKey, genre::Model, genres, relations::genres_by_id);
 by_id_loader!(
     FeaturesKey,
     audio_features::Model,
@@ -246,8 +266,13 @@ impl Loader<TopTracksKey> for CatalogLoader {
         }
         let mut out = HashMap::new();
         for (market, artist_ids) in by_market {
-            let mut found =
-                relations::top_tracks_of_artists(&self.db, market, &ids(artist_ids)).await?;
+            let artist_ids = ids(artist_ids);
+            let mut found = statement(
+                "relations::top_tracks_of_artists",
+                artist_ids.len(),
+                relations::top_tracks_of_artists(&self.db, market, &artist_ids),
+            )
+            .await?;
             for k in keys.iter().filter(|k| k.market == market) {
                 if let Some(tracks) = found.remove(&k.id) {
                     out.insert(k.clone(), tracks);
@@ -276,7 +301,9 @@ macro_rules! paged_loader {
             async fn load(&self, keys: &[$key]) -> Result<HashMap<$key, Page<$value>>, LoadError> {
                 let mut out = HashMap::new();
                 for (args, ids) in by_args(keys.iter().map(|k| &k.0)) {
-                    let mut pages = $fetch(&self.db, &ids, &args).await?;
+                    let mut pages =
+                        statement(stringify!($fetch), ids.len(), $fetch(&self.db, &ids, &args))
+                            .await?;
                     for id in ids {
                         let page = pages.remove(&id).unwrap_or_default();
                         out.insert(
@@ -324,7 +351,12 @@ impl Loader<CountKey> for CatalogLoader {
         }
         let mut out = HashMap::new();
         for (of, ids) in groups {
-            let counts = relations::counts(&self.db, of, &ids).await?;
+            let counts = statement(
+                "relations::counts",
+                ids.len(),
+                relations::counts(&self.db, of, &ids),
+            )
+            .await?;
             for id in ids {
                 let n = counts.get(&id).copied().unwrap_or(0);
                 out.insert(CountKey { of, id }, n);

@@ -9,9 +9,11 @@ pub mod inputs;
 pub mod limits;
 pub mod load_run;
 pub mod loader;
+pub mod node;
 pub mod query;
 pub mod ranges;
 pub mod recommend;
+pub mod traces;
 pub mod track_stats;
 pub mod types;
 
@@ -20,6 +22,7 @@ use std::time::Duration;
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{EmptyMutation, EmptySubscription, Schema, SchemaBuilder};
 use sea_orm::DatabaseConnection;
+use tracing::Instrument as _;
 
 use self::connection::Conn;
 use self::loader::CatalogLoader;
@@ -56,6 +59,9 @@ pub struct SchemaOptions {
     pub max_page_size: i32,
     /// Whether introspection queries are answered.
     pub introspection: bool,
+    /// Whether validation and execution get spans of their own ([`traces`]). Off unless traces
+    /// are exported: the engine's hooks cost every field a slower path.
+    pub traced: bool,
 }
 
 impl Default for SchemaOptions {
@@ -63,6 +69,7 @@ impl Default for SchemaOptions {
         Self {
             max_page_size: 100,
             introspection: true,
+            traced: false,
         }
     }
 }
@@ -116,13 +123,19 @@ pub fn build_schema(
     caches: crate::cache::Caches,
     options: SchemaOptions,
 ) -> AppSchema {
+    // A batch runs in the span of the field that started it, so that its span (see
+    // `loader`) is a child of the request's execution.
     let spawn_settled = |batch: futures_util::future::BoxFuture<'static, ()>| {
-        tokio::spawn(async move {
-            for _ in 0..SETTLE_TURNS {
-                tokio::task::yield_now().await;
+        let parent = tracing::Span::current();
+        tokio::spawn(
+            async move {
+                for _ in 0..SETTLE_TURNS {
+                    tokio::task::yield_now().await;
+                }
+                batch.await;
             }
-            batch.await;
-        })
+            .instrument(parent),
+        )
     };
     let loader = DataLoader::new(
         CatalogLoader {
@@ -138,6 +151,11 @@ pub fn build_schema(
         .data(loader)
         .data(index)
         .data(PageLimit(options.max_page_size));
+    let builder = if options.traced {
+        builder.extension(traces::Stages)
+    } else {
+        builder
+    };
     if options.introspection {
         builder.finish()
     } else {

@@ -11,6 +11,7 @@ use super::inputs::{
 };
 use super::load_run::{LoadRun, RunStatus};
 use super::loader::{AlbumKey, ArtistKey, PlaylistKey, TrackKey};
+use super::node::NodeType;
 use super::types::{Album, Artist, Genre, Playlist, Track};
 use crate::error::ApiError;
 use crate::recommend::IndexStore;
@@ -21,6 +22,7 @@ use crate::service::{self, catalog};
 #[derive(Default, MergedObject)]
 pub struct QueryRoot(
     CatalogQuery,
+    super::node::NodeQuery,
     SearchQuery,
     super::recommend::RecommendQuery,
     super::analytics::AnalyticsQuery,
@@ -39,9 +41,9 @@ impl CatalogQuery {
     async fn artist(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The artist's Spotify id, or its derived `ar-…` id.")] id: ID,
+        #[graphql(desc = "The artist's global id or `catalogId`.")] id: ID,
     ) -> Result<Option<Artist>> {
-        let found = load_by_id(ctx, ArtistKey(id.0)).await?;
+        let found = load_by_id(ctx, ArtistKey(NodeType::Artist.catalog_id(&id))).await?;
         Ok(found.map(Artist::new))
     }
 
@@ -49,9 +51,9 @@ impl CatalogQuery {
     async fn track(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The Spotify track id.")] id: ID,
+        #[graphql(desc = "The track's global id or `catalogId`.")] id: ID,
     ) -> Result<Option<Track>> {
-        let found = load_by_id(ctx, TrackKey(id.0)).await?;
+        let found = load_by_id(ctx, TrackKey(NodeType::Track.catalog_id(&id))).await?;
         Ok(found.map(Track::new))
     }
 
@@ -59,9 +61,9 @@ impl CatalogQuery {
     async fn album(
         &self,
         ctx: &Context<'_>,
-        #[graphql(desc = "The album's Spotify id, or its derived `al-…` id.")] id: ID,
+        #[graphql(desc = "The album's global id or `catalogId`.")] id: ID,
     ) -> Result<Option<Album>> {
-        let found = load_by_id(ctx, AlbumKey(id.0)).await?;
+        let found = load_by_id(ctx, AlbumKey(NodeType::Album.catalog_id(&id))).await?;
         Ok(found.map(Album))
     }
 
@@ -69,13 +71,9 @@ impl CatalogQuery {
     async fn playlist(
         &self,
         ctx: &Context<'_>,
-        #[graphql(
-            desc = "The playlist's id: Spotify's, or `mpd-<pid>` for the Million Playlist \
-                    Dataset's."
-        )]
-        id: ID,
+        #[graphql(desc = "The playlist's global id or `catalogId`.")] id: ID,
     ) -> Result<Option<Playlist>> {
-        let found = load_by_id(ctx, PlaylistKey(id.0)).await?;
+        let found = load_by_id(ctx, PlaylistKey(NodeType::Playlist.catalog_id(&id))).await?;
         Ok(found.map(Playlist))
     }
 

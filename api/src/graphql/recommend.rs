@@ -6,6 +6,7 @@ use async_graphql::{Context, ID, Object, Result};
 use super::connection::{db, load_in_order};
 use super::features::AudioTargets;
 use super::loader::TrackKey;
+use super::node::NodeType;
 use super::types::Track;
 use crate::error::ApiError;
 use crate::recommend::request::{Request, Targets};
@@ -70,20 +71,20 @@ impl RecommendQuery {
         ctx: &Context<'_>,
         #[graphql(
             default,
-            desc = "Artists whose audio profiles seed the search, by id; each needs tracks \
-                    with audio features. 1 to 5 seeds in all."
+            desc = "Artists whose audio profiles seed the search, by global id or `catalogId`; \
+                    each needs tracks with audio features. 1 to 5 seeds in all."
         )]
         seed_artists: Vec<ID>,
         #[graphql(
             default,
-            desc = "Tracks whose audio features seed the search, by id; each needs audio \
-                    features. 1 to 5 seeds in all."
+            desc = "Tracks whose audio features seed the search, by global id or `catalogId`; \
+                    each needs audio features. 1 to 5 seeds in all."
         )]
         seed_tracks: Vec<ID>,
         #[graphql(
             default,
-            desc = "Genres whose tracks' mean audio features seed the search, by id or label \
-                    (`dance pop`). 1 to 5 seeds in all."
+            desc = "Genres whose tracks' mean audio features seed the search, by global id, \
+                    `catalogId` or label (`dance pop`). 1 to 5 seeds in all."
         )]
         seed_genres: Vec<String>,
         #[graphql(default = 20, desc = "How many tracks to return, 1 to 100.")] limit: i32,
@@ -104,9 +105,18 @@ impl RecommendQuery {
         max_per_artist: i32,
     ) -> Result<Vec<Recommendation>> {
         let request = Request {
-            seed_artists: seed_artists.into_iter().map(|id| id.0).collect(),
-            seed_tracks: seed_tracks.into_iter().map(|id| id.0).collect(),
-            seed_genres,
+            seed_artists: seed_artists
+                .iter()
+                .map(|id| NodeType::Artist.catalog_id(id))
+                .collect(),
+            seed_tracks: seed_tracks
+                .iter()
+                .map(|id| NodeType::Track.catalog_id(id))
+                .collect(),
+            seed_genres: seed_genres
+                .iter()
+                .map(|g| NodeType::Genre.catalog_id(g))
+                .collect(),
             limit,
             target: target.unwrap_or_default().into(),
             min: min.unwrap_or_default().into(),

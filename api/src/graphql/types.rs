@@ -12,6 +12,7 @@ use super::loader::{
     ArtistKey, ArtistPlaylistsKey, ArtistTracksKey, CountKey, FeaturesKey, PlaylistTracksKey,
     TopTracksKey, TrackArtistsKey, TrackGenresKey, TrackKey, TrackPlaylistsKey,
 };
+use super::node::NodeType;
 use crate::error::ApiError;
 use crate::service::relations::{self, CountOf};
 
@@ -28,9 +29,14 @@ impl Artist {
 /// A performer: a Spotify artist, or one a dataset names without an id.
 #[Object]
 impl Artist {
-    /// The Spotify id, or for artists a dataset names without an id, an id derived from the
-    /// name (`ar-…`).
-    async fn id(&self) -> ID {
+    /// The global id (`Node`): opaque, unique across types, accepted wherever this type's id
+    /// is. `catalogId` is the catalog's own id.
+    pub(crate) async fn id(&self) -> ID {
+        NodeType::Artist.global_id(&self.0.id)
+    }
+    /// The catalog's id: the Spotify id, or for artists a dataset names without an id, an id
+    /// derived from the name (`ar-…`).
+    async fn catalog_id(&self) -> ID {
         ID(self.0.id.clone())
     }
     /// The artist's name. With `locale` (`ko`, `ja`, `en_US`, …), the artist's primary name in
@@ -336,8 +342,13 @@ impl Track {
 /// A recording, on an album, credited to one or more artists.
 #[Object]
 impl Track {
-    /// The Spotify track id.
-    async fn id(&self) -> ID {
+    /// The global id (`Node`): opaque, unique across types, accepted wherever this type's id
+    /// is. `catalogId` is the catalog's own id.
+    pub(crate) async fn id(&self) -> ID {
+        NodeType::Track.global_id(&self.0.id)
+    }
+    /// The catalog's id: the Spotify track id.
+    async fn catalog_id(&self) -> ID {
         ID(self.0.id.clone())
     }
     /// Null when the source has no name for the track.
@@ -443,9 +454,14 @@ pub struct Album(pub album::Model);
 /// A release (an album, a single or a compilation) and its tracks.
 #[Object]
 impl Album {
-    /// The Spotify id, or for albums a dataset names without an id, an id derived from the
-    /// main artist's and the album's names (`al-…`).
-    async fn id(&self) -> ID {
+    /// The global id (`Node`): opaque, unique across types, accepted wherever this type's id
+    /// is. `catalogId` is the catalog's own id.
+    pub(crate) async fn id(&self) -> ID {
+        NodeType::Album.global_id(&self.0.id)
+    }
+    /// The catalog's id: the Spotify id, or for albums a dataset names without an id, an id
+    /// derived from the main artist's and the album's names (`al-…`).
+    async fn catalog_id(&self) -> ID {
         ID(self.0.id.clone())
     }
     /// The album's name; null when the source gives none.
@@ -539,8 +555,13 @@ pub struct Genre(pub genre::Model);
 /// A genre label, as Spotify or a dataset attaches it to artists and tracks.
 #[Object]
 impl Genre {
-    /// The folded label (`dance pop`); use it in `genre` filters.
-    async fn id(&self) -> ID {
+    /// The global id (`Node`): opaque, unique across types, accepted wherever this type's id
+    /// is. `catalogId` is the catalog's own id.
+    pub(crate) async fn id(&self) -> ID {
+        NodeType::Genre.global_id(&self.0.id)
+    }
+    /// The catalog's id: the folded label (`dance pop`).
+    async fn catalog_id(&self) -> ID {
         ID(self.0.id.clone())
     }
     /// The label as a source wrote it.
@@ -578,9 +599,14 @@ pub struct Playlist(pub playlist::Model);
 /// playlist, or a Spotify user's.
 #[Object]
 impl Playlist {
-    /// The source's id: Spotify's for the dataset and Spotify playlists, `mpd-<pid>` for the
+    /// The global id (`Node`): opaque, unique across types, accepted wherever this type's id
+    /// is. `catalogId` is the catalog's own id.
+    pub(crate) async fn id(&self) -> ID {
+        NodeType::Playlist.global_id(&self.0.id)
+    }
+    /// The catalog's id: Spotify's for the dataset and Spotify playlists, `mpd-<pid>` for the
     /// Million Playlist Dataset's.
-    async fn id(&self) -> ID {
+    async fn catalog_id(&self) -> ID {
         ID(self.0.id.clone())
     }
     /// The playlist's name; null when the source gives none.

@@ -64,6 +64,30 @@ fn new_request_id() -> String {
     format!("{prefix:016x}{:016x}", NEXT.fetch_add(1, Ordering::Relaxed))
 }
 
+/// Makes `span` a child of the client's span when the request carries a W3C `traceparent`
+/// (and `tracestate`), so that the request shows in the client's trace. Without traces
+/// exported, there is nothing to attach to and nothing happens.
+fn continue_trace(req: &ServiceRequest, span: &tracing::Span) {
+    use opentelemetry::propagation::{Extractor, TextMapPropagator as _};
+    use tracing_opentelemetry::OpenTelemetrySpanExt as _;
+
+    struct Headers<'a>(&'a actix_web::http::header::HeaderMap);
+    impl Extractor for Headers<'_> {
+        fn get(&self, key: &str) -> Option<&str> {
+            self.0.get(key).and_then(|v| v.to_str().ok())
+        }
+        fn keys(&self) -> Vec<&str> {
+            self.0.keys().map(|k| k.as_str()).collect()
+        }
+    }
+
+    if req.headers().contains_key("traceparent") {
+        let parent = opentelemetry_sdk::propagation::TraceContextPropagator::new()
+            .extract(&Headers(req.headers()));
+        let _ = span.set_parent(parent);
+    }
+}
+
 /// Runs each request in a span of its own, carrying its id (also sent back in
 /// `X-Request-Id`), and logs its outcome: server errors as warnings, the rest at debug level
 /// (`RUST_LOG=sixpotify_api=debug` shows every request).
@@ -74,10 +98,14 @@ pub async fn trace_requests(
     let id = request_id(&req);
     let span = tracing::info_span!(
         "request",
+        otel.kind = "server",
         request_id = %id,
         method = %req.method(),
         path = %req.path(),
+        graphql.operation.name = tracing::field::Empty,
+        status = tracing::field::Empty,
     );
+    continue_trace(&req, &span);
     let started = Instant::now();
     let mut res = next.call(req).instrument(span.clone()).await;
     if let Ok(r) = &mut res
@@ -87,6 +115,9 @@ pub async fn trace_requests(
             .insert(header::HeaderName::from_static(REQUEST_ID), value);
     }
     let _enter = span.enter();
+    if let Ok(r) = &res {
+        span.record("status", r.status().as_u16());
+    }
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;
     match &res {
         Ok(r) if r.status().is_server_error() => {

@@ -77,6 +77,13 @@ pub async fn playlists_by_id(
     keyed::<playlist::Entity>(db, playlist::Column::Id, ids).await
 }
 
+pub async fn genres_by_id(
+    db: &impl ConnectionTrait,
+    ids: &[String],
+) -> Result<HashMap<String, genre::Model>, DbErr> {
+    keyed::<genre::Entity>(db, genre::Column::Id, ids).await
+}
+
 pub async fn features_of_tracks(
     db: &impl ConnectionTrait,
     ids: &[String],
