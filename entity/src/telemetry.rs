@@ -31,6 +31,15 @@ fn exported() -> Targets {
         .with_target("sixpotify_loader", Level::DEBUG)
 }
 
+/// Whether an OTLP layer was made ([`otlp_layer`]): code on hot paths asks before doing work
+/// that only exported spans use.
+static EXPORTING: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
+/// Whether spans are exported by this process.
+pub fn exporting() -> bool {
+    EXPORTING.load(std::sync::atomic::Ordering::Relaxed)
+}
+
 /// The exporter of traces, while one runs. [`Telemetry::shutdown`] sends what is still
 /// buffered; a process that ends without it loses the last spans.
 #[derive(Debug, Default)]
@@ -39,11 +48,6 @@ pub struct Telemetry {
 }
 
 impl Telemetry {
-    /// Whether spans are exported.
-    pub fn exporting(&self) -> bool {
-        self.provider.is_some()
-    }
-
     /// Sends the spans ended so far, waiting until the collector took them.
     pub fn flush(&self) {
         if let Some(provider) = &self.provider
@@ -105,6 +109,7 @@ where
                 .build(),
         )
         .build();
+    EXPORTING.store(true, std::sync::atomic::Ordering::Relaxed);
     let layer = tracing_opentelemetry::layer()
         .with_tracer(provider.tracer(service))
         .with_threads(false)
@@ -128,26 +133,34 @@ pub fn init(
 ) -> Result<Telemetry, ExporterBuildError> {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default_filter));
+    let ansi = std::io::IsTerminal::is_terminal(&std::io::stderr());
+    let Some(endpoint) = otlp_endpoint else {
+        // Without traces, the formatter alone under one global filter: per-layer filtering costs
+        // every span and event a little more, which a hot path that exports nothing need not pay.
+        let lines = tracing_subscriber::fmt()
+            .with_env_filter(filter)
+            .with_writer(std::io::stderr)
+            .with_ansi(ansi);
+        let _ = match format {
+            LogFormat::Text => lines.try_init(),
+            LogFormat::Json => lines.json().flatten_event(true).try_init(),
+        };
+        return Ok(Telemetry::default());
+    };
     let lines = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()));
+        .with_ansi(ansi);
     let lines = match format {
         LogFormat::Text => lines.boxed(),
         LogFormat::Json => lines.json().flatten_event(true).boxed(),
     };
-    let registry = tracing_subscriber::registry().with(lines.with_filter(filter));
-    match otlp_endpoint {
-        None => {
-            let _ = registry.try_init();
-            Ok(Telemetry::default())
-        }
-        Some(endpoint) => {
-            let (spans, telemetry) = otlp_layer(endpoint, service)?;
-            let _ = registry.with(spans).try_init();
-            tracing::info!(endpoint = %traces_url(endpoint), "exporting traces over OTLP");
-            Ok(telemetry)
-        }
-    }
+    let (spans, telemetry) = otlp_layer(endpoint, service)?;
+    let _ = tracing_subscriber::registry()
+        .with(lines.with_filter(filter))
+        .with(spans)
+        .try_init();
+    tracing::info!(endpoint = %traces_url(endpoint), "exporting traces over OTLP");
+    Ok(telemetry)
 }
 
 /// An error and its causes on one line, for logs, `load_runs.error` and summaries. A cause whose

@@ -42,14 +42,9 @@ async fn the_secret_and_tokens_never_reach_logs_errors_or_load_runs() -> Result<
         }
         expiring.expire_tokens();
     });
-    let mut config = SpotifyConfig::new(CLIENT_ID, Secret::new(CLIENT_SECRET));
-    config.api_url = fake.api_url();
-    config.accounts_url = fake.accounts_url();
-    config.policy.requests_per_second = 1000;
-    config.policy.backoff_min = Duration::from_millis(10);
     let report = load_spotify(
         &conn,
-        &SpotifyClient::new(config)?,
+        &SpotifyClient::new(fake.config())?,
         None,
         &opts,
         &Shutdown::never(),

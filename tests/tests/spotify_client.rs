@@ -8,18 +8,14 @@ use anyhow::Result;
 use serde_json::Value;
 use sixpotify_loader::LoaderError;
 use sixpotify_loader::spotify::{Secret, SpotifyClient, SpotifyConfig};
-use sixpotify_tests::fake_spotify::{CLIENT_ID, CLIENT_SECRET, FakeSpotify, Fault};
+use sixpotify_tests::fake_spotify::{FakeSpotify, Fault};
 
 const BTS: &str = "3Nrfpe0tUJi4K4DXYWgMUX";
 const BTS_PATH: &str = "/v1/artists/3Nrfpe0tUJi4K4DXYWgMUX";
 
 fn config(fake: &FakeSpotify) -> SpotifyConfig {
-    let mut c = SpotifyConfig::new(CLIENT_ID, Secret::new(CLIENT_SECRET));
-    c.api_url = fake.api_url();
-    c.accounts_url = fake.accounts_url();
-    c.policy.requests_per_second = 1000;
+    let mut c = fake.config();
     c.policy.request_timeout = Duration::from_millis(500);
-    c.policy.backoff_min = Duration::from_millis(10);
     c
 }
 

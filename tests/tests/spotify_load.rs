@@ -10,7 +10,7 @@ use sea_orm::DatabaseConnection;
 use sixpotify_loader::cli::{Cli, run};
 use sixpotify_loader::shutdown::Shutdown;
 use sixpotify_loader::spotify::{
-    Secret, Seed, SpotifyClient, SpotifyConfig, SpotifyLoadOptions, SpotifyReport, load_spotify,
+    Seed, SpotifyClient, SpotifyLoadOptions, SpotifyReport, load_spotify,
 };
 use sixpotify_tests::fake_spotify::{
     BLACKPINK, BTS, CLIENT_ID, CLIENT_SECRET, Catalog, FakeSpotify, Fault, IU, JANNABI, NELL, TXT,
@@ -18,12 +18,8 @@ use sixpotify_tests::fake_spotify::{
 use sixpotify_tests::{TestApp, TestDb, backend_tests, scalar, snapshot};
 
 fn client(fake: &FakeSpotify) -> Result<SpotifyClient> {
-    let mut c = SpotifyConfig::new(CLIENT_ID, Secret::new(CLIENT_SECRET));
-    c.api_url = fake.api_url();
-    c.accounts_url = fake.accounts_url();
-    c.policy.requests_per_second = 1000;
+    let mut c = fake.config();
     c.policy.request_timeout = Duration::from_millis(700);
-    c.policy.backoff_min = Duration::from_millis(10);
     Ok(SpotifyClient::new(c)?)
 }
 

@@ -11,10 +11,8 @@ use std::time::Duration;
 use anyhow::{Context as _, Result, ensure};
 use serde_json::json;
 use sixpotify_loader::shutdown::Shutdown;
-use sixpotify_loader::spotify::{
-    Secret, Seed, SpotifyClient, SpotifyConfig, SpotifyLoadOptions, load_spotify,
-};
-use sixpotify_tests::fake_spotify::{CLIENT_ID, CLIENT_SECRET, FakeSpotify};
+use sixpotify_loader::spotify::{Seed, SpotifyClient, SpotifyLoadOptions, load_spotify};
+use sixpotify_tests::fake_spotify::{CLIENT_SECRET, FakeSpotify};
 use sixpotify_tests::otlp::{OtlpReceiver, ReceivedSpan};
 use sixpotify_tests::{TestApp, TestDb, import_sample};
 use tracing_subscriber::layer::SubscriberExt as _;
@@ -70,15 +68,11 @@ async fn requests_and_loader_runs_reach_an_otlp_collector_as_trees_of_spans() ->
     let conn = db.connect().await?;
     import_sample(&conn).await?;
     let fake = FakeSpotify::start().await?;
-    let mut config = SpotifyConfig::new(CLIENT_ID, Secret::new(CLIENT_SECRET));
-    config.api_url = fake.api_url();
-    config.accounts_url = fake.accounts_url();
-    config.policy.requests_per_second = 1000;
     let mut opts = SpotifyLoadOptions::new(vec![Seed::Name("bts".into())]);
     opts.artists_per_batch = 1;
     let report = load_spotify(
         &conn,
-        &SpotifyClient::new(config)?,
+        &SpotifyClient::new(fake.config())?,
         None,
         &opts,
         &Shutdown::never(),

@@ -72,22 +72,24 @@ pub async fn execute(schema: &AppSchema, mut request: Request, limits: &QueryLim
 /// `limits`, in a `graphql.parse` span; names the operation on the request's span. Gives the
 /// response to send instead when the document does not parse or exceeds a limit.
 fn parse(request: &mut Request, limits: &QueryLimits) -> Option<Response> {
-    let around = tracing::Span::current();
+    // The request's span, to name its operation on, while spans are exported.
+    let around = entity::telemetry::exporting().then(tracing::Span::current);
     let _parsing = tracing::debug_span!("graphql.parse").entered();
-    if let Some(name) = &request.operation_name {
-        around.record("graphql.operation.name", name.as_str());
+    if let (Some(span), Some(name)) = (&around, &request.operation_name) {
+        span.record("graphql.operation.name", name.as_str());
     }
     let named = request.operation_name.is_some();
     match request.parsed_query() {
         Err(e) => Some(Response::from_errors(vec![label(e, GRAPHQL_PARSE_FAILED)])),
         Ok(doc) => {
             // A document of one named operation names it without `operationName`.
-            if !named
+            if let Some(span) = &around
+                && !named
                 && let DocumentOperations::Multiple(ops) = &doc.operations
                 && ops.len() == 1
                 && let Some(name) = ops.keys().next()
             {
-                around.record("graphql.operation.name", name.as_str());
+                span.record("graphql.operation.name", name.as_str());
             }
             super::limits::check(doc, limits).err().map(|e| {
                 Response::from_errors(vec![label(ServerError::new(e.message, None), e.code)])

@@ -123,19 +123,20 @@ pub fn build_schema(
     caches: crate::cache::Caches,
     options: SchemaOptions,
 ) -> AppSchema {
-    // A batch runs in the span of the field that started it, so that its span (see
-    // `loader`) is a child of the request's execution.
+    // While spans are exported, a batch runs in the span of the field that started it, so that
+    // its statements' spans (see `loader`) are children of the request's execution.
     let spawn_settled = |batch: futures_util::future::BoxFuture<'static, ()>| {
-        let parent = tracing::Span::current();
-        tokio::spawn(
-            async move {
-                for _ in 0..SETTLE_TURNS {
-                    tokio::task::yield_now().await;
-                }
-                batch.await;
+        let settled = async move {
+            for _ in 0..SETTLE_TURNS {
+                tokio::task::yield_now().await;
             }
-            .instrument(parent),
-        )
+            batch.await;
+        };
+        if entity::telemetry::exporting() {
+            tokio::spawn(settled.instrument(tracing::Span::current()))
+        } else {
+            tokio::spawn(settled)
+        }
     };
     let loader = DataLoader::new(
         CatalogLoader {

@@ -16,7 +16,7 @@ use super::connection::load_by_id;
 use super::loader::{AlbumKey, ArtistKey, GenreKey, PlaylistKey, TrackKey};
 use super::page_limit;
 use super::types::{Album, Artist, Genre, Playlist, Track};
-use crate::service::page::check_first;
+use crate::error::ApiError;
 
 /// The types with global ids.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -143,12 +143,13 @@ impl NodeQuery {
         ids: Vec<ID>,
     ) -> Result<Vec<Option<Node>>> {
         let max = page_limit(ctx);
-        check_first(i32::try_from(ids.len()).unwrap_or(i32::MAX), max).map_err(|_| {
-            crate::error::ApiError::PageTooLarge(format!(
+        if ids.len() > usize::try_from(max).unwrap_or(0) {
+            return Err(ApiError::PageTooLarge(format!(
                 "`ids` may hold at most {max} ids, got {}",
                 ids.len()
             ))
-        })?;
+            .into());
+        }
         join_all(ids.iter().map(|id| find(ctx, id)))
             .await
             .into_iter()

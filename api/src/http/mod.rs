@@ -96,16 +96,29 @@ pub async fn trace_requests(
     next: Next<impl MessageBody>,
 ) -> Result<ServiceResponse<impl MessageBody>, actix_web::Error> {
     let id = request_id(&req);
-    let span = tracing::info_span!(
-        "request",
-        otel.kind = "server",
-        request_id = %id,
-        method = %req.method(),
-        path = %req.path(),
-        graphql.operation.name = tracing::field::Empty,
-        status = tracing::field::Empty,
-    );
-    continue_trace(&req, &span);
+    let exporting = entity::telemetry::exporting();
+    // The fields only exported spans use are left out of the span logs alone see, which every
+    // request pays for.
+    let span = if exporting {
+        let span = tracing::info_span!(
+            "request",
+            otel.kind = "server",
+            request_id = %id,
+            method = %req.method(),
+            path = %req.path(),
+            graphql.operation.name = tracing::field::Empty,
+            status = tracing::field::Empty,
+        );
+        continue_trace(&req, &span);
+        span
+    } else {
+        tracing::info_span!(
+            "request",
+            request_id = %id,
+            method = %req.method(),
+            path = %req.path(),
+        )
+    };
     let started = Instant::now();
     let mut res = next.call(req).instrument(span.clone()).await;
     if let Ok(r) = &mut res
@@ -115,7 +128,7 @@ pub async fn trace_requests(
             .insert(header::HeaderName::from_static(REQUEST_ID), value);
     }
     let _enter = span.enter();
-    if let Ok(r) = &res {
+    if exporting && let Ok(r) = &res {
         span.record("status", r.status().as_u16());
     }
     let elapsed_ms = started.elapsed().as_secs_f64() * 1000.0;

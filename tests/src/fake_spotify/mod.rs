@@ -193,6 +193,18 @@ impl FakeSpotify {
         self.base.clone()
     }
 
+    /// A client's settings for this fake: its app's credentials and URLs, 1,000 requests a
+    /// second and backoffs from 10 ms, so that tests do not wait on the real API's pace.
+    pub fn config(&self) -> sixpotify_loader::spotify::SpotifyConfig {
+        use sixpotify_loader::spotify::{Secret, SpotifyConfig};
+        let mut c = SpotifyConfig::new(CLIENT_ID, Secret::new(CLIENT_SECRET));
+        c.api_url = self.api_url();
+        c.accounts_url = self.accounts_url();
+        c.policy.requests_per_second = 1000;
+        c.policy.backoff_min = Duration::from_millis(10);
+        c
+    }
+
     /// Queues faults for the next requests of `path` (`/v1/artists/…`).
     pub fn push_faults(&self, path: &str, faults: impl IntoIterator<Item = Fault>) {
         if let Ok(mut all) = self.state.faults.lock() {
