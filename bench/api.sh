@@ -21,7 +21,8 @@
 # API with every cache on and again against the second API, at 64 connections and at 4. For
 # each scenario: requests per second, p50 and p99 latency (wrk), errors (HTTP and
 # GraphQL), server CPU microseconds per request (from /proc), SQL statements per request, and
-# the hit ratios of the response cache and of the entity caches (from /metrics).
+# the hit ratios of the response cache and of the entity caches (from /metrics), and the
+# statements MariaDB prepared meanwhile (a driver whose statement cache evicts prepares again).
 #
 # Usage: bench/api.sh [DURATION] [DATASET.csv.gz]
 #   DURATION of each scenario (default 15s); MYSQL_URL (default mysql://root@127.0.0.1:3306)
@@ -119,6 +120,9 @@ entity_lookups() { # port: hits and misses summed over the entity caches
     END { print h + 0, m + 0 }'
 }
 hz=$(getconf CLK_TCK)
+# Statements the server prepared (COM_STMT_PREPARE), over every client: evicted statements
+# are prepared again.
+prepares() { "${client[@]}" -N -e "SHOW GLOBAL STATUS LIKE 'Com_stmt_prepare'" | awk '{ print $2 }'; }
 results="$work/results.tsv"
 run() { # name, port, pid, url path, script or "", warm-up script (default: the script)
   local name="$1" p="$2" pid="$3" path="$4" script="$5" warm="${6:-$5}" warm_args=(-c4 -d1s)
@@ -134,7 +138,10 @@ run() { # name, port, pid, url path, script or "", warm-up script (default: the 
   hit0=$(metric "$p" 'sixpotify_cache_hits_total{cache="responses"}')
   miss0=$(metric "$p" 'sixpotify_cache_misses_total{cache="responses"}')
   read -r ehit0 emiss0 <<< "$(entity_lookups "$p")"
+  local prep0 prep1
+  prep0=$(prepares)
   wrk "${args[@]}" "http://127.0.0.1:$p$path" > "$work/$name.out"
+  prep1=$(prepares)
   local ticks1 sql1 err1 hit1 miss1
   ticks1=$(cpu_ticks "$pid")
   sql1=$(metric "$p" sixpotify_sql_statements_total)
@@ -151,15 +158,16 @@ run() { # name, port, pid, url path, script or "", warm-up script (default: the 
   awk -v n="$name" -v r="$requests" -v rps="$rps" -v p50="$p50" -v p99="$p99" -v he="$http_errors" \
       -v ge="$((err1 - err0))" -v t="$((ticks1 - ticks0))" -v hz="$hz" -v sql="$(echo "$sql1 - $sql0" | bc)" \
       -v hits="$(echo "$hit1 - $hit0" | bc)" -v misses="$(echo "$miss1 - $miss0" | bc)" \
-      -v ehits="$(echo "$ehit1 - $ehit0" | bc)" -v emisses="$(echo "$emiss1 - $emiss0" | bc)" 'BEGIN {
+      -v ehits="$(echo "$ehit1 - $ehit0" | bc)" -v emisses="$(echo "$emiss1 - $emiss0" | bc)" \
+      -v prep="$((prep1 - prep0))" 'BEGIN {
     lookups = hits + misses; elookups = ehits + emisses
-    printf "%s\t%.0f\t%s\t%s\t%d\t%d\t%.0f\t%.2f\t%s\t%s\n", n, rps, p50, p99, he, ge,
+    printf "%s\t%.0f\t%s\t%s\t%d\t%d\t%.0f\t%.2f\t%s\t%s\t%d\n", n, rps, p50, p99, he, ge,
       t * 1e6 / hz / r, sql / r, lookups ? sprintf("%.2f", hits / lookups) : "-",
-      elookups ? sprintf("%.2f", ehits / elookups) : "-"
+      elookups ? sprintf("%.2f", ehits / elookups) : "-", prep
   }' >> "$results"
 }
 
-printf 'scenario\treq/s\tp50_ms\tp99_ms\thttp_errors\tgraphql_errors\tcpu_us/req\tsql/req\tresponse_cache_hits\tentity_cache_hits\n' > "$results"
+printf 'scenario\treq/s\tp50_ms\tp99_ms\thttp_errors\tgraphql_errors\tcpu_us/req\tsql/req\tresponse_cache_hits\tentity_cache_hits\tprepares\n' > "$results"
 wanted() { [[ " $scenarios " == *" $1 "* ]]; }
 wanted a && run "a_healthz" "$cached_port" "$cached_pid" /healthz ""
 wanted b && run "b_hot_query" "$cached_port" "$cached_pid" /graphql b.lua
