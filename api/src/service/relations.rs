@@ -34,13 +34,29 @@ async fn grouped<M: FromQueryResult>(
     Ok(out)
 }
 
+/// `ids` for an `IN (…)` list, padded with its last id to the next power of two.
+///
+/// Every length of a list is a statement of its own to the MySQL driver, which keeps 100
+/// prepared statements per connection and closes the least recently used beyond that. Batches
+/// of every length from 1 to 64 over a few relations made it evict every few requests, and a
+/// `COM_STMT_CLOSE` sent just before the next command stalls that command about 40 ms: the
+/// close has no answer, so the server delays its ACK, and Nagle's algorithm (the driver does
+/// not set `TCP_NODELAY`) holds the command back until the ACK comes. Powers of two keep a
+/// relation to 15 statements up to 10,000 ids; an id repeated changes nothing an `IN` selects.
+pub(crate) fn padded(ids: &[String]) -> impl Iterator<Item = String> + '_ {
+    let pad = ids.len().next_power_of_two() - ids.len();
+    ids.iter()
+        .chain(ids.last().into_iter().cycle().take(pad))
+        .cloned()
+}
+
 async fn keyed<E: EntityTrait>(
     db: &impl ConnectionTrait,
     key: E::Column,
     ids: &[String],
 ) -> Result<HashMap<String, E::Model>, DbErr> {
     let mut stmt = E::find().into_query();
-    stmt.and_where(col(key).is_in(ids.iter().cloned()))
+    stmt.and_where(col(key).is_in(padded(ids)))
         .expr_as(col(key), Alias::new(PARENT));
     Ok(grouped::<E::Model>(db, &stmt)
         .await?
@@ -104,7 +120,7 @@ async fn genres_through<L: ColumnTrait>(
         parent.entity_name(),
         col(genre).equals((genre::Entity, genre::Column::Id)),
     )
-    .and_where(col(parent).is_in(ids.iter().cloned()))
+    .and_where(col(parent).is_in(padded(ids)))
     .expr_as(col(parent), Alias::new(PARENT))
     .order_by((genre::Entity, genre::Column::Id), Order::Asc);
     grouped(db, &stmt).await
@@ -133,7 +149,7 @@ pub async fn aliases_of_artists(
     ids: &[String],
 ) -> Result<HashMap<String, Vec<artist_alias::Model>>, DbErr> {
     let rows = artist_alias::Entity::find()
-        .filter(artist_alias::Column::ArtistId.is_in(ids.iter().cloned()))
+        .filter(artist_alias::Column::ArtistId.is_in(padded(ids)))
         .all(db)
         .await?;
     let mut out: HashMap<String, Vec<artist_alias::Model>> = HashMap::new();
@@ -153,7 +169,7 @@ pub async fn artists_of_tracks(
         track_artist::Entity,
         col(track_artist::Column::ArtistId).equals((artist::Entity, artist::Column::Id)),
     )
-    .and_where(col(track_artist::Column::TrackId).is_in(ids.iter().cloned()))
+    .and_where(col(track_artist::Column::TrackId).is_in(padded(ids)))
     .expr_as(col(track_artist::Column::TrackId), Alias::new(PARENT))
     .order_by(
         (track_artist::Entity, track_artist::Column::Position),
@@ -174,7 +190,7 @@ pub async fn top_tracks_of_artists(
         artist_top_track::Entity,
         col(artist_top_track::Column::TrackId).equals((track::Entity, track::Column::Id)),
     )
-    .and_where(col(artist_top_track::Column::ArtistId).is_in(ids.iter().cloned()))
+    .and_where(col(artist_top_track::Column::ArtistId).is_in(padded(ids)))
     .and_where(col(artist_top_track::Column::Market).eq(market))
     .expr_as(col(artist_top_track::Column::ArtistId), Alias::new(PARENT))
     .order_by(
@@ -204,7 +220,7 @@ pub async fn artists_of_albums(
             track::Entity,
             col(track::Column::Id).equals((track_artist::Entity, track_artist::Column::TrackId)),
         )
-        .and_where(col(track::Column::AlbumId).is_in(ids.iter().cloned()))
+        .and_where(col(track::Column::AlbumId).is_in(padded(ids)))
         .group_by_col((track::Entity, track::Column::AlbumId))
         .group_by_col((track_artist::Entity, track_artist::Column::ArtistId))
         .to_owned();
@@ -242,7 +258,7 @@ pub async fn tracks_of_artists(
         track_artist::Entity,
         col(track_artist::Column::TrackId).equals((track::Entity, track::Column::Id)),
     )
-    .and_where(col(track_artist::Column::ArtistId).is_in(ids.iter().cloned()));
+    .and_where(col(track_artist::Column::ArtistId).is_in(padded(ids)));
     fetch_pages_by_parent(
         db,
         stmt,
@@ -270,7 +286,7 @@ pub async fn tracks_of_albums(
     args: &PageArgs,
 ) -> Result<HashMap<String, Page<track::Model>>, DbErr> {
     let mut stmt = track::Entity::find().into_query();
-    stmt.and_where(col(track::Column::AlbumId).is_in(ids.iter().cloned()));
+    stmt.and_where(col(track::Column::AlbumId).is_in(padded(ids)));
     fetch_pages_by_parent(
         db,
         stmt,
@@ -302,7 +318,7 @@ fn artist_album_pairs(ids: &[String]) -> SelectStatement {
             track::Entity,
             col(track::Column::Id).equals((track_artist::Entity, track_artist::Column::TrackId)),
         )
-        .and_where(col(track_artist::Column::ArtistId).is_in(ids.iter().cloned()))
+        .and_where(col(track_artist::Column::ArtistId).is_in(padded(ids)))
         .and_where(col(track::Column::AlbumId).is_not_null())
         .to_owned()
 }
@@ -348,7 +364,7 @@ pub async fn entries_of_playlists(
     args: &PageArgs,
 ) -> Result<HashMap<String, Page<playlist_track::Model>>, DbErr> {
     let mut stmt = playlist_track::Entity::find().into_query();
-    stmt.and_where(col(playlist_track::Column::PlaylistId).is_in(ids.iter().cloned()));
+    stmt.and_where(col(playlist_track::Column::PlaylistId).is_in(padded(ids)));
     fetch_pages_by_parent(
         db,
         stmt,
@@ -374,7 +390,7 @@ fn track_playlist_pairs(ids: &[String]) -> SelectStatement {
             Alias::new("playlist_id"),
         )
         .from(playlist_track::Entity)
-        .and_where(col(playlist_track::Column::TrackId).is_in(ids.iter().cloned()))
+        .and_where(col(playlist_track::Column::TrackId).is_in(padded(ids)))
         .to_owned()
 }
 
@@ -394,7 +410,7 @@ fn artist_playlist_pairs(ids: &[String]) -> SelectStatement {
             col(playlist_track::Column::TrackId)
                 .equals((track_artist::Entity, track_artist::Column::TrackId)),
         )
-        .and_where(col(track_artist::Column::ArtistId).is_in(ids.iter().cloned()))
+        .and_where(col(track_artist::Column::ArtistId).is_in(padded(ids)))
         .to_owned()
 }
 
@@ -462,7 +478,7 @@ pub async fn counts(
     let rows_of = |table: sea_orm::sea_query::TableRef, parent: Expr| {
         let stmt = Query::select()
             .from(table)
-            .and_where(parent.clone().is_in(ids.iter().cloned()))
+            .and_where(parent.clone().is_in(padded(ids)))
             .to_owned();
         (stmt, parent)
     };
@@ -515,4 +531,32 @@ pub async fn counts(
         out.insert(parent, u64::try_from(n).unwrap_or(0));
     }
     Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::padded;
+
+    fn ids(n: usize) -> Vec<String> {
+        (0..n).map(|i| i.to_string()).collect()
+    }
+
+    #[test]
+    fn an_in_list_is_padded_with_its_last_id_to_the_next_power_of_two() {
+        for (n, len) in [
+            (1, 1),
+            (2, 2),
+            (3, 4),
+            (5, 8),
+            (64, 64),
+            (65, 128),
+            (10_000, 16_384),
+        ] {
+            let list: Vec<String> = padded(&ids(n)).collect();
+            assert_eq!(list.len(), len, "{n} ids");
+            assert_eq!(list[..n], ids(n)[..]);
+            assert!(list[n..].iter().all(|id| *id == (n - 1).to_string()));
+        }
+        assert_eq!(padded(&[]).count(), 0);
+    }
 }
