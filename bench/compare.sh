@@ -63,7 +63,7 @@ for name in names:
 def med(key, scenario, name):
     return statistics.median(float(x[key]) for x in rows[(scenario, name)])
 print(f"median of {rounds} rounds")
-print(f"{'scenario':<28}{'variant':<8}{'req/s':>9}{'p50_ms':>9}{'p99_ms':>9}{'sql/req':>9}{'errors':>8}{'ratio':>8}")
+print(f"{'scenario':<28}{'variant':<8}{'req/s':>9}{'p50_ms':>9}{'p99_ms':>9}{'sql/req':>9}{'prepares':>9}{'errors':>8}{'ratio':>8}")
 for scenario in scenarios:
     base = med("req/s", scenario, "base")
     for name in names:
@@ -71,5 +71,5 @@ for scenario in scenarios:
         rps = med("req/s", scenario, name)
         print(f"{scenario:<28}{name:<8}{rps:>9.0f}{med('p50_ms', scenario, name):>9.2f}"
               f"{med('p99_ms', scenario, name):>9.2f}{med('sql/req', scenario, name):>9.2f}"
-              f"{errors:>8}{rps / base:>8.2f}")
+              f"{med('prepares', scenario, name):>9.0f}{errors:>8}{rps / base:>8.2f}")
 PY
