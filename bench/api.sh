@@ -29,7 +29,8 @@
 #   names the server; the database sixpotify_bench_api is dropped and recreated. SCENARIOS
 #   picks some of the scenarios (default "a b c d e f g"); the b / a ratio needs both. API_BIN
 #   runs another build of the API, API_ENV adds settings to every API ("SIXPOTIFY_X=y …"), and
-#   RESULTS_OUT keeps the results table (TSV) in that file.
+#   RESULTS_OUT keeps the results table (TSV) in that file, LOGS_OUT the servers' and the
+#   import's logs in that directory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 duration="${1:-15s}"
@@ -184,5 +185,6 @@ wanted g && run "g_chatbot_executed" "$uncached_port" "$uncached_pid" /chatbot/k
 # A chatbot's load is people typing: four requests in flight rather than 64.
 wanted g && connections=4 run "g_chatbot_executed_4_connections" "$uncached_port" "$uncached_pid" /chatbot/kakao g.lua
 column -t -s $'\t' "$results"
-[ -n "${RESULTS_OUT:-}" ] && cp "$results" "$RESULTS_OUT"
+if [ -n "${RESULTS_OUT:-}" ]; then cp "$results" "$RESULTS_OUT"; fi
+if [ -n "${LOGS_OUT:-}" ]; then mkdir -p "$LOGS_OUT" && cp "$work"/*.log "$LOGS_OUT"/; fi
 awk -F'\t' '$1 == "a_healthz" { a = $2 } $1 == "b_hot_query" { b = $2 } END { if (a && b) printf "b / a = %.2f\n", b / a }' "$results"

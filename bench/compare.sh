@@ -8,7 +8,8 @@
 #   ROUNDS defaults to 3, DURATION of each scenario to 15s; MYSQL_URL as for bench/api.sh.
 #   SCENARIOS picks bench/api.sh's scenarios (default "c"). VARIANTS adds runs of this tree
 #   with settings, as words "NAME:SETTING=value,SETTING=value" (the variants "base" and "this"
-#   always run).
+#   always run). KEEP=1 keeps each run's log and results (and bench/api.sh's servers' logs)
+#   in a directory named at the end.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 base_rev="${1:?usage: bench/compare.sh BASE_REV [ROUNDS] [DURATION]}"
@@ -19,7 +20,7 @@ target="${CARGO_TARGET_DIR:-$PWD/target}"
 work="$(mktemp -d)"
 cleanup() {
   git worktree remove --force "$work/base" 2> /dev/null || true
-  rm -rf "$work"
+  if [ "${KEEP:-0}" = 1 ]; then echo "kept in $work"; else rm -rf "$work"; fi
 }
 trap cleanup EXIT
 
@@ -44,7 +45,8 @@ for round in $(seq 1 "$rounds"); do
     [ "$name" = base ] && api_bin="$work/base-api"
     echo "round $round: $name"
     API_BIN="$api_bin" API_ENV="${settings[$j]}" SCENARIOS="$scenarios" \
-      RESULTS_OUT="$work/$name.$round.tsv" bench/api.sh "$duration" > "$work/$name.$round.log" 2>&1 \
+      RESULTS_OUT="$work/$name.$round.tsv" LOGS_OUT="$work/$name.$round.servers" \
+      bench/api.sh "$duration" > "$work/$name.$round.log" 2>&1 \
       || { cat "$work/$name.$round.log"; exit 1; }
   done
 done
