@@ -311,7 +311,6 @@ impl Settings {
         crate::graphql::SchemaOptions {
             max_page_size: self.max_page_size,
             introspection: self.introspection,
-            traced: self.otlp_endpoint.is_some(),
         }
     }
 

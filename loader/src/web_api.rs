@@ -315,41 +315,30 @@ impl ApiClient {
             item,
             failed = tracing::field::Empty,
         );
-        let answer = self
-            .gated(auth, endpoint, path, query, item)
-            .instrument(span.clone())
-            .await;
+        let answer = async {
+            if let Some(gate) = self.probe_gate(endpoint) {
+                let _alone = gate.lock().await;
+                // Still unprobed once this request holds the gate: it is the probe.
+                if self.probe_gate(endpoint).is_some() {
+                    debug!(
+                        service = self.service,
+                        endpoint, "probing an endpoint an earlier run found unavailable"
+                    );
+                    let answer = self.retrying(auth, endpoint, path, query, item).await;
+                    if let Ok(mut probes) = self.probes.lock() {
+                        probes.remove(endpoint);
+                    }
+                    return answer;
+                }
+            }
+            self.retrying(auth, endpoint, path, query, item).await
+        }
+        .instrument(span.clone())
+        .await;
         if answer.is_err() {
             span.record("failed", true);
         }
         answer
-    }
-
-    /// [`Self::get_with`], waiting first for the probe of an endpoint found unavailable.
-    async fn gated<T: DeserializeOwned>(
-        &self,
-        auth: &dyn Authorizer,
-        endpoint: &str,
-        path: &str,
-        query: &[(&str, String)],
-        item: &str,
-    ) -> Result<T> {
-        if let Some(gate) = self.probe_gate(endpoint) {
-            let _alone = gate.lock().await;
-            // Still unprobed once this request holds the gate: it is the probe.
-            if self.probe_gate(endpoint).is_some() {
-                debug!(
-                    service = self.service,
-                    endpoint, "probing an endpoint an earlier run found unavailable"
-                );
-                let answer = self.retrying(auth, endpoint, path, query, item).await;
-                if let Ok(mut probes) = self.probes.lock() {
-                    probes.remove(endpoint);
-                }
-                return answer;
-            }
-        }
-        self.retrying(auth, endpoint, path, query, item).await
     }
 
     async fn retrying<T: DeserializeOwned>(

@@ -59,9 +59,6 @@ pub struct SchemaOptions {
     pub max_page_size: i32,
     /// Whether introspection queries are answered.
     pub introspection: bool,
-    /// Whether validation and execution get spans of their own ([`traces`]). Off unless traces
-    /// are exported: the engine's hooks cost every field a slower path.
-    pub traced: bool,
 }
 
 impl Default for SchemaOptions {
@@ -69,7 +66,6 @@ impl Default for SchemaOptions {
         Self {
             max_page_size: 100,
             introspection: true,
-            traced: false,
         }
     }
 }
@@ -152,7 +148,9 @@ pub fn build_schema(
         .data(loader)
         .data(index)
         .data(PageLimit(options.max_page_size));
-    let builder = if options.traced {
+    // Validation and execution get spans of their own ([`traces`]) only while spans are
+    // exported: the engine's hooks cost every field a slower path.
+    let builder = if entity::telemetry::exporting() {
         builder.extension(traces::Stages)
     } else {
         builder
