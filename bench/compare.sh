@@ -24,11 +24,20 @@ cleanup() {
 }
 trap cleanup EXIT
 
-# The base build first, then this tree's, so that the runs below find this tree's built.
+# The base build first, then this tree's, so that the runs below find this tree's built. The
+# two trees' crates have the same names in the same target directory, and cargo judges a crate
+# fresh by its sources' times: after the base build, this tree's older sources would pass for
+# built and its runs would run the base. So each build starts by cleaning the workspace's crates
+# (only those: the dependencies stay built).
+clean_workspace() { cargo clean --release --quiet -p entity -p migration -p sixpotify-loader -p sixpotify-api; }
 git worktree add --quiet --detach "$work/base" "$base_rev"
-(cd "$work/base" && CARGO_TARGET_DIR="$target" cargo build --release --quiet -p sixpotify-api)
+(cd "$work/base" && export CARGO_TARGET_DIR="$target" && clean_workspace && cargo build --release --quiet -p sixpotify-api)
 cp "$target/release/sixpotify-api" "$work/base-api"
+clean_workspace
 cargo build --release --quiet -p sixpotify-loader -p sixpotify-api
+if cmp -s "$work/base-api" "$target/release/sixpotify-api"; then
+  echo "note: $base_rev and this tree built the same API binary" >&2
+fi
 
 names=(base this)
 settings=("" "")
