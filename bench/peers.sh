@@ -122,28 +122,29 @@ LUA
   done
 done
 
-# The servers, one at a time: NAME DIALECT and how to start it.
+# The servers, one at a time.
 start() { # name: starts it on $listen and waits until it answers; sets server_pid
-  local env=(DATABASE_URL="$server/$db")
+  local log="$work/$1.log"
   case "$1" in
     seaography)
-      env+=(URL="127.0.0.1:$listen" ENDPOINT=/graphql)
-      env "${env[@]}" "$seaography_bin" > /dev/null 2> "$work/$1.log" & ;;
+      env DATABASE_URL="$server/$db" URL="127.0.0.1:$listen" ENDPOINT=/graphql "$seaography_bin" > /dev/null 2> "$log" &
+      server_pid=$!
+      pids+=("$server_pid") ;;
     sixpotify*)
-      env+=(SIXPOTIFY_ADDR="127.0.0.1:$listen" SIXPOTIFY_SEED=false RUST_LOG=warn)
-      [ "$1" != sixpotify ] && env+=(SIXPOTIFY_RESPONSE_CACHE_MB=0)
-      [ "$1" = sixpotify_no_cache ] && env+=(SIXPOTIFY_ENTITY_CACHE_ENTRIES=0)
-      env "${env[@]}" "${API_BIN:-$bin/sixpotify-api}" > /dev/null 2> "$work/$1.log" & ;;
+      local settings=()
+      [ "$1" != sixpotify ] && settings+=(SIXPOTIFY_RESPONSE_CACHE_MB=0)
+      [ "$1" = sixpotify_no_cache ] && settings+=(SIXPOTIFY_ENTITY_CACHE_ENTRIES=0)
+      start_api "$listen" "${settings[@]}"
+      server_pid=$api_pid
+      log="$work/api-$listen.log" ;;
   esac
-  server_pid=$!
-  pids+=("$server_pid")
   for _ in $(seq 1 300); do
     if curl -fsS -o /dev/null -H 'Content-Type: application/json' -d '{"query":"{ __typename }"}' \
         "http://127.0.0.1:$listen/graphql" 2> /dev/null; then return 0; fi
     kill -0 "$server_pid" 2> /dev/null || break
     sleep 0.2
   done
-  echo "$1 never answered" >&2; cat "$work/$1.log" >&2; exit 1
+  echo "$1 never answered" >&2; cat "$log" >&2; exit 1
 }
 stop() { kill "$server_pid"; wait "$server_pid" 2> /dev/null || true; }
 check() { # name dialect query: one request, which must answer data without errors
